@@ -1,0 +1,122 @@
+// Package config owns ashbot's settings: their names, defaults, ranges and
+// validation. Defaults ship embedded in defaults.json; the environment
+// (BOT_* variables, *_FILE secrets, a secrets directory) overrides them.
+package config
+
+import "time"
+
+// Config is the validated, effective configuration. Zero values are never
+// meaningful: always obtain one from Load.
+type Config struct {
+	Log       Log
+	Redis     Redis
+	Metrics   Metrics
+	Report    Report
+	Retention Retention
+	Discord   Discord
+	Ash       Ash
+
+	// settings remembers where each value came from, for Describe; it is
+	// kept apart from the typed fields so secrets can be masked in one place.
+	settings []Setting
+}
+
+// Log controls the process logger.
+type Log struct {
+	Level  string // debug, info, warn, error
+	Format string // json, text
+}
+
+// Redis says how to reach the store. When BOT_REDIS_URL is set, Load has
+// already copied its host, port, database and credentials into the fields
+// below, so callers build their client from the fields alone.
+type Redis struct {
+	URL            string   // BOT_REDIS_URL: redis:// or rediss://, as given
+	Host           string   // BOT_REDIS_HOST
+	Port           int      // BOT_REDIS_PORT
+	DB             int      // BOT_REDIS_DB
+	Username       string   // BOT_REDIS_USERNAME (ACL user)
+	Password       string   // BOT_REDIS_PASSWORD, BOT_REDIS_PASSWORD_FILE or secrets dir
+	Mode           string   // BOT_REDIS_MODE: standalone, sentinel, cluster
+	Addrs          []string // BOT_REDIS_ADDRS: seed nodes (cluster) or sentinels
+	SentinelMaster string   // BOT_REDIS_SENTINEL_MASTER
+	TLS            bool     // BOT_REDIS_TLS (implied by rediss://)
+	TLSCAFile      string   // BOT_REDIS_TLS_CA_FILE
+	DialTimeout    time.Duration
+	ReadTimeout    time.Duration
+	WriteTimeout   time.Duration
+	PoolSize       int
+}
+
+// Redis modes accepted by BOT_REDIS_MODE.
+const (
+	ModeStandalone = "standalone"
+	ModeSentinel   = "sentinel"
+	ModeCluster    = "cluster"
+)
+
+// Metrics configures the response-time recorder (plan step 8.1).
+type Metrics struct {
+	Enabled bool
+	// AlertTTL is the effective lifetime of per-alert records: the shorter of
+	// BOT_METRICS_RETENTION_DAYS and BOT_RETENTION_ALERT_METRICS_DAYS.
+	AlertTTL time.Duration
+	// AggregateTTL is the shorter of BOT_METRICS_AGGREGATE_RETENTION_DAYS and
+	// BOT_RETENTION_AGGREGATES_DAYS.
+	AggregateTTL time.Duration
+}
+
+// Report configures the weekly CRT report (plan step 8.2).
+type Report struct {
+	Enabled    bool     // false also when no channel is configured
+	ChannelIDs []string // BOT_WEEKLY_REPORT_CHANNEL_ID, comma separated
+	Day        time.Weekday
+	Hour       int // UTC
+}
+
+// Retention configures scheduled cleanup (plan step 8.3).
+type Retention struct {
+	Enabled bool
+	// AlertMetrics and Aggregates equal Metrics.AlertTTL and
+	// Metrics.AggregateTTL: cleanup must never keep what the writer already
+	// lets expire, nor delete what the writer still means to keep.
+	AlertMetrics   time.Duration
+	Aggregates     time.Duration
+	MessageHistory time.Duration
+	SessionData    time.Duration
+	OptOut         time.Duration // BOT_USER_OPTOUT_TTL_DAYS
+	CleanupHour    int           // UTC
+	// Storage usage alerts: zero disables a threshold.
+	MaxMemoryBytes  int64
+	MaxCategoryKeys int64
+}
+
+// Discord holds the bot's identity and where it posts.
+type Discord struct {
+	Token                 string // BOT_DISCORD_TOKEN, _FILE or secrets dir
+	GuildID               string
+	APIURL                string   // REST base, for a local stand-in; "" = library default
+	GatewayURL            string   // "" = library default
+	AlertMonitorChannels  []string // medium
+	AlertCrisisChannels   []string // high
+	AlertCriticalChannels []string // critical; falls back to crisis
+	CRTRoleIDs            []string
+	AdminRoleIDs          []string
+}
+
+// Severity levels accepted by BOT_AUTO_INITIATE_MIN_SEVERITY, lowest first.
+const (
+	SeverityLow      = "low"
+	SeverityMedium   = "medium"
+	SeverityHigh     = "high"
+	SeverityCritical = "critical"
+)
+
+// Ash configures the support companion and auto-initiate.
+type Ash struct {
+	AutoInitiateDelay       time.Duration
+	AutoInitiateMinSeverity string
+	SessionTimeout          time.Duration
+	MaxSession              time.Duration
+	ResourcesText           string
+}

@@ -1,0 +1,345 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+const day = 24 * time.Hour
+
+// maxResourcesText keeps the crisis-resources text well inside one Discord
+// message (2000 characters) so it can share the message with a greeting.
+const maxResourcesText = 1500
+
+// option is one environment variable: its name, how to validate it and
+// where it lands in Config. The default lives in defaults.json, not here, so
+// operators can read every default in one file.
+type option struct {
+	name string
+	// secret values may come from NAME_FILE or the secrets directory and
+	// are shown as "***" wherever a value is printed.
+	secret bool
+	// redact, when set, hides the sensitive part of a value that is
+	// otherwise fine to show (a password inside a URL).
+	redact func(raw string) string
+	help   string
+	// set validates raw and stores it. Its error text is what the operator
+	// reads after the variable and value, so it starts with "must".
+	set func(c *Config, raw string) error
+}
+
+// show is how a value of o may appear in errors and in Describe.
+func (o option) show(raw string) string {
+	switch {
+	case o.secret && raw == "":
+		return ""
+	case o.secret:
+		return "***"
+	case o.redact != nil:
+		return o.redact(raw)
+	}
+	return raw
+}
+
+// options is the table of every setting, in the order Describe lists them.
+// It is built on each call rather than held in a package variable so no
+// caller can change it for another.
+func options() []option {
+	return []option{
+		{name: "BOT_LOG_LEVEL", help: "Log level: debug, info, warn or error.",
+			set: oneOf([]string{"debug", "info", "warn", "error"}, func(c *Config, v string) { c.Log.Level = v })},
+		{name: "BOT_LOG_FORMAT", help: "Log format: json (production) or text.",
+			set: oneOf([]string{"json", "text"}, func(c *Config, v string) { c.Log.Format = v })},
+
+		{name: "BOT_METRICS_ENABLED", help: "Enable response time tracking.",
+			set: boolean(func(c *Config, v bool) { c.Metrics.Enabled = v })},
+		{name: "BOT_METRICS_RETENTION_DAYS", help: "Days to retain individual alert metrics (1-365); the shorter of this and BOT_RETENTION_ALERT_METRICS_DAYS applies.",
+			set: days(1, 365, func(c *Config, d time.Duration) { c.Metrics.AlertTTL = d })},
+		{name: "BOT_METRICS_AGGREGATE_RETENTION_DAYS", help: "Days to retain daily aggregates (30-730); the shorter of this and BOT_RETENTION_AGGREGATES_DAYS applies.",
+			set: days(30, 730, func(c *Config, d time.Duration) { c.Metrics.AggregateTTL = d })},
+
+		{name: "BOT_WEEKLY_REPORT_ENABLED", help: "Enable the weekly CRT report.",
+			set: boolean(func(c *Config, v bool) { c.Report.Enabled = v })},
+		{name: "BOT_WEEKLY_REPORT_CHANNEL_ID", help: "Channel id(s) to post the weekly report to, comma separated; empty switches the report off.",
+			set: snowflakes("a Discord channel id (17-20 digits) or a comma-separated list of them", func(c *Config, ids []string) { c.Report.ChannelIDs = ids })},
+		{name: "BOT_WEEKLY_REPORT_DAY", help: "Day of the week to post the report: monday to sunday.",
+			set: weekday(func(c *Config, d time.Weekday) { c.Report.Day = d })},
+		{name: "BOT_WEEKLY_REPORT_HOUR", help: "Hour (0-23, UTC) to post the report.",
+			set: integer(0, 23, func(c *Config, n int64) { c.Report.Hour = int(n) })},
+
+		{name: "BOT_RETENTION_ENABLED", help: "Enable the daily data cleanup.",
+			set: boolean(func(c *Config, v bool) { c.Retention.Enabled = v })},
+		{name: "BOT_RETENTION_ALERT_METRICS_DAYS", help: "Days cleanup keeps individual alert metrics (1-365).",
+			set: days(1, 365, func(c *Config, d time.Duration) { c.Retention.AlertMetrics = d })},
+		{name: "BOT_RETENTION_AGGREGATES_DAYS", help: "Days cleanup keeps daily aggregates (30-730).",
+			set: days(30, 730, func(c *Config, d time.Duration) { c.Retention.Aggregates = d })},
+		{name: "BOT_RETENTION_MESSAGE_HISTORY_DAYS", help: "Days to keep message history (1-30).",
+			set: days(1, 30, func(c *Config, d time.Duration) { c.Retention.MessageHistory = d })},
+		{name: "BOT_RETENTION_SESSION_DATA_DAYS", help: "Days to keep Ash session metadata (7-90).",
+			set: days(7, 90, func(c *Config, d time.Duration) { c.Retention.SessionData = d })},
+		{name: "BOT_RETENTION_CLEANUP_HOUR", help: "Hour (0-23, UTC) to run the daily cleanup.",
+			set: integer(0, 23, func(c *Config, n int64) { c.Retention.CleanupHour = int(n) })},
+		{name: "BOT_USER_OPTOUT_TTL_DAYS", help: "Days a user's opt-out lasts (1-365).",
+			set: days(1, 365, func(c *Config, d time.Duration) { c.Retention.OptOut = d })},
+		{name: "BOT_STORAGE_ALERT_MEMORY_MB", help: "Warn when Redis uses more than this many megabytes (0 = off).",
+			set: integer(0, 1<<20, func(c *Config, n int64) { c.Retention.MaxMemoryBytes = n << 20 })},
+		{name: "BOT_STORAGE_ALERT_CATEGORY_KEYS", help: "Warn when one data category holds more than this many keys (0 = off).",
+			set: integer(0, 1_000_000_000, func(c *Config, n int64) { c.Retention.MaxCategoryKeys = n })},
+
+		{name: "BOT_REDIS_URL", redact: redactURL, help: "redis:// or rediss:// URL; when set its host, port, database and credentials win over BOT_REDIS_HOST/PORT/DB/USERNAME/PASSWORD.",
+			set: func(c *Config, raw string) error {
+				v := strings.TrimSpace(raw)
+				if v == "" {
+					return nil
+				}
+				if _, err := parseRedisURL(v); err != nil {
+					return err
+				}
+				c.Redis.URL = v
+				return nil
+			}},
+		{name: "BOT_REDIS_HOST", help: "Redis host name or IP address.",
+			set: func(c *Config, raw string) error {
+				h := strings.TrimSpace(raw)
+				if h == "" || strings.ContainsFunc(h, unicode.IsSpace) || strings.Contains(h, "/") {
+					return errors.New("must be a host name or IP address")
+				}
+				c.Redis.Host = h
+				return nil
+			}},
+		{name: "BOT_REDIS_PORT", help: "Redis port (1-65535).",
+			set: integer(1, 65535, func(c *Config, n int64) { c.Redis.Port = int(n) })},
+		{name: "BOT_REDIS_DB", help: "Redis database number (0-15); must be 0 in cluster mode.",
+			set: integer(0, 15, func(c *Config, n int64) { c.Redis.DB = int(n) })},
+		{name: "BOT_REDIS_USERNAME", help: "Redis ACL user name; empty for the default user.",
+			set: func(c *Config, raw string) error { c.Redis.Username = raw; return nil }},
+		{name: "BOT_REDIS_PASSWORD", secret: true, help: "Redis password (or BOT_REDIS_PASSWORD_FILE, or redis_password in the secrets directory).",
+			set: func(c *Config, raw string) error { c.Redis.Password = raw; return nil }},
+		{name: "BOT_REDIS_MODE", help: "Redis topology: standalone, sentinel or cluster.",
+			set: oneOf([]string{ModeStandalone, ModeSentinel, ModeCluster}, func(c *Config, v string) { c.Redis.Mode = v })},
+		{name: "BOT_REDIS_ADDRS", help: "Comma-separated host:port list: the sentinels (required in sentinel mode) or cluster seed nodes (default BOT_REDIS_HOST:BOT_REDIS_PORT).",
+			set: func(c *Config, raw string) error {
+				addrs, err := hostPorts(raw)
+				if err != nil {
+					return err
+				}
+				c.Redis.Addrs = addrs
+				return nil
+			}},
+		{name: "BOT_REDIS_SENTINEL_MASTER", help: "Name of the master the sentinels watch (required in sentinel mode).",
+			set: func(c *Config, raw string) error { c.Redis.SentinelMaster = strings.TrimSpace(raw); return nil }},
+		{name: "BOT_REDIS_TLS", help: "Connect to Redis over TLS (implied by a rediss:// URL).",
+			set: boolean(func(c *Config, v bool) { c.Redis.TLS = v })},
+		{name: "BOT_REDIS_TLS_CA_FILE", help: "PEM file of CA certificates to trust for Redis TLS; empty uses the system pool.",
+			// Readability is checked after the table, where Load's readFile is at hand.
+			set: func(c *Config, raw string) error { c.Redis.TLSCAFile = strings.TrimSpace(raw); return nil }},
+		{name: "BOT_REDIS_DIAL_TIMEOUT", help: "Redis connect timeout (Go duration, 100ms-60s).",
+			set: duration(100*time.Millisecond, time.Minute, func(c *Config, d time.Duration) { c.Redis.DialTimeout = d })},
+		{name: "BOT_REDIS_READ_TIMEOUT", help: "Redis read timeout (Go duration, 100ms-60s).",
+			set: duration(100*time.Millisecond, time.Minute, func(c *Config, d time.Duration) { c.Redis.ReadTimeout = d })},
+		{name: "BOT_REDIS_WRITE_TIMEOUT", help: "Redis write timeout (Go duration, 100ms-60s).",
+			set: duration(100*time.Millisecond, time.Minute, func(c *Config, d time.Duration) { c.Redis.WriteTimeout = d })},
+		{name: "BOT_REDIS_POOL_SIZE", help: "Redis connections per node (1-1000).",
+			set: integer(1, 1000, func(c *Config, n int64) { c.Redis.PoolSize = int(n) })},
+
+		{name: "BOT_DISCORD_TOKEN", secret: true, help: "Discord bot token (or BOT_DISCORD_TOKEN_FILE, or discord_token in the secrets directory).",
+			set: func(c *Config, raw string) error {
+				// A space inside a token is always a paste or quoting
+				// mistake; Discord would only answer with a bare 401.
+				if strings.ContainsFunc(raw, unicode.IsSpace) {
+					return errors.New("must not contain spaces or line breaks")
+				}
+				c.Discord.Token = raw
+				return nil
+			}},
+		{name: "BOT_DISCORD_GUILD_ID", help: "Discord server id the bot serves; empty for any.",
+			set: func(c *Config, raw string) error {
+				id := strings.TrimSpace(raw)
+				if id != "" && !isSnowflake(id) {
+					return errors.New("must be empty or a Discord server id (17-20 digits)")
+				}
+				c.Discord.GuildID = id
+				return nil
+			}},
+		{name: "BOT_DISCORD_API_URL", help: "Discord REST base URL; empty for Discord itself (set it to point tests at a local server).",
+			set: baseURL([]string{"http", "https"}, "must be empty or an http:// or https:// URL", func(c *Config, v string) { c.Discord.APIURL = v })},
+		{name: "BOT_DISCORD_GATEWAY_URL", help: "Discord gateway URL; empty for Discord itself.",
+			set: baseURL([]string{"ws", "wss"}, "must be empty or a ws:// or wss:// URL", func(c *Config, v string) { c.Discord.GatewayURL = v })},
+		{name: "BOT_ALERT_CHANNEL_MONITOR_IDS", help: "Channel ids for medium-severity alerts, comma separated.",
+			set: snowflakes("a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AlertMonitorChannels = ids })},
+		{name: "BOT_ALERT_CHANNEL_CRISIS_IDS", help: "Channel ids for high-severity alerts, comma separated.",
+			set: snowflakes("a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AlertCrisisChannels = ids })},
+		{name: "BOT_ALERT_CHANNEL_CRITICAL_IDS", help: "Channel ids for critical alerts, comma separated; empty uses the crisis channels.",
+			set: snowflakes("a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AlertCriticalChannels = ids })},
+		{name: "BOT_CRT_ROLE_IDS", help: "Role ids of Crisis Response Team members, comma separated.",
+			set: snowflakes("a comma-separated list of Discord role ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.CRTRoleIDs = ids })},
+		{name: "BOT_ADMIN_ROLE_IDS", help: "Role ids of bot administrators, comma separated.",
+			set: snowflakes("a comma-separated list of Discord role ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AdminRoleIDs = ids })},
+
+		{name: "BOT_AUTO_INITIATE_DELAY_MINUTES", help: "Minutes an alert may stay unacknowledged before Ash reaches out (1-60).",
+			set: integer(1, 60, func(c *Config, n int64) { c.Ash.AutoInitiateDelay = time.Duration(n) * time.Minute })},
+		{name: "BOT_AUTO_INITIATE_MIN_SEVERITY", help: "Lowest severity Ash reaches out for: low, medium, high or critical.",
+			set: oneOf([]string{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}, func(c *Config, v string) { c.Ash.AutoInitiateMinSeverity = v })},
+		{name: "BOT_ASH_SESSION_TIMEOUT", help: "Seconds of silence after which an Ash session ends (60-3600).",
+			set: integer(60, 3600, func(c *Config, n int64) { c.Ash.SessionTimeout = time.Duration(n) * time.Second })},
+		{name: "BOT_ASH_MAX_SESSION", help: "Longest an Ash session may last, in seconds (300-14400).",
+			set: integer(300, 14400, func(c *Config, n int64) { c.Ash.MaxSession = time.Duration(n) * time.Second })},
+		{name: "BOT_ASH_RESOURCES_TEXT", help: "Crisis resources Ash shares (at most 1500 characters).",
+			set: func(c *Config, raw string) error {
+				t := strings.TrimSpace(raw)
+				if t == "" || utf8.RuneCountInString(t) > maxResourcesText {
+					return fmt.Errorf("must be non-empty text of at most %d characters", maxResourcesText)
+				}
+				c.Ash.ResourcesText = t
+				return nil
+			}},
+	}
+}
+
+func integer(lo, hi int64, store func(*Config, int64)) func(*Config, string) error {
+	return func(c *Config, raw string) error {
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("must be an integer from %d to %d", lo, hi)
+		}
+		store(c, n)
+		return nil
+	}
+}
+
+func days(lo, hi int64, store func(*Config, time.Duration)) func(*Config, string) error {
+	return integer(lo, hi, func(c *Config, n int64) { store(c, time.Duration(n)*day) })
+}
+
+func duration(lo, hi time.Duration, store func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, raw string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(raw))
+		if err != nil || d < lo || d > hi {
+			return fmt.Errorf("must be a duration from %v to %v, like 5s or 500ms", lo, hi)
+		}
+		store(c, d)
+		return nil
+	}
+}
+
+func boolean(store func(*Config, bool)) func(*Config, string) error {
+	return func(c *Config, raw string) error {
+		switch strings.ToLower(strings.TrimSpace(raw)) {
+		case "true", "1", "yes":
+			store(c, true)
+		case "false", "0", "no":
+			store(c, false)
+		default:
+			return errors.New("must be true or false (1/0 and yes/no also work)")
+		}
+		return nil
+	}
+}
+
+// oneOf accepts any case, since operators write "INFO" as often as "info",
+// and stores the lower-case form the rest of the program compares against.
+func oneOf(allowed []string, store func(*Config, string)) func(*Config, string) error {
+	return func(c *Config, raw string) error {
+		v := strings.ToLower(strings.TrimSpace(raw))
+		for _, a := range allowed {
+			if v == a {
+				store(c, v)
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func weekday(store func(*Config, time.Weekday)) func(*Config, string) error {
+	return func(c *Config, raw string) error {
+		v := strings.TrimSpace(raw)
+		for d := time.Sunday; d <= time.Saturday; d++ {
+			if strings.EqualFold(v, d.String()) {
+				store(c, d)
+				return nil
+			}
+		}
+		return errors.New("must be a day of the week, monday to sunday")
+	}
+}
+
+// isSnowflake reports whether s looks like a Discord id. Discord ids are
+// uint64 and currently 17-20 digits long; the range check catches a mistyped
+// 20-digit number that no id can be.
+func isSnowflake(s string) bool {
+	if len(s) < 17 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
+
+// snowflakes parses a comma-separated id list. Duplicates are dropped so a
+// channel listed twice is not posted to twice.
+func snowflakes(what string, store func(*Config, []string)) func(*Config, string) error {
+	return func(c *Config, raw string) error {
+		var ids []string
+		if strings.TrimSpace(raw) != "" {
+			for item := range strings.SplitSeq(raw, ",") {
+				id := strings.TrimSpace(item)
+				if !isSnowflake(id) {
+					return fmt.Errorf("must be %s; %q is not one", what, id)
+				}
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+		store(c, ids)
+		return nil
+	}
+}
+
+func hostPorts(raw string) ([]string, error) {
+	var addrs []string
+	if strings.TrimSpace(raw) == "" {
+		return nil, nil
+	}
+	for item := range strings.SplitSeq(raw, ",") {
+		a := strings.TrimSpace(item)
+		host, port, err := net.SplitHostPort(a)
+		p, perr := strconv.Atoi(port)
+		if err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
+			return nil, fmt.Errorf("must be a comma-separated list of host:port addresses; %q is not one", a)
+		}
+		if !slices.Contains(addrs, a) {
+			addrs = append(addrs, a)
+		}
+	}
+	return addrs, nil
+}
+
+func baseURL(schemes []string, allowed string, store func(*Config, string)) func(*Config, string) error {
+	return func(c *Config, raw string) error {
+		v := strings.TrimSpace(raw)
+		if v == "" {
+			store(c, "")
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || !slices.Contains(schemes, u.Scheme) || u.Host == "" {
+			return errors.New(allowed)
+		}
+		store(c, v)
+		return nil
+	}
+}

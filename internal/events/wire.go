@@ -1,0 +1,164 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// allowed lists the JSON fields each type may carry besides type, alert_id and at.
+var allowed = map[Type][]string{
+	AlertCreated:   {"alert_message_id", "user_id", "channel_id", "severity", "channel_sensitivity"},
+	Acknowledged:   {"by"},
+	AshContacted:   {"by", "auto"},
+	UserOptedOut:   {},
+	FirstResponse:  {"by"},
+	Resolved:       {"by"},
+	SessionStarted: {"session_id"},
+	SessionEnded:   {"session_id", "reason"},
+}
+
+// Parse decodes one JSONL line into a validated Event. The error says what is
+// wrong in words an operator can act on.
+func Parse(line []byte) (Event, error) {
+	var raw map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		return Event{}, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if dec.More() {
+		return Event{}, fmt.Errorf("more than one JSON value on the line")
+	}
+	if raw == nil {
+		return Event{}, fmt.Errorf("not a JSON object")
+	}
+	var e Event
+	typ, err := str(raw, "type")
+	if err != nil {
+		return Event{}, err
+	}
+	e.Type = Type(typ)
+	fields, ok := allowed[e.Type]
+	if !ok {
+		return Event{}, fmt.Errorf("unknown event type %q", typ)
+	}
+	var extra []string
+	for k := range raw {
+		if k != "type" && k != "alert_id" && k != "at" && !slices.Contains(fields, k) {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return Event{}, fmt.Errorf("field %s not allowed in %s", strings.Join(extra, ", "), e.Type)
+	}
+	if e.AlertID, err = str(raw, "alert_id"); err != nil {
+		return Event{}, err
+	}
+	at, err := str(raw, "at")
+	if err != nil {
+		return Event{}, err
+	}
+	if e.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
+		return Event{}, fmt.Errorf("at %q is not an RFC 3339 time with a zone", at)
+	}
+	switch e.Type {
+	case AlertCreated:
+		if e.AlertMessageID, err = str(raw, "alert_message_id"); err != nil {
+			return Event{}, err
+		}
+		if e.UserID, err = str(raw, "user_id"); err != nil {
+			return Event{}, err
+		}
+		if e.ChannelID, err = str(raw, "channel_id"); err != nil {
+			return Event{}, err
+		}
+		sev, err := str(raw, "severity")
+		if err != nil {
+			return Event{}, err
+		}
+		e.Severity = Severity(sev)
+		if v, ok := raw["channel_sensitivity"]; ok {
+			var n json.Number
+			if err := json.Unmarshal(v, &n); err != nil {
+				return Event{}, fmt.Errorf("channel_sensitivity must be a number")
+			}
+			if e.ChannelSensitivity, err = n.Float64(); err != nil || e.ChannelSensitivity <= 0 {
+				return Event{}, fmt.Errorf("channel_sensitivity must be a number above 0")
+			}
+		}
+	case Acknowledged, FirstResponse, Resolved:
+		if e.By, err = str(raw, "by"); err != nil {
+			return Event{}, err
+		}
+	case AshContacted:
+		if e.By, err = str(raw, "by"); err != nil {
+			return Event{}, err
+		}
+		v, ok := raw["auto"]
+		if !ok {
+			return Event{}, fmt.Errorf("missing field auto")
+		}
+		if err := json.Unmarshal(v, &e.Auto); err != nil {
+			return Event{}, fmt.Errorf("auto must be true or false")
+		}
+	case SessionStarted, SessionEnded:
+		if e.SessionID, err = str(raw, "session_id"); err != nil {
+			return Event{}, err
+		}
+		if e.Type == SessionEnded {
+			r, err := str(raw, "reason")
+			if err != nil {
+				return Event{}, err
+			}
+			e.Reason = EndReason(r)
+		}
+	}
+	if err := e.Validate(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// str reads a required string field; a number where a string belongs is an
+// error because snowflakes lose precision as JSON numbers.
+func str(raw map[string]json.RawMessage, name string) (string, error) {
+	v, ok := raw[name]
+	if !ok {
+		return "", fmt.Errorf("missing field %s", name)
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		return "", fmt.Errorf("field %s must be a string", name)
+	}
+	if s == "" {
+		return "", fmt.Errorf("missing field %s", name)
+	}
+	return s, nil
+}
+
+// MarshalJSON writes the wire form, with only the fields of the event's type.
+func (e Event) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"type": e.Type, "alert_id": e.AlertID, "at": e.At.UTC().Format(time.RFC3339Nano)}
+	switch e.Type {
+	case AlertCreated:
+		m["alert_message_id"], m["user_id"], m["channel_id"], m["severity"] = e.AlertMessageID, e.UserID, e.ChannelID, e.Severity
+		if s := e.Sensitivity(); s != 1.0 {
+			m["channel_sensitivity"] = s
+		}
+	case Acknowledged, FirstResponse, Resolved:
+		m["by"] = e.By
+	case AshContacted:
+		m["by"], m["auto"] = e.By, e.Auto
+	case SessionStarted:
+		m["session_id"] = e.SessionID
+	case SessionEnded:
+		m["session_id"], m["reason"] = e.SessionID, e.Reason
+	}
+	return json.Marshal(m)
+}

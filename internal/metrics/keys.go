@@ -1,0 +1,84 @@
+// Package metrics records alert lifecycle events into Redis and answers the
+// questions the weekly report asks of them. It owns the keys
+// ash:metrics:alert:*, ash:metrics:alert_lookup:* and ash:metrics:daily:*;
+// docs/storage.md describes their layout.
+package metrics
+
+import "time"
+
+// Key prefixes. Each key is written by a single-key operation so the schema
+// works unchanged on Redis Cluster.
+const (
+	alertPrefix  = "ash:metrics:alert:"
+	lookupPrefix = "ash:metrics:alert_lookup:"
+	dailyPrefix  = "ash:metrics:daily:"
+)
+
+// DateLayout is how days appear in keys, reports and the CLI.
+const DateLayout = "2006-01-02"
+
+func alertKey(alertID string) string    { return alertPrefix + alertID }
+func lookupKey(messageID string) string { return lookupPrefix + messageID }
+func dailyKey(day time.Time) string     { return dailyPrefix + day.UTC().Format(DateLayout) }
+
+// Fields of the per-alert hash. Times after creation are stored as
+// millisecond offsets from t0: small integers that Redis packs tightly and
+// that make every duration a subtraction.
+const (
+	fT0        = "t0" // creation, unix ms
+	fSeverity  = "sev"
+	fMessage   = "msg"
+	fUser      = "uid"
+	fChannel   = "ch"
+	fSens      = "sens" // only when not 1.0
+	fAck       = "ack"
+	fAckBy     = "ack_by"
+	fAsh       = "ash"
+	fAshBy     = "ash_by" // "auto" for an automatic contact
+	fOptOut    = "opt"
+	fFirst     = "fr"
+	fFirstBy   = "fr_by"
+	fResolved  = "res"
+	fResolveBy = "res_by"
+	fSession   = "sid"
+	fSessStart = "s0"
+	fSessEnd   = "s1"
+	fSessWhy   = "sr"
+)
+
+// Fields of the daily aggregate hash. Index fields ("a:" + alert id) hold a
+// bitmask of the events already counted for that alert, which makes every
+// aggregate update idempotent and lists the day's alerts for percentiles.
+const (
+	aAlerts        = "alerts"
+	aSevPrefix     = "sev:"
+	aHourPrefix    = "hour:"
+	aAckN          = "ack:n"
+	aAckSum        = "ack:sum"
+	aAshN          = "ash:n"
+	aAshSum        = "ash:sum"
+	aFirstN        = "first:n"
+	aFirstSum      = "first:sum"
+	aResN          = "res:n"
+	aResSum        = "res:sum"
+	aAshManual     = "ash:manual"
+	aAshAuto       = "ash:auto"
+	aOptOut        = "optout"
+	aSessStarted   = "sess:started"
+	aSessEndPrefix = "sess:end:"
+	aSessSum       = "sess:sum" // seconds, completed sessions only
+	aRespPrefix    = "resp:"    // acknowledgments per CRT member
+	aIndexPrefix   = "a:"
+)
+
+// Bits of the per-alert mask in the daily index.
+const (
+	bitCreated = 1 << iota
+	bitAck
+	bitAsh
+	bitOptOut
+	bitFirst
+	bitResolved
+	bitSessStart
+	bitSessEnd
+)

@@ -1,0 +1,268 @@
+package metrics
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/alphabetcartel/ashbot/internal/events"
+)
+
+// TopResponders is how many CRT members the weekly summary ranks.
+const TopResponders = 5
+
+// Severities counts alerts per severity, in the report's order.
+type Severities struct {
+	Critical int64 `json:"critical"`
+	High     int64 `json:"high"`
+	Medium   int64 `json:"medium"`
+	Low      int64 `json:"low"`
+}
+
+// Get returns the count for one severity.
+func (s Severities) Get(sev events.Severity) int64 {
+	switch sev {
+	case events.Critical:
+		return s.Critical
+	case events.High:
+		return s.High
+	case events.Medium:
+		return s.Medium
+	}
+	return s.Low
+}
+
+func severitiesOf(m map[string]int64) Severities {
+	return Severities{Critical: m["critical"], High: m["high"], Medium: m["medium"], Low: m["low"]}
+}
+
+// Durations summarises one response time over a week. Percentiles are nil
+// when no values exist, or when some alert records have already expired so
+// the exact values are no longer all known.
+type Durations struct {
+	Count      int64    `json:"count"`
+	AvgSeconds *float64 `json:"avg_seconds"`
+	P50Seconds *int64   `json:"p50_seconds"`
+	P90Seconds *int64   `json:"p90_seconds"`
+}
+
+// Ash summarises the support companion's week.
+type Ash struct {
+	SessionsStarted   int64    `json:"sessions_started"`
+	Manual            int64    `json:"manual"`
+	AutoInitiated     int64    `json:"auto_initiated"`
+	UserOptedOut      int64    `json:"user_opted_out"`
+	SessionsCompleted int64    `json:"sessions_completed"`
+	AvgSessionSeconds *float64 `json:"avg_session_seconds"`
+}
+
+// PeakDay is the busiest day of the week.
+type PeakDay struct {
+	Date    string `json:"date"`
+	Weekday string `json:"weekday"`
+	Alerts  int64  `json:"alerts"`
+}
+
+// PeakHour is the busiest UTC hour of day over the week.
+type PeakHour struct {
+	Hour   int   `json:"hour"`
+	Alerts int64 `json:"alerts"`
+}
+
+// Responder is a CRT member and how many alerts they acknowledged.
+type Responder struct {
+	UserID          string `json:"user_id"`
+	Acknowledgments int64  `json:"acknowledgments"`
+}
+
+// Day is one day's alert counts, for charts.
+type Day struct {
+	Date       string     `json:"date"`
+	Weekday    string     `json:"weekday"`
+	Alerts     int64      `json:"alerts"`
+	BySeverity Severities `json:"by_severity"`
+	// Recorded is false when no aggregate exists for the day: no alert, or
+	// data that has expired.
+	Recorded bool `json:"recorded"`
+}
+
+// Summary is the weekly summary of product.md section 3. Its JSON form is
+// the contract of `ashbot report --format json`.
+type Summary struct {
+	StartDate           string      `json:"start_date"`
+	EndDate             string      `json:"end_date"`
+	TotalAlerts         int64       `json:"total_alerts"`
+	BySeverity          Severities  `json:"by_severity"`
+	TimeToAcknowledge   Durations   `json:"time_to_acknowledge"`
+	TimeToAshContact    Durations   `json:"time_to_ash_contact"`
+	TimeToFirstResponse Durations   `json:"time_to_first_response"`
+	TimeToResolve       Durations   `json:"time_to_resolve"`
+	Ash                 Ash         `json:"ash"`
+	PeakDay             *PeakDay    `json:"peak_day"`
+	PeakHour            *PeakHour   `json:"peak_hour"`
+	TopResponders       []Responder `json:"top_responders"`
+	Days                []Day       `json:"days"`
+}
+
+// Week returns the seven UTC days ending with end (inclusive).
+func Week(end time.Time) (start, last time.Time) {
+	last = time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.UTC)
+	return last.AddDate(0, 0, -6), last
+}
+
+// Weekly builds the summary of the seven UTC days ending with end. It reads
+// the seven daily aggregates in one round trip and, for exact percentiles,
+// the indexed alert records in a second.
+func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
+	start, last := Week(end)
+	sum := &Summary{StartDate: start.Format(DateLayout), EndDate: last.Format(DateLayout), TopResponders: []Responder{}}
+
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, 7)
+	for i := range cmds {
+		cmds[i] = pipe.HGetAll(ctx, dailyKey(start.AddDate(0, 0, i)))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("load week %s..%s: %w", sum.StartDate, sum.EndDate, err)
+	}
+
+	var ack, ash, first, res, sess Sum
+	var hours [24]int64
+	responders := map[string]int64{}
+	var ids []string
+	for i, cmd := range cmds {
+		day := start.AddDate(0, 0, i)
+		d := &Daily{Date: day.Format(DateLayout), BySeverity: map[string]int64{}}
+		if h := cmd.Val(); len(h) > 0 {
+			var err error
+			if d, err = decodeDaily(day, h); err != nil {
+				return nil, err
+			}
+		}
+		sum.Days = append(sum.Days, Day{
+			Date: d.Date, Weekday: day.Weekday().String(), Alerts: d.TotalAlerts,
+			BySeverity: severitiesOf(d.BySeverity), Recorded: len(cmd.Val()) > 0,
+		})
+		sum.TotalAlerts += d.TotalAlerts
+		sum.BySeverity.Critical += d.BySeverity["critical"]
+		sum.BySeverity.High += d.BySeverity["high"]
+		sum.BySeverity.Medium += d.BySeverity["medium"]
+		sum.BySeverity.Low += d.BySeverity["low"]
+		for h, n := range d.ByHour {
+			hours[h] += n
+		}
+		ack.add(d.Acknowledge)
+		ash.add(d.AshContact)
+		first.add(d.FirstResponse)
+		res.add(d.Resolve)
+		sess.add(d.SessionsCompleted)
+		sum.Ash.Manual += d.AshManual
+		sum.Ash.AutoInitiated += d.AshAuto
+		sum.Ash.UserOptedOut += d.OptedOut
+		for id, n := range d.Responders {
+			responders[id] += n
+		}
+		ids = append(ids, d.alertIDs...)
+		if d.TotalAlerts > 0 && (sum.PeakDay == nil || d.TotalAlerts > sum.PeakDay.Alerts) {
+			sum.PeakDay = &PeakDay{Date: d.Date, Weekday: day.Weekday().String(), Alerts: d.TotalAlerts}
+		}
+	}
+	for h, n := range hours {
+		if n > 0 && (sum.PeakHour == nil || n > sum.PeakHour.Alerts) {
+			sum.PeakHour = &PeakHour{Hour: h, Alerts: n}
+		}
+	}
+	sum.Ash.SessionsStarted = ash.Count
+	sum.Ash.SessionsCompleted = sess.Count
+	sum.Ash.AvgSessionSeconds = sess.Avg()
+
+	for id, n := range responders {
+		sum.TopResponders = append(sum.TopResponders, Responder{UserID: id, Acknowledgments: n})
+	}
+	slices.SortFunc(sum.TopResponders, func(a, b Responder) int {
+		if c := cmp.Compare(b.Acknowledgments, a.Acknowledgments); c != 0 {
+			return c
+		}
+		return compareIDs(a.UserID, b.UserID)
+	})
+	if len(sum.TopResponders) > TopResponders {
+		sum.TopResponders = sum.TopResponders[:TopResponders]
+	}
+
+	vals, err := s.durations(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load week %s..%s: %w", sum.StartDate, sum.EndDate, err)
+	}
+	sum.TimeToAcknowledge = summarise(ack, vals[0])
+	sum.TimeToAshContact = summarise(ash, vals[1])
+	sum.TimeToFirstResponse = summarise(first, vals[2])
+	sum.TimeToResolve = summarise(res, vals[3])
+	return sum, nil
+}
+
+// durations reads the acknowledge, Ash, first response and resolve offsets
+// of the given alerts, as whole seconds.
+func (s *Store) durations(ctx context.Context, ids []string) ([4][]int64, error) {
+	var out [4][]int64
+	if len(ids) == 0 {
+		return out, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HMGet(ctx, alertKey(id), fAck, fAsh, fFirst, fResolved)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return out, fmt.Errorf("load alert records: %w", err)
+	}
+	for _, cmd := range cmds {
+		for j, v := range cmd.Val() {
+			str, ok := v.(string)
+			if !ok {
+				continue
+			}
+			ms, err := strconv.ParseInt(str, 10, 64)
+			if err != nil {
+				return out, fmt.Errorf("load alert records: bad offset %q: %w", str, err)
+			}
+			out[j] = append(out[j], ms/1000)
+		}
+	}
+	return out, nil
+}
+
+// summarise combines the aggregate (always there while the day lives) with
+// the exact values (there while the alert records live). Percentiles are
+// given only when the values found are exactly the ones counted.
+func summarise(agg Sum, vals []int64) Durations {
+	d := Durations{Count: agg.Count, AvgSeconds: agg.Avg()}
+	if agg.Count == 0 || int64(len(vals)) != agg.Count {
+		return d
+	}
+	slices.Sort(vals)
+	d.P50Seconds = nearestRank(vals, 50)
+	d.P90Seconds = nearestRank(vals, 90)
+	return d
+}
+
+// nearestRank is the ceil(pct/100*n)-th smallest of sorted values, in
+// integer arithmetic so that no float rounding moves the rank.
+func nearestRank(sorted []int64, pct int) *int64 {
+	r := (pct*len(sorted) + 99) / 100
+	v := sorted[max(r, 1)-1]
+	return &v
+}
+
+// compareIDs orders Discord ids numerically (shorter is smaller) and other
+// ids as text, so rankings are stable.
+func compareIDs(a, b string) int {
+	if c := cmp.Compare(len(a), len(b)); c != 0 {
+		return c
+	}
+	return cmp.Compare(a, b)
+}
