@@ -25,7 +25,9 @@ import (
 // those automatically), some of whom opt out.
 func mix(rng *rand.Rand, id string, t0 time.Time) []events.Event {
 	sev := events.Severities[rng.IntN(4)]
-	at := func(s int) time.Time { return t0.Add(time.Duration(s)*time.Second + time.Duration(rng.IntN(1000))*time.Millisecond) }
+	at := func(s int) time.Time {
+		return t0.Add(time.Duration(s)*time.Second + time.Duration(rng.IntN(1000))*time.Millisecond)
+	}
 	crt := func() string { return strconv.Itoa(100000000000000000 + rng.IntN(12)) }
 	es := []events.Event{{Type: events.AlertCreated, AlertID: id, At: t0,
 		AlertMessageID: strconv.FormatInt(1300000000000000000+t0.UnixNano()/1000, 10), UserID: strconv.FormatInt(400000000000000000+rng.Int64N(1e15), 10),
