@@ -1,0 +1,34 @@
+# ashbot: `make demo` runs the main job, `make test` passes the tests.
+# Both install redis-server from Debian packages when it is missing.
+
+GO      ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/alphabetcartel/ashbot/internal/cli.Version=$(VERSION)
+
+.PHONY: all build test demo bench lint ensure-redis clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/ashbot ./cmd/ashbot
+
+ensure-redis:
+	@scripts/redis.sh ensure
+
+# Each test binary starts its own private redis-server (internal/redistest).
+test: ensure-redis lint
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@test -z "$$(gofmt -l cmd internal)" || (echo "gofmt needed:"; gofmt -l cmd internal; exit 1)
+	$(GO) vet ./...
+
+demo: ensure-redis build
+	@scripts/demo.sh
+
+# Benchmarks with their targets are described in docs/benchmarks.md.
+bench: ensure-redis
+	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./internal/metrics
+
+clean:
+	rm -rf bin

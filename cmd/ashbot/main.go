@@ -1,0 +1,31 @@
+// Command ashbot is the Crisis Response Team's Discord bot and its operator
+// tools. Everything but process wiring lives in internal/.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/alphabetcartel/ashbot/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], &cli.Env{
+		Stdin:            os.Stdin,
+		Stdout:           os.Stdout,
+		Stderr:           os.Stderr,
+		LookupEnv:        os.LookupEnv,
+		Environ:          os.Environ(),
+		ReadFile:         os.ReadFile,
+		Now:              time.Now,
+		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+	})
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,163 @@
+// Package cli is ashbot's command line: it parses arguments, loads the
+// configuration, connects what a command needs and calls the packages that
+// do the work. Every command returns an exit status instead of exiting, so
+// tests run them in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/alphabetcartel/ashbot/internal/config"
+	"github.com/alphabetcartel/ashbot/internal/redisconn"
+)
+
+// Exit statuses.
+const (
+	ExitOK     = 0
+	ExitFailed = 1 // the command ran and failed, or rejected input
+	ExitUsage  = 2 // bad arguments or configuration: nothing was done
+)
+
+// Version is set at build time with -ldflags "-X .../cli.Version=...".
+var Version = "dev"
+
+// Env is everything a command may touch of the outside world.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	LookupEnv      func(string) (string, bool)
+	Environ        []string
+	ReadFile       func(string) ([]byte, error)
+	Now            func() time.Time
+	// StderrIsTerminal switches long commands to a progress bar.
+	StderrIsTerminal bool
+}
+
+type command struct {
+	name    string // e.g. "events import"
+	summary string
+	run     func(ctx context.Context, e *Env, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"config check", "validate the configuration and print the effective settings", configCheck},
+		{"events import", "record lifecycle events from a JSONL file (or - for stdin)", eventsImport},
+		{"report", "print the weekly summary (--end, --format)", reportCmd},
+		{"alert show", "print one alert's metrics and timeline", alertShow},
+		{"version", "print the version", func(_ context.Context, e *Env, _ []string) int {
+			fmt.Fprintln(e.Stdout, "ashbot", Version)
+			return ExitOK
+		}},
+	}
+}
+
+// Main runs the command named by args and returns the exit status.
+func Main(ctx context.Context, args []string, e *Env) int {
+	cmds := commands()
+	// Longest match first: "report post" before "report".
+	for words := min(2, len(args)); words >= 1; words-- {
+		name := strings.Join(args[:words], " ")
+		for _, c := range cmds {
+			if c.name == name {
+				return c.run(ctx, e, args[words:])
+			}
+		}
+	}
+	if len(args) > 0 && args[0] != "help" && args[0] != "-h" && args[0] != "--help" {
+		fmt.Fprintf(e.Stderr, "ashbot: unknown command %q\n\n", strings.Join(args, " "))
+		usage(e.Stderr, cmds)
+		return ExitUsage
+	}
+	usage(e.Stdout, cmds)
+	return ExitOK
+}
+
+func usage(w io.Writer, cmds []command) {
+	fmt.Fprintln(w, "usage: ashbot <command> [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nSettings come from BOT_* environment variables; `ashbot config check` lists them.")
+}
+
+// loadConfig loads and validates the settings. On problems it prints one
+// line per problem and returns ExitUsage; warnings go to the logger.
+func loadConfig(e *Env) (*config.Config, *slog.Logger, int) {
+	cfg, warnings, err := config.Load(e.LookupEnv, e.ReadFile, e.Environ...)
+	if err != nil {
+		var probs *config.Errors
+		if errors.As(err, &probs) {
+			for _, p := range probs.Problems {
+				fmt.Fprintln(e.Stderr, "config:", p.String())
+			}
+		} else {
+			fmt.Fprintln(e.Stderr, "config:", err)
+		}
+		return nil, nil, ExitUsage
+	}
+	log := newLogger(cfg.Log, e.Stderr)
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	return cfg, log, ExitOK
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// connect opens Redis or explains why it cannot.
+func connect(ctx context.Context, e *Env, cfg *config.Config) (redis.UniversalClient, int) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout)
+	defer cancel()
+	rdb, err := redisconn.Connect(ctx, cfg.Redis)
+	if err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot:", err)
+		return nil, ExitFailed
+	}
+	return rdb, ExitOK
+}
+
+// parseFlags parses flags that may come before or after positional
+// arguments, as operators type them (`events import FILE --shift-to D`).
+func parseFlags(fs *flag.FlagSet, e *Env, args []string) ([]string, bool) {
+	fs.SetOutput(e.Stderr)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, true
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// parseDate reads a YYYY-MM-DD day in UTC.
+func parseDate(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date like 2026-01-07", s)
+	}
+	return t, nil
+}

@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/alphabetcartel/ashbot/internal/schedule"
+)
+
+// configCheck validates the settings and prints what will be used, with
+// secrets masked and the next scheduled runs, without touching Redis or
+// Discord: it is safe to run anywhere the bot's environment is set.
+func configCheck(_ context.Context, e *Env, args []string) int {
+	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
+	if _, ok := parseFlags(fs, e, args); !ok {
+		return ExitUsage
+	}
+	cfg, _, code := loadConfig(e)
+	if cfg == nil {
+		return code
+	}
+	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
+	for _, s := range cfg.Describe() {
+		v := s.Value
+		if strings.ContainsAny(v, "\n\t\"") {
+			v = strconv.Quote(v)
+		}
+		fmt.Fprintf(tw, "%s=%s\t# %s\n", s.Name, v, s.Source)
+	}
+	tw.Flush()
+
+	now := e.Now().UTC()
+	fmt.Fprintln(e.Stdout, "\neffective:")
+	fmt.Fprintf(e.Stdout, "  metrics:        %s (alert records %s, daily aggregates %s)\n",
+		onOff(cfg.Metrics.Enabled), days(cfg.Metrics.AlertTTL), days(cfg.Metrics.AggregateTTL))
+	if cal, err := schedule.Weekly(cfg.Report.Day, cfg.Report.Hour); err == nil && cfg.Report.Enabled {
+		fmt.Fprintf(e.Stdout, "  weekly report:  on, %s to %v; next run %s\n", cal, cfg.Report.ChannelIDs, cal.Next(now).Format(time.RFC3339))
+	} else {
+		fmt.Fprintln(e.Stdout, "  weekly report:  off")
+	}
+	if cal, err := schedule.Daily(cfg.Retention.CleanupHour); err == nil && cfg.Retention.Enabled {
+		fmt.Fprintf(e.Stdout, "  cleanup:        on, %s; next run %s\n", cal, cal.Next(now).Format(time.RFC3339))
+	} else {
+		fmt.Fprintln(e.Stdout, "  cleanup:        off")
+	}
+	return ExitOK
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func days(d time.Duration) string { return fmt.Sprintf("%d days", int(d.Hours()/24)) }

@@ -1,0 +1,115 @@
+// Package redisconn turns the Redis settings into a connected client. One
+// code path serves a single server, Sentinel and Cluster (go-redis
+// UniversalClient), so everything above it is written once.
+package redisconn
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/alphabetcartel/ashbot/internal/config"
+)
+
+// Options builds the client options from validated settings.
+func Options(c config.Redis) (*redis.UniversalOptions, error) {
+	o := &redis.UniversalOptions{
+		Username:     c.Username,
+		Password:     c.Password,
+		DB:           c.DB,
+		DialTimeout:  c.DialTimeout,
+		ReadTimeout:  c.ReadTimeout,
+		WriteTimeout: c.WriteTimeout,
+		PoolSize:     c.PoolSize,
+		// Scripts make every write idempotent, so a retried command after
+		// a dropped connection cannot count twice.
+		MaxRetries: 2,
+	}
+	hostPort := net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
+	switch c.Mode {
+	case config.ModeSentinel:
+		o.MasterName = c.SentinelMaster
+		o.Addrs = c.Addrs
+		o.SentinelUsername, o.SentinelPassword = c.Username, c.Password
+	case config.ModeCluster:
+		o.IsClusterMode = true
+		o.Addrs = c.Addrs
+		if len(o.Addrs) == 0 {
+			o.Addrs = []string{hostPort}
+		}
+	default:
+		o.Addrs = []string{hostPort}
+	}
+	if c.TLS {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.Host}
+		if c.TLSCAFile != "" {
+			pem, err := os.ReadFile(c.TLSCAFile)
+			if err != nil {
+				return nil, fmt.Errorf("read BOT_REDIS_TLS_CA_FILE: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("BOT_REDIS_TLS_CA_FILE %s holds no PEM certificate", c.TLSCAFile)
+			}
+			tc.RootCAs = pool
+		}
+		o.TLSConfig = tc
+	}
+	return o, nil
+}
+
+// Connect builds the client and checks that Redis answers and accepts our
+// credentials, so that a wrong address or password stops start-up with a
+// message an operator can act on instead of failing at the first alert.
+func Connect(ctx context.Context, c config.Redis) (redis.UniversalClient, error) {
+	o, err := Options(c)
+	if err != nil {
+		return nil, err
+	}
+	rdb := redis.NewUniversalClient(o)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, Describe(c, err)
+	}
+	return rdb, nil
+}
+
+// Describe explains a failed connection in the operator's terms.
+func Describe(c config.Redis, err error) error {
+	where := strings.Join(target(c), ", ")
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "NOAUTH"), strings.Contains(msg, "invalid password"),
+		strings.Contains(msg, "invalid username-password"):
+		user := c.Username
+		if user == "" {
+			user = "default"
+		}
+		return fmt.Errorf("redis at %s refused the credentials of user %q (check BOT_REDIS_PASSWORD / BOT_REDIS_USERNAME): %w", where, user, err)
+	case strings.Contains(msg, "NOPERM"):
+		return fmt.Errorf("redis at %s: the ACL user lacks a permission ashbot needs: %w", where, err)
+	case errors.Is(err, context.DeadlineExceeded), isNetErr(err):
+		return fmt.Errorf("cannot reach redis at %s (check BOT_REDIS_HOST/BOT_REDIS_PORT or BOT_REDIS_URL, and TLS): %w", where, err)
+	}
+	return fmt.Errorf("redis at %s: %w", where, err)
+}
+
+func target(c config.Redis) []string {
+	if c.Mode != config.ModeStandalone && len(c.Addrs) > 0 {
+		return c.Addrs
+	}
+	return []string{net.JoinHostPort(c.Host, strconv.Itoa(c.Port))}
+}
+
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "EOF")
+}
