@@ -10,10 +10,21 @@ import (
 
 func weekFixture(t *testing.T) fixture {
 	f := setup(t)
+	f.mustAll(t, weekEvents())
+	return f
+}
+
+func (f fixture) mustAll(t *testing.T, es []events.Event) {
+	t.Helper()
+	f.must(t, Recorded, es...)
+}
+
+// weekEvents is a week (2026-01-01..07) with one alert on each side of it.
+func weekEvents() []events.Event {
 	sess := func(typ events.Type, id, at, sid string, why events.EndReason) events.Event {
 		return events.Event{Type: typ, AlertID: id, At: ts(at), SessionID: sid, Reason: why}
 	}
-	f.must(t, Recorded,
+	return []events.Event{
 		created("w0", "2025-12-31T23:59:59Z", events.High), // the day before the week
 		ev(events.Acknowledged, "w0", "2026-01-01T00:00:10Z", "999"),
 
@@ -46,8 +57,7 @@ func weekFixture(t *testing.T) fixture {
 		ev(events.Acknowledged, "a6", "2026-01-07T10:40:00.5Z", "111"),
 
 		created("a7", "2026-01-08T00:00:00Z", events.Critical), // the day after
-	)
-	return f
+	}
 }
 
 const wantWeek = `{
