@@ -21,48 +21,51 @@ import "github.com/redis/go-redis/v9"
 var alertScript = redis.NewScript(`
 local k, op, at = KEYS[1], ARGV[1], tonumber(ARGV[2])
 if op == 'create' then
-  local t0 = redis.call('HGET', k, 't0')
-  if t0 then
-    return {0, tonumber(t0), redis.call('HGET', k, 'sev'), 0, redis.call('HGET', k, 'msg')}
+  local cur = redis.call('HMGET', k, 't0', 'sev', 'msg')
+  if cur[1] then
+    return {0, tonumber(cur[1]), cur[2], 0, cur[3]}
   end
-  redis.call('HSET', k, 't0', ARGV[2], 'sev', ARGV[4], 'msg', ARGV[5], 'uid', ARGV[6], 'ch', ARGV[7])
-  if ARGV[8] ~= '' then redis.call('HSET', k, 'sens', ARGV[8]) end
+  if ARGV[8] ~= '' then
+    redis.call('HSET', k, 't0', ARGV[2], 'sev', ARGV[4], 'msg', ARGV[5], 'uid', ARGV[6], 'ch', ARGV[7], 'sens', ARGV[8])
+  else
+    redis.call('HSET', k, 't0', ARGV[2], 'sev', ARGV[4], 'msg', ARGV[5], 'uid', ARGV[6], 'ch', ARGV[7])
+  end
   redis.call('PEXPIRE', k, ARGV[3])
   return {1, at, ARGV[4], 0, ARGV[5]}
 end
-local t0 = redis.call('HGET', k, 't0')
-if not t0 then return {-1, 'unknown alert'} end
-t0 = tonumber(t0)
-local sev = redis.call('HGET', k, 'sev')
+if op == 's1' then
+  local cur = redis.call('HMGET', k, 't0', 'sev', 's0', 'sid', 's1', 'sr')
+  if not cur[1] then return {-1, 'unknown alert'} end
+  local t0 = tonumber(cur[1])
+  local off = at - t0
+  if off < 0 then return {-1, 'at is before the alert was created'} end
+  if not cur[3] then return {-1, 'session_ended without session_started'} end
+  if cur[4] ~= ARGV[3] then return {-1, 'session_id does not match the started session'} end
+  local s0 = tonumber(cur[3])
+  if cur[5] then return {0, t0, cur[2], tonumber(cur[5]) - s0, cur[6]} end
+  if off < s0 then return {-1, 'session ended before it started'} end
+  redis.call('HSET', k, 's1', off, 'sr', ARGV[4])
+  return {1, t0, cur[2], off - s0, ARGV[4]}
+end
+-- One field holds the event's time; most kinds also store who (or, for a
+-- session start, which session) in a second one.
+local field, byField = op, op .. '_by'
+if op == 's0' then byField = 'sid' elseif op == 'opt' then byField = 'opt' end
+local cur = redis.call('HMGET', k, 't0', 'sev', field, byField)
+if not cur[1] then return {-1, 'unknown alert'} end
+local t0 = tonumber(cur[1])
 local off = at - t0
 if off < 0 then return {-1, 'at is before the alert was created'} end
-if op == 's1' then
-  local s0 = redis.call('HGET', k, 's0')
-  if not s0 then return {-1, 'session_ended without session_started'} end
-  if redis.call('HGET', k, 'sid') ~= ARGV[3] then return {-1, 'session_id does not match the started session'} end
-  local s1 = redis.call('HGET', k, 's1')
-  if s1 then
-    return {0, t0, sev, tonumber(s1) - tonumber(s0), redis.call('HGET', k, 'sr')}
-  end
-  if off < tonumber(s0) then return {-1, 'session ended before it started'} end
-  redis.call('HSET', k, 's1', off, 'sr', ARGV[4])
-  return {1, t0, sev, off - tonumber(s0), ARGV[4]}
+if cur[3] then
+  if op == 'opt' then return {0, t0, cur[2], tonumber(cur[3]), ''} end
+  return {0, t0, cur[2], tonumber(cur[3]), cur[4] or ''}
 end
-local field, byField = op, op .. '_by'
-if op == 's0' then field, byField = 's0', 'sid' end
-if op == 'opt' then byField = nil end
-local prev = redis.call('HGET', k, field)
-if prev then
-  local by = ''
-  if byField then by = redis.call('HGET', k, byField) or '' end
-  return {0, t0, sev, tonumber(prev), by}
+if op == 'opt' then
+  redis.call('HSET', k, field, off)
+  return {1, t0, cur[2], off, ''}
 end
-if byField then
-  redis.call('HSET', k, field, off, byField, ARGV[3])
-  return {1, t0, sev, off, ARGV[3]}
-end
-redis.call('HSET', k, field, off)
-return {1, t0, sev, off, ''}
+redis.call('HSET', k, field, off, byField, ARGV[3])
+return {1, t0, cur[2], off, ARGV[3]}
 `)
 
 // dailyScript adds an alert's contributions to one day's aggregate hash

@@ -141,3 +141,43 @@ func writeCerts(t *testing.T, dir string) (caPath, certPath, keyPath string) {
 	}
 	return write("ca.pem", "CERTIFICATE", caDER), write("server.pem", "CERTIFICATE", srvDER), write("server.key", "EC PRIVATE KEY", keyDER)
 }
+
+func TestSentinel(t *testing.T) {
+	master, err := redistest.Start("requirepass s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Stop()
+	sent, err := redistest.StartSentinel("ashmaster", master.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sent.Stop()
+	// Sentinel authenticates to the master with the same password.
+	s := settings(master.Addr)
+	s.Mode, s.Addrs, s.SentinelMaster, s.Password = config.ModeSentinel, []string{sent.Addr}, "ashmaster", "s3cret"
+	ctx := context.Background()
+	var rdb interface{ Close() error }
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := Connect(ctx, s)
+		if err == nil {
+			if err := c.Set(ctx, "via-sentinel", "1", time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+			rdb = c
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("connect through sentinel: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	rdb.Close()
+	direct := master.Client(0)
+	defer direct.Close()
+	direct.Do(ctx, "AUTH", "s3cret")
+	if got := direct.Get(ctx, "via-sentinel").Val(); got != "1" {
+		t.Fatalf("the write did not reach the master: %q", got)
+	}
+}

@@ -33,7 +33,22 @@ type Server struct {
 
 // Start launches redis-server with extra config directives (e.g. "requirepass x").
 // Call Stop when done; TestMain usually owns the lifetime.
-func Start(extra ...string) (*Server, error) {
+func Start(extra ...string) (*Server, error) { return start(false, extra) }
+
+// StartSentinel launches a Redis Sentinel that monitors the server at
+// masterAddr under the given master name.
+func StartSentinel(name, masterAddr string) (*Server, error) {
+	host, port, err := net.SplitHostPort(masterAddr)
+	if err != nil {
+		return nil, fmt.Errorf("master address: %w", err)
+	}
+	return start(true, []string{
+		fmt.Sprintf("sentinel monitor %s %s %s 1", name, host, port),
+		fmt.Sprintf("sentinel down-after-milliseconds %s 5000", name),
+	})
+}
+
+func start(sentinel bool, extra []string) (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, fmt.Errorf("redis-server not on PATH (run `make test`, which installs it): %w", err)
@@ -50,7 +65,7 @@ func Start(extra ...string) (*Server, error) {
 			lastErr = err
 			continue
 		}
-		s, err := launch(bin, dir, port, extra)
+		s, err := launch(bin, dir, port, extra, sentinel)
 		if err == nil {
 			return s, nil
 		}
@@ -60,7 +75,7 @@ func Start(extra ...string) (*Server, error) {
 	return nil, lastErr
 }
 
-func launch(bin, dir string, port int, extra []string) (*Server, error) {
+func launch(bin, dir string, port int, extra []string, sentinel bool) (*Server, error) {
 	conf := []string{
 		"port " + strconv.Itoa(port),
 		"bind 127.0.0.1",
@@ -76,7 +91,11 @@ func launch(bin, dir string, port int, extra []string) (*Server, error) {
 	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("write redis config: %w", err)
 	}
-	cmd := exec.Command(bin, confPath)
+	args := []string{confPath}
+	if sentinel {
+		args = append(args, "--sentinel")
+	}
+	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
