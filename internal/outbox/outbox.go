@@ -53,11 +53,11 @@ type Outbox struct {
 	opts Options
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	queue   []events.Event
-	stats   Stats
-	wake    chan struct{} // signalled when the queue gains an event
-	idle    chan struct{} // closed while the queue is empty and nothing is in flight
+	mu    sync.Mutex
+	queue []events.Event
+	stats Stats
+	wake  chan struct{} // signalled when the queue gains an event
+	idle  chan struct{} // closed while the queue is empty and nothing is in flight
 	// fromSpool counts the events at the head of the queue that were loaded
 	// from the spool; the loaded file is kept until they are all delivered,
 	// so a crash in between replays them (as harmless duplicates).
