@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,6 +97,8 @@ func launch(bin, dir string, port int, extra []string, sentinel bool) (*Server, 
 		args = append(args, "--sentinel")
 	}
 	cmd := exec.Command(bin, args...)
+	// If the test binary dies (a panic, a -timeout), the server goes too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}

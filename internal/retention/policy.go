@@ -1,0 +1,171 @@
+// Package retention owns how long each kind of data ashbot keeps in Redis
+// lives, and the cleanup that enforces it (plan step 8.3).
+//
+// Every key the bot writes carries a TTL, so Redis does most of the work.
+// Cleanup is the safety net: it removes what is past its retention whatever
+// its TTL says (retention may have been shortened), gives keys that lost
+// their TTL one computed from their age, prunes old members inside sorted
+// sets and old index fields inside daily aggregates, and leaves every key it
+// does not own untouched.
+package retention
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Category groups keys that share one retention setting.
+type Category string
+
+// The categories cleanup manages. Their names appear in reports and logs.
+const (
+	AlertMetrics   Category = "alert_metrics"
+	Aggregates     Category = "aggregates"
+	MessageHistory Category = "message_history"
+	OptOuts        Category = "optouts"
+	SessionData    Category = "session_data"
+	Scheduler      Category = "scheduler"
+)
+
+// Categories lists every category in report order.
+func Categories() []Category {
+	return []Category{AlertMetrics, Aggregates, MessageHistory, OptOuts, SessionData, Scheduler}
+}
+
+// SchedulerRetention bounds keys under ash:schedule:. The scheduler's
+// done-markers live 35 days, long enough to outlive a weekly period and the
+// one after it.
+const SchedulerRetention = 35 * 24 * time.Hour
+
+// Retentions are the configured retention periods (BOT_RETENTION_*).
+type Retentions struct {
+	AlertMetrics   time.Duration // BOT_RETENTION_ALERT_METRICS_DAYS (shorter of it and BOT_METRICS_RETENTION_DAYS)
+	Aggregates     time.Duration // BOT_RETENTION_AGGREGATES_DAYS
+	MessageHistory time.Duration // BOT_RETENTION_MESSAGE_HISTORY_DAYS
+	SessionData    time.Duration // BOT_RETENTION_SESSION_DATA_DAYS
+	OptOuts        time.Duration // BOT_USER_OPTOUT_TTL_DAYS
+}
+
+// Validate reports every retention that is not positive.
+func (r Retentions) Validate() error {
+	var errs []error
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"alert metrics", r.AlertMetrics}, {"aggregates", r.Aggregates},
+		{"message history", r.MessageHistory}, {"session data", r.SessionData}, {"opt-outs", r.OptOuts},
+	} {
+		if f.d <= 0 {
+			errs = append(errs, fmt.Errorf("retention for %s must be positive, got %v", f.name, f.d))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r Retentions) of(c Category) time.Duration {
+	switch c {
+	case AlertMetrics:
+		return r.AlertMetrics
+	case Aggregates:
+		return r.Aggregates
+	case MessageHistory:
+		return r.MessageHistory
+	case SessionData:
+		return r.SessionData
+	case OptOuts:
+		return r.OptOuts
+	case Scheduler:
+		return SchedulerRetention
+	}
+	return 0
+}
+
+// Policy describes one managed key pattern, for `ashbot storage`, `config
+// check` and the docs.
+type Policy struct {
+	Category  Category      `json:"category"`
+	Pattern   string        `json:"pattern"`
+	Retention time.Duration `json:"retention"`
+	// Age says where a key's age is read from, and what cleanup does
+	// when it cannot be read.
+	Age string `json:"age"`
+}
+
+// kind is how cleanup reads and treats one key pattern.
+type kind int
+
+const (
+	kindNone kind = iota
+	kindAlert
+	kindLookup
+	kindDaily
+	kindHistory
+	kindOptOut
+	kindSession
+	kindScheduler
+)
+
+// Key prefixes of the managed patterns. None is a prefix of another.
+const (
+	prefixAlert     = "ash:metrics:alert:"
+	prefixLookup    = "ash:metrics:alert_lookup:"
+	prefixDaily     = "ash:metrics:daily:"
+	prefixHistory   = "ash:history:"
+	prefixOptOut    = "ash:optout:"
+	prefixSession   = "ash:session:"
+	prefixScheduler = "ash:schedule:"
+)
+
+// Policies returns the policy of every managed key pattern.
+func Policies(r Retentions) []Policy {
+	return []Policy{
+		{AlertMetrics, prefixAlert + "*", r.AlertMetrics,
+			"hash field t0 (alert creation, unix ms); full retention from now when absent"},
+		{AlertMetrics, prefixLookup + "*", r.AlertMetrics,
+			"unknown: a key without TTL gets the full retention from now"},
+		{Aggregates, prefixDaily + "*", r.Aggregates,
+			"the date in the key (kept for the retention after the day ends); its a:* index fields go once the day is past the alert-metrics retention"},
+		{MessageHistory, prefixHistory + "*", r.MessageHistory,
+			"member scores (message unix ms): older members are removed, the key expires the retention after its newest member"},
+		{OptOuts, prefixOptOut + "*", r.OptOuts,
+			"the value (opt-out unix ms); full retention from now when unparsable"},
+		{SessionData, prefixSession + "*", r.SessionData,
+			"hash field updated_at, else started_at (unix ms); full retention from now otherwise"},
+		{Scheduler, prefixScheduler + "*", SchedulerRetention,
+			"unknown: TTL capped at the maximum; a key without TTL gets it from now"},
+	}
+}
+
+// Classify returns the category that owns key, or false for keys cleanup
+// never touches (foreign keys and ash: keys of no category).
+func Classify(key string) (Category, bool) {
+	k, c := classify(key)
+	return c, k != kindNone
+}
+
+func classify(key string) (kind, Category) {
+	// A bare prefix ("ash:history:") names nothing the bot writes.
+	has := func(prefix string) bool { return len(key) > len(prefix) && strings.HasPrefix(key, prefix) }
+	switch {
+	case !strings.HasPrefix(key, "ash:"):
+		return kindNone, ""
+	case has(prefixAlert):
+		return kindAlert, AlertMetrics
+	case has(prefixLookup):
+		return kindLookup, AlertMetrics
+	case has(prefixDaily):
+		return kindDaily, Aggregates
+	case has(prefixHistory):
+		return kindHistory, MessageHistory
+	case has(prefixOptOut):
+		return kindOptOut, OptOuts
+	case has(prefixSession):
+		return kindSession, SessionData
+	case has(prefixScheduler):
+		return kindScheduler, Scheduler
+	}
+	return kindNone, ""
+}
