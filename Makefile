@@ -7,6 +7,8 @@ LDFLAGS := -X github.com/alphabetcartel/ashbot/internal/cli.Version=$(VERSION)
 
 .PHONY: all build test demo bench lint ensure-redis clean
 
+include mk/retention.mk
+
 all: build
 
 build:

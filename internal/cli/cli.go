@@ -6,6 +6,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,6 +55,8 @@ func commands() []command {
 		{"events import", "record lifecycle events from a JSONL file (or - for stdin)", eventsImport},
 		{"report", "print the weekly summary (--end, --format)", reportCmd},
 		{"alert show", "print one alert's metrics and timeline", alertShow},
+		{"cleanup", "run the retention cleanup now (--dry-run to only report)", cleanupCmd},
+		{"storage", "print keys and memory per data category", storageCmd},
 		{"version", "print the version", func(_ context.Context, e *Env, _ []string) int {
 			fmt.Fprintln(e.Stdout, "ashbot", Version)
 			return ExitOK
@@ -160,4 +163,14 @@ func parseDate(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is not a date like 2026-01-07", s)
 	}
 	return t, nil
+}
+
+func writeJSON(e *Env, v any) int {
+	enc := json.NewEncoder(e.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot:", err)
+		return ExitFailed
+	}
+	return ExitOK
 }

@@ -4,10 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
-
-	"golang.org/x/term"
 )
 
 // ProgressDisplay returns an Options.Progress function for `ashbot
@@ -15,8 +12,8 @@ import (
 // it redraws a one-line progress bar on out, sized by the run's key
 // estimate; anywhere else (a pipe, a log collector) a bar would only be
 // noise, so it logs a line about every tenth of the keyspace instead.
-func ProgressDisplay(out *os.File, log *slog.Logger) (progress func(Progress), finish func()) {
-	if out != nil && term.IsTerminal(int(out.Fd())) {
+func ProgressDisplay(out io.Writer, isTerminal bool, log *slog.Logger) (progress func(Progress), finish func()) {
+	if out != nil && isTerminal {
 		return barProgress(out)
 	}
 	if log == nil {

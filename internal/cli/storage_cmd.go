@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/alphabetcartel/ashbot/internal/config"
+	"github.com/alphabetcartel/ashbot/internal/retention"
+	"github.com/alphabetcartel/ashbot/internal/schedule"
+	"github.com/alphabetcartel/ashbot/internal/storagestats"
+)
+
+// retentions maps the settings onto the cleanup policies. Alert records and
+// aggregates use the effective (shorter) retention, like the recorder.
+func retentions(cfg *config.Config) retention.Retentions {
+	return retention.Retentions{
+		AlertMetrics:   cfg.Metrics.AlertTTL,
+		Aggregates:     cfg.Metrics.AggregateTTL,
+		MessageHistory: cfg.Retention.MessageHistory,
+		SessionData:    cfg.Retention.SessionData,
+		OptOuts:        cfg.Retention.OptOut,
+	}
+}
+
+// cleanupCmd runs the same cleanup pass as the daily schedule, now.
+func cleanupCmd(ctx context.Context, e *Env, args []string) int {
+	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
+	dry := fs.Bool("dry-run", false, "report what would be removed or repaired, change nothing")
+	format := fs.String("format", "text", "report `format`: text or json")
+	if pos, ok := parseFlags(fs, e, args); !ok || len(pos) > 0 || (*format != "text" && *format != "json") {
+		fmt.Fprintln(e.Stderr, "usage: ashbot cleanup [--dry-run] [--format text|json]")
+		return ExitUsage
+	}
+	cfg, log, code := loadConfig(e)
+	if cfg == nil {
+		return code
+	}
+	rdb, code := connect(ctx, e, cfg)
+	if rdb == nil {
+		return code
+	}
+	defer rdb.Close()
+	cleaner, err := retention.NewCleaner(rdb, retention.Config{Retentions: retentions(cfg), Clock: clockOf(e), Logger: log})
+	if err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot:", err)
+		return ExitFailed
+	}
+	progress, finish := retention.ProgressDisplay(e.Stderr, e.StderrIsTerminal, log)
+	rep, err := cleaner.Run(ctx, retention.Options{DryRun: *dry, Progress: progress})
+	finish()
+	if *format == "json" {
+		writeJSON(e, rep)
+	} else {
+		rep.WriteText(e.Stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot: cleanup did not finish:", err)
+		return ExitFailed
+	}
+	if err := rep.Err(); err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot:", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// storageCmd prints keys and memory per data category.
+func storageCmd(ctx context.Context, e *Env, args []string) int {
+	fs := flag.NewFlagSet("storage", flag.ContinueOnError)
+	format := fs.String("format", "text", "`format`: text or json")
+	if pos, ok := parseFlags(fs, e, args); !ok || len(pos) > 0 || (*format != "text" && *format != "json") {
+		fmt.Fprintln(e.Stderr, "usage: ashbot storage [--format text|json]")
+		return ExitUsage
+	}
+	cfg, _, code := loadConfig(e)
+	if cfg == nil {
+		return code
+	}
+	rdb, code := connect(ctx, e, cfg)
+	if rdb == nil {
+		return code
+	}
+	defer rdb.Close()
+	collector, err := storagestats.NewCollector(rdb, storagestats.Options{Clock: clockOf(e)})
+	if err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot:", err)
+		return ExitFailed
+	}
+	stats, err := collector.Collect(ctx)
+	if err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot:", err)
+		return ExitFailed
+	}
+	if *format == "json" {
+		err = storagestats.WriteJSON(e.Stdout, stats)
+	} else {
+		err = storagestats.WriteText(e.Stdout, stats)
+	}
+	if err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot:", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// envClock adapts the command's clock to the scheduler's interface.
+type envClock struct{ now func() time.Time }
+
+func (c envClock) Now() time.Time                         { return c.now() }
+func (c envClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+func clockOf(e *Env) schedule.Clock { return envClock{e.Now} }
