@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,42 +27,27 @@ func alertShow(ctx context.Context, e *Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	cfg, _, code := loadConfig(e)
-	if cfg == nil {
-		return code
-	}
-	rdb, code := connect(ctx, e, cfg)
-	if rdb == nil {
-		return code
-	}
-	defer rdb.Close()
-	store := metrics.NewStore(rdb, e.Now)
-	var a *metrics.Alert
-	var err error
-	if *byMessage {
-		a, err = store.AlertByMessage(ctx, pos[0])
-	} else {
-		a, err = store.Alert(ctx, pos[0])
-	}
-	if errors.Is(err, metrics.ErrNotFound) {
-		fmt.Fprintf(e.Stderr, "ashbot: %v (unknown, or past its %s retention)\n", err, days(cfg.Metrics.AlertTTL))
-		return ExitFailed
-	}
-	if err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
-	}
-	if *format == "json" {
-		enc := json.NewEncoder(e.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(a); err != nil {
-			fmt.Fprintln(e.Stderr, "ashbot:", err)
-			return ExitFailed
+	return withRedis(ctx, e, func(d deps) int {
+		store := metrics.NewStore(d.rdb, e.Now)
+		var a *metrics.Alert
+		var err error
+		if *byMessage {
+			a, err = store.AlertByMessage(ctx, pos[0])
+		} else {
+			a, err = store.Alert(ctx, pos[0])
 		}
+		if errors.Is(err, metrics.ErrNotFound) {
+			return fail(e, fmt.Errorf("%w (unknown, or past its %s retention)", err, days(d.cfg.Metrics.AlertTTL)))
+		}
+		if err != nil {
+			return fail(e, err)
+		}
+		if *format == "json" {
+			return writeJSON(e, a)
+		}
+		writeAlert(e.Stdout, a)
 		return ExitOK
-	}
-	writeAlert(e.Stdout, a)
-	return ExitOK
+	})
 }
 
 func writeAlert(w io.Writer, a *metrics.Alert) {

@@ -138,6 +138,33 @@ func connect(ctx context.Context, e *Env, cfg *config.Config) (redis.UniversalCl
 	return rdb, ExitOK
 }
 
+// deps is what a command that works on Redis is given.
+type deps struct {
+	cfg *config.Config
+	log *slog.Logger
+	rdb redis.UniversalClient
+}
+
+// withRedis loads the settings, connects Redis, runs fn and disconnects.
+func withRedis(ctx context.Context, e *Env, fn func(d deps) int) int {
+	cfg, log, code := loadConfig(e)
+	if cfg == nil {
+		return code
+	}
+	rdb, code := connect(ctx, e, cfg)
+	if rdb == nil {
+		return code
+	}
+	defer rdb.Close()
+	return fn(deps{cfg: cfg, log: log, rdb: rdb})
+}
+
+// fail reports an error the command could not get past.
+func fail(e *Env, err error) int {
+	fmt.Fprintln(e.Stderr, "ashbot:", err)
+	return ExitFailed
+}
+
 // parseFlags parses flags that may come before or after positional
 // arguments, as operators type them (`events import FILE --shift-to D`).
 func parseFlags(fs *flag.FlagSet, e *Env, args []string) ([]string, bool) {
@@ -169,8 +196,7 @@ func writeJSON(e *Env, v any) int {
 	enc := json.NewEncoder(e.Stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
+		return fail(e, err)
 	}
 	return ExitOK
 }

@@ -44,46 +44,34 @@ func eventsImport(ctx context.Context, e *Env, args []string) int {
 		defer f.Close()
 		in = f
 	}
-	cfg, _, code := loadConfig(e)
-	if cfg == nil {
-		return code
-	}
-	if !cfg.Metrics.Enabled {
-		fmt.Fprintln(e.Stderr, "ashbot: metrics are disabled (BOT_METRICS_ENABLED=false): nothing imported")
-		return ExitFailed
-	}
-	rdb, code := connect(ctx, e, cfg)
-	if rdb == nil {
-		return code
-	}
-	defer rdb.Close()
-	rec, err := metrics.NewRecorder(rdb, metrics.RecorderOptions{
-		Enabled: true, AlertTTL: cfg.Metrics.AlertTTL, AggregateTTL: cfg.Metrics.AggregateTTL, Now: e.Now,
-	})
-	if err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
-	}
-	opts := metrics.ImportOptions{OnReject: func(line int, reason string) {
-		fmt.Fprintf(e.Stderr, "line %d: %s\n", line, reason)
-	}}
-	if !target.IsZero() {
-		in, opts.Shift, err = shiftToDate(in, target)
+	return withRedis(ctx, e, func(d deps) int {
+		if !d.cfg.Metrics.Enabled {
+			return fail(e, fmt.Errorf("metrics are disabled (BOT_METRICS_ENABLED=false): nothing imported"))
+		}
+		rec, err := metrics.NewRecorder(d.rdb, metrics.RecorderOptions{
+			Enabled: true, AlertTTL: d.cfg.Metrics.AlertTTL, AggregateTTL: d.cfg.Metrics.AggregateTTL, Now: e.Now,
+		})
 		if err != nil {
-			fmt.Fprintln(e.Stderr, "ashbot:", err)
+			return fail(e, err)
+		}
+		opts := metrics.ImportOptions{OnReject: func(line int, reason string) {
+			fmt.Fprintf(e.Stderr, "line %d: %s\n", line, reason)
+		}}
+		if !target.IsZero() {
+			if in, opts.Shift, err = shiftToDate(in, target); err != nil {
+				return fail(e, err)
+			}
+		}
+		res, err := metrics.Import(ctx, in, rec, opts)
+		fmt.Fprintf(e.Stdout, "recorded %d, duplicate %d, rejected %d\n", res.Recorded, res.Duplicate, res.Rejected)
+		if err != nil {
+			return fail(e, fmt.Errorf("import stopped: %w (importing the file again is safe)", err))
+		}
+		if res.Rejected > 0 {
 			return ExitFailed
 		}
-	}
-	res, err := metrics.Import(ctx, in, rec, opts)
-	fmt.Fprintf(e.Stdout, "recorded %d, duplicate %d, rejected %d\n", res.Recorded, res.Duplicate, res.Rejected)
-	if err != nil {
-		fmt.Fprintf(e.Stderr, "ashbot: import stopped: %v (importing the file again is safe)\n", err)
-		return ExitFailed
-	}
-	if res.Rejected > 0 {
-		return ExitFailed
-	}
-	return ExitOK
+		return ExitOK
+	})
 }
 
 // shiftToDate reads the first event's time to compute the shift, and

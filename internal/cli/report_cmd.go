@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"time"
@@ -37,25 +36,11 @@ func reportCmd(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ashbot: --format %q: want text or json\n", *format)
 		return ExitUsage
 	}
-	cfg, _, code := loadConfig(e)
-	if cfg == nil {
-		return code
-	}
-	rdb, code := connect(ctx, e, cfg)
-	if rdb == nil {
-		return code
-	}
-	defer rdb.Close()
-	sum, err := metrics.NewStore(rdb, e.Now).Weekly(ctx, last)
-	if err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
-	}
-	enc := json.NewEncoder(e.Stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(sum); err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
-	}
-	return ExitOK
+	return withRedis(ctx, e, func(d deps) int {
+		sum, err := metrics.NewStore(d.rdb, e.Now).Weekly(ctx, last)
+		if err != nil {
+			return fail(e, err)
+		}
+		return writeJSON(e, sum)
+	})
 }

@@ -33,37 +33,27 @@ func cleanupCmd(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintln(e.Stderr, "usage: ashbot cleanup [--dry-run] [--format text|json]")
 		return ExitUsage
 	}
-	cfg, log, code := loadConfig(e)
-	if cfg == nil {
-		return code
-	}
-	rdb, code := connect(ctx, e, cfg)
-	if rdb == nil {
-		return code
-	}
-	defer rdb.Close()
-	cleaner, err := retention.NewCleaner(rdb, retention.Config{Retentions: retentions(cfg), Clock: clockOf(e), Logger: log})
-	if err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
-	}
-	progress, finish := retention.ProgressDisplay(e.Stderr, e.StderrIsTerminal, log)
-	rep, err := cleaner.Run(ctx, retention.Options{DryRun: *dry, Progress: progress})
-	finish()
-	if *format == "json" {
-		writeJSON(e, rep)
-	} else {
-		rep.WriteText(e.Stdout)
-	}
-	if err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot: cleanup did not finish:", err)
-		return ExitFailed
-	}
-	if err := rep.Err(); err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
-	}
-	return ExitOK
+	return withRedis(ctx, e, func(d deps) int {
+		cleaner, err := retention.NewCleaner(d.rdb, retention.Config{Retentions: retentions(d.cfg), Clock: clockOf(e), Logger: d.log})
+		if err != nil {
+			return fail(e, err)
+		}
+		progress, finish := retention.ProgressDisplay(e.Stderr, e.StderrIsTerminal, d.log)
+		rep, err := cleaner.Run(ctx, retention.Options{DryRun: *dry, Progress: progress})
+		finish()
+		if *format == "json" {
+			writeJSON(e, rep)
+		} else {
+			rep.WriteText(e.Stdout)
+		}
+		if err != nil {
+			return fail(e, fmt.Errorf("cleanup did not finish: %w", err))
+		}
+		if err := rep.Err(); err != nil {
+			return fail(e, err)
+		}
+		return ExitOK
+	})
 }
 
 // storageCmd prints keys and memory per data category.
@@ -74,35 +64,25 @@ func storageCmd(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintln(e.Stderr, "usage: ashbot storage [--format text|json]")
 		return ExitUsage
 	}
-	cfg, _, code := loadConfig(e)
-	if cfg == nil {
-		return code
-	}
-	rdb, code := connect(ctx, e, cfg)
-	if rdb == nil {
-		return code
-	}
-	defer rdb.Close()
-	collector, err := storagestats.NewCollector(rdb, storagestats.Options{Clock: clockOf(e)})
-	if err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
-	}
-	stats, err := collector.Collect(ctx)
-	if err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
-	}
-	if *format == "json" {
-		err = storagestats.WriteJSON(e.Stdout, stats)
-	} else {
-		err = storagestats.WriteText(e.Stdout, stats)
-	}
-	if err != nil {
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
-		return ExitFailed
-	}
-	return ExitOK
+	return withRedis(ctx, e, func(d deps) int {
+		collector, err := storagestats.NewCollector(d.rdb, storagestats.Options{Clock: clockOf(e)})
+		if err != nil {
+			return fail(e, err)
+		}
+		stats, err := collector.Collect(ctx)
+		if err != nil {
+			return fail(e, err)
+		}
+		if *format == "json" {
+			err = storagestats.WriteJSON(e.Stdout, stats)
+		} else {
+			err = storagestats.WriteText(e.Stdout, stats)
+		}
+		if err != nil {
+			return fail(e, err)
+		}
+		return ExitOK
+	})
 }
 
 // envClock adapts the command's clock to the scheduler's interface.
