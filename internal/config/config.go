@@ -15,6 +15,7 @@ type Config struct {
 	Retention Retention
 	Discord   Discord
 	Ash       Ash
+	Runtime   Runtime
 
 	// settings remembers where each value came from, for Describe; it is
 	// kept apart from the typed fields so secrets can be masked in one place.
@@ -111,6 +112,15 @@ const (
 	SeverityHigh     = "high"
 	SeverityCritical = "critical"
 )
+
+// Runtime configures the running bot's process.
+type Runtime struct {
+	// HTTPAddr serves /healthz, /readyz and /metrics; empty switches it off.
+	HTTPAddr string
+	// OutboxSpool keeps lifecycle events not yet written to Redis across a
+	// restart; empty keeps them in memory only.
+	OutboxSpool string
+}
 
 // Ash configures the support companion and auto-initiate.
 type Ash struct {

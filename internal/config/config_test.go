@@ -174,6 +174,8 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_AUTO_INITIATE_MIN_SEVERITY", cfg.Ash.AutoInitiateMinSeverity, SeverityHigh},
 		{"BOT_ASH_SESSION_TIMEOUT", cfg.Ash.SessionTimeout, 300 * time.Second},
 		{"BOT_ASH_MAX_SESSION", cfg.Ash.MaxSession, 1800 * time.Second},
+		{"BOT_HTTP_ADDR", cfg.Runtime.HTTPAddr, "127.0.0.1:9102"},
+		{"BOT_OUTBOX_SPOOL", cfg.Runtime.OutboxSpool, ""},
 	}
 	covered := map[string]bool{"BOT_ASH_RESOURCES_TEXT": true} // checked below
 	for _, tt := range tests {
@@ -1002,5 +1004,20 @@ func TestDescribe(t *testing.T) {
 	got[0].Value = "changed"
 	if cfg.Describe()[0].Value == "changed" {
 		t.Error("Describe returned the config's own slice")
+	}
+}
+
+func TestHTTPAddr(t *testing.T) {
+	for _, ok := range []string{"", ":9102", "0.0.0.0:80", "[::1]:9102"} {
+		cfg, _ := mustLoad(t, with(base(), "BOT_HTTP_ADDR", ok))
+		if cfg.Runtime.HTTPAddr != ok {
+			t.Errorf("BOT_HTTP_ADDR=%q read as %q", ok, cfg.Runtime.HTTPAddr)
+		}
+	}
+	for _, bad := range []string{"9102", "localhost", "http://x:1"} {
+		errs := mustFail(t, with(base(), "BOT_HTTP_ADDR", bad), noFiles)
+		if len(errs.Problems) != 1 || errs.Problems[0].Var != "BOT_HTTP_ADDR" {
+			t.Errorf("BOT_HTTP_ADDR=%q: %v", bad, errs)
+		}
 	}
 }

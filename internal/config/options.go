@@ -192,6 +192,19 @@ func options() []option {
 			set: integer(60, 3600, func(c *Config, n int64) { c.Ash.SessionTimeout = time.Duration(n) * time.Second })},
 		{name: "BOT_ASH_MAX_SESSION", help: "Longest an Ash session may last, in seconds (300-14400).",
 			set: integer(300, 14400, func(c *Config, n int64) { c.Ash.MaxSession = time.Duration(n) * time.Second })},
+		{name: "BOT_HTTP_ADDR", help: "host:port for /healthz, /readyz and /metrics (Prometheus); empty switches it off.",
+			set: func(c *Config, raw string) error {
+				v := strings.TrimSpace(raw)
+				if v != "" {
+					if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+						return errors.New("must be empty or host:port (e.g. 127.0.0.1:9102 or :9102)")
+					}
+				}
+				c.Runtime.HTTPAddr = v
+				return nil
+			}},
+		{name: "BOT_OUTBOX_SPOOL", help: "File that keeps lifecycle events not yet written to Redis across restarts; empty keeps them in memory only.",
+			set: func(c *Config, raw string) error { c.Runtime.OutboxSpool = strings.TrimSpace(raw); return nil }},
 		{name: "BOT_ASH_RESOURCES_TEXT", help: "Crisis resources Ash shares (at most 1500 characters).",
 			set: func(c *Config, raw string) error {
 				t := strings.TrimSpace(raw)
