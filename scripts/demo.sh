@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: a private Redis, a realistic sample week imported as if it were
-# last week, and the weekly report printed as text and JSON.
+# last week, the weekly report printed as text and JSON, and its chart
+# written to out/weekly-report.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,3 +26,8 @@ bin/ashbot report --end "$end" --format text
 echo
 echo "== ashbot report --end $end --format json"
 bin/ashbot report --end "$end" --format json
+echo
+mkdir -p out
+echo "== ashbot report --end $end --format png --out out/weekly-report.png"
+bin/ashbot report --end "$end" --format png --out out/weekly-report.png
+echo "the chart is at $(pwd)/out/weekly-report.png"

@@ -41,6 +41,8 @@ type Env struct {
 	Now            func() time.Time
 	// StderrIsTerminal switches long commands to a progress bar.
 	StderrIsTerminal bool
+	// StdoutIsTerminal keeps binary output (PNG) off a terminal.
+	StdoutIsTerminal bool
 }
 
 type command struct {
@@ -53,7 +55,8 @@ func commands() []command {
 	return []command{
 		{"config check", "validate the configuration and print the effective settings", configCheck},
 		{"events import", "record lifecycle events from a JSONL file (or - for stdin)", eventsImport},
-		{"report", "print the weekly summary (--end, --format)", reportCmd},
+		{"report post", "post the weekly report to the report channel(s) now (--end)", reportPost},
+		{"report", "render the weekly report without posting (--end, --format, --out)", reportCmd},
 		{"alert show", "print one alert's metrics and timeline", alertShow},
 		{"cleanup", "run the retention cleanup now (--dry-run to only report)", cleanupCmd},
 		{"storage", "print keys and memory per data category", storageCmd},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/schedule"
+	"github.com/alphabetcartel/ashbot/internal/weekly"
 )
 
 // configCheck validates the settings and prints what will be used, with
@@ -38,8 +39,9 @@ func configCheck(_ context.Context, e *Env, args []string) int {
 	fmt.Fprintln(e.Stdout, "\neffective:")
 	fmt.Fprintf(e.Stdout, "  metrics:        %s (alert records %s, daily aggregates %s)\n",
 		onOff(cfg.Metrics.Enabled), days(cfg.Metrics.AlertTTL), days(cfg.Metrics.AggregateTTL))
-	if cal, err := schedule.Weekly(cfg.Report.Day, cfg.Report.Hour); err == nil && cfg.Report.Enabled {
-		fmt.Fprintf(e.Stdout, "  weekly report:  on, %s to %v; next run %s\n", cal, cfg.Report.ChannelIDs, cal.Next(now).Format(time.RFC3339))
+	rs := weekly.Schedule{Enabled: cfg.Report.Enabled, Channels: cfg.Report.ChannelIDs, Day: cfg.Report.Day, Hour: cfg.Report.Hour}
+	if next, on, err := weekly.NextRun(rs, now); err == nil && on {
+		fmt.Fprintf(e.Stdout, "  weekly report:  on, %s at %02d:00 UTC to %v; next run %s\n", cfg.Report.Day, cfg.Report.Hour, cfg.Report.ChannelIDs, next.Format(time.RFC3339))
 	} else {
 		fmt.Fprintln(e.Stdout, "  weekly report:  off")
 	}

@@ -4,19 +4,27 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/report"
+	"github.com/alphabetcartel/ashbot/internal/weekly"
 )
 
-// reportCmd prints the weekly summary of the 7 UTC days ending --end
-// (yesterday by default).
+// reportCmd renders the weekly report of the 7 UTC days ending --end
+// (yesterday by default) without posting it.
 func reportCmd(ctx context.Context, e *Env, args []string) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	end := fs.String("end", "", "last UTC `date` of the week (default yesterday)")
-	format := fs.String("format", "text", "`format`: text or json")
+	format := fs.String("format", "text", "`format`: "+strings.Join(report.Formats(), ", "))
+	out := fs.String("out", "", "write to this `file` instead of standard output")
 	fs.Usage = func() {
-		fmt.Fprintln(e.Stderr, "usage: ashbot report [--end YYYY-MM-DD] [--format text|json]")
+		fmt.Fprintln(e.Stderr, "usage: ashbot report [--end YYYY-MM-DD] [--format "+strings.Join(report.Formats(), "|")+"] [--out FILE]")
+		fmt.Fprintln(e.Stderr, "       ashbot report post [--end YYYY-MM-DD]")
 		fs.PrintDefaults()
 	}
 	pos, ok := parseFlags(fs, e, args)
@@ -24,23 +32,88 @@ func reportCmd(ctx context.Context, e *Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	last := e.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	if *end != "" {
-		var err error
-		if last, err = parseDate(*end); err != nil {
-			fmt.Fprintln(e.Stderr, "ashbot: --end:", err)
-			return ExitUsage
-		}
+	last, code := weekEnd(e, *end)
+	if code != ExitOK {
+		return code
 	}
-	if *format != "json" && *format != "text" {
-		fmt.Fprintf(e.Stderr, "ashbot: --format %q: want text or json\n", *format)
+	if !slices.Contains(report.Formats(), *format) {
+		fmt.Fprintf(e.Stderr, "ashbot: --format %q: want one of %s\n", *format, strings.Join(report.Formats(), ", "))
+		return ExitUsage
+	}
+	if *format == "png" && *out == "" && e.StdoutIsTerminal {
+		fmt.Fprintln(e.Stderr, "ashbot: --format png writes binary data: give --out FILE or redirect standard output")
 		return ExitUsage
 	}
 	return withRedis(ctx, e, func(d deps) int {
-		sum, err := metrics.NewStore(d.rdb, e.Now).Weekly(ctx, last)
+		r, err := weekly.Build(ctx, metrics.NewStore(d.rdb, e.Now), last, Version)
 		if err != nil {
 			return fail(e, err)
 		}
-		return writeJSON(e, sum)
+		b, err := report.Render(r, *format)
+		if err != nil {
+			return fail(e, err)
+		}
+		if *out != "" {
+			if err := os.WriteFile(*out, b, 0o644); err != nil {
+				return fail(e, err)
+			}
+			fmt.Fprintf(e.Stderr, "wrote %s (%s, week %s..%s)\n", *out, *format, r.Summary.StartDate, r.Summary.EndDate)
+			return ExitOK
+		}
+		if _, err := e.Stdout.Write(b); err != nil {
+			return fail(e, err)
+		}
+		return ExitOK
 	})
+}
+
+// reportPost posts the weekly report now, through the same trigger as the
+// schedule and the /ash report slash command.
+func reportPost(ctx context.Context, e *Env, args []string) int {
+	fs := flag.NewFlagSet("report post", flag.ContinueOnError)
+	end := fs.String("end", "", "last UTC `date` of the week (default yesterday)")
+	pos, ok := parseFlags(fs, e, args)
+	if !ok || len(pos) > 0 {
+		fmt.Fprintln(e.Stderr, "usage: ashbot report post [--end YYYY-MM-DD]")
+		return ExitUsage
+	}
+	last, code := weekEnd(e, *end)
+	if code != ExitOK {
+		return code
+	}
+	return withRedis(ctx, e, func(d deps) int {
+		if len(d.cfg.Report.ChannelIDs) == 0 {
+			return fail(e, fmt.Errorf("no report channel: set BOT_WEEKLY_REPORT_CHANNEL_ID"))
+		}
+		if d.cfg.Discord.Token == "" {
+			return fail(e, fmt.Errorf("no Discord token: set BOT_DISCORD_TOKEN (or BOT_DISCORD_TOKEN_FILE)"))
+		}
+		client, err := discordapi.NewREST(discordapi.Config{Token: d.cfg.Discord.Token, BaseURL: d.cfg.Discord.APIURL, Logger: d.log})
+		if err != nil {
+			return fail(e, err)
+		}
+		defer client.Close(context.WithoutCancel(ctx))
+		tr, err := weekly.NewTrigger(metrics.NewStore(d.rdb, e.Now), discordapi.NewPoster(client), weekly.Options{Version: Version, Logger: d.log})
+		if err != nil {
+			return fail(e, err)
+		}
+		if err := tr.Post(ctx, last, d.cfg.Report.ChannelIDs); err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.Stdout, "posted the report of the week ending %s to %d channel(s)\n", last.Format(time.DateOnly), len(d.cfg.Report.ChannelIDs))
+		return ExitOK
+	})
+}
+
+// weekEnd reads --end, defaulting to yesterday (UTC).
+func weekEnd(e *Env, end string) (time.Time, int) {
+	if end == "" {
+		return e.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1), ExitOK
+	}
+	last, err := parseDate(end)
+	if err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot: --end:", err)
+		return time.Time{}, ExitUsage
+	}
+	return last, ExitOK
 }

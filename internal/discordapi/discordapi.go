@@ -1,0 +1,89 @@
+// Package discordapi is ashbot's door to Discord's REST API for the work
+// that runs outside the gateway session (the weekly report, CLI posts): it
+// builds disgo's REST client, pointed at Discord or at a local stand-in, and
+// posts messages with every failure sorted into "worth another try later"
+// and "will fail the same way until someone changes something".
+package discordapi
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/disgoorg/disgo/rest"
+)
+
+// APIPath is the REST API version disgo speaks; a base URL without a path
+// gets it appended.
+const APIPath = "/api/v10"
+
+// Config says how to reach Discord's REST API.
+type Config struct {
+	// Token is the bot token, without the "Bot " prefix.
+	Token string
+	// BaseURL is BOT_DISCORD_API_URL: empty for Discord itself, otherwise
+	// the REST base of a stand-in such as discordsim. A URL without a path
+	// ("http://127.0.0.1:8080") gets APIPath appended.
+	BaseURL string
+	// Timeout bounds one HTTP request. Zero keeps disgo's 20 s.
+	Timeout time.Duration
+	// HTTPClient replaces the HTTP client (tests use it to lose replies);
+	// when set, Timeout is ignored.
+	HTTPClient *http.Client
+	// RateLimitRetries is how many 429 answers disgo's rate limiter waits
+	// out and retries before it gives up and the error reaches the caller.
+	// Zero keeps disgo's default (10).
+	RateLimitRetries int
+	Logger           *slog.Logger
+}
+
+// NewREST builds disgo's REST client from cfg. Close it when done.
+func NewREST(cfg Config) (rest.Rest, error) {
+	if strings.TrimSpace(cfg.Token) == "" {
+		return nil, errors.New("discord rest client: no bot token")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("component", "discord_rest")
+	opts := []rest.ConfigOpt{rest.WithLogger(log)}
+	if cfg.BaseURL != "" {
+		base, err := restBase(cfg.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, rest.WithURL(base))
+	}
+	switch {
+	case cfg.HTTPClient != nil:
+		opts = append(opts, rest.WithHTTPClient(cfg.HTTPClient))
+	case cfg.Timeout > 0:
+		opts = append(opts, rest.WithHTTPClient(&http.Client{Timeout: cfg.Timeout}))
+	}
+	limiter := []rest.RateLimiterConfigOpt{rest.WithRateLimiterLogger(log)}
+	if cfg.RateLimitRetries > 0 {
+		limiter = append(limiter, rest.WithMaxRetries(cfg.RateLimitRetries))
+	}
+	opts = append(opts, rest.WithRateLimiterConfigOpts(limiter...))
+	return rest.New(rest.NewClient(cfg.Token, opts...)), nil
+}
+
+// restBase turns BOT_DISCORD_API_URL into the base disgo prefixes to every
+// endpoint path.
+func restBase(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("discord rest client: base URL %q is not an http(s) URL", raw)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	if u.Path == "" {
+		u.Path = APIPath
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.String(), nil
+}

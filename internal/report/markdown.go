@@ -1,0 +1,119 @@
+package report
+
+import (
+	"strings"
+)
+
+// Markdown renders the report as GitHub-flavoured Markdown: the same
+// sections as Text, with the response times as one table so a lead can
+// read count, average, median and 90th percentile side by side.
+func Markdown(r Report) string {
+	var b strings.Builder
+	line := func(parts ...string) {
+		for _, p := range parts {
+			b.WriteString(p)
+		}
+		b.WriteByte('\n')
+	}
+
+	line("# 📊 ", r.Title)
+	line()
+	line("**Week of ", r.Period, "**")
+
+	line()
+	line("## 📈 Alert Summary")
+	line()
+	if r.Empty {
+		line("No alerts this week", mdChange(r.Total.Change, " "))
+	} else {
+		line("| Severity | Alerts | Since last week |")
+		line("|---|---:|---|")
+		line("| **Total** | **", r.Total.Text(), "** | ", mdChange(r.Total.Change, ""), " |")
+		for _, s := range r.Severities {
+			line("| ", s.Emoji, " ", s.Label, " | ", s.Text(), " | ", mdChange(s.Change, ""), " |")
+		}
+	}
+
+	line()
+	line("## ⏱️ Response Times")
+	line()
+	if r.Empty {
+		// A table of zero counts would read like measurements.
+		for _, t := range r.Times {
+			line("- Average ", strings.ToLower(t.Label[:1]), t.Label[1:], ": ", t.Avg.Text)
+		}
+	} else {
+		line("| Time to | Alerts | Average | Median (p50) | 90th percentile (p90) |")
+		line("|---|---:|---:|---:|---:|")
+		for _, t := range r.Times {
+			line("| ", t.Short, " | ", t.Count.Text(), mdChange(t.Count.Change, " "),
+				" | ", mdDuration(t.Avg), " | ", mdDuration(t.P50), " | ", mdDuration(t.P90), " |")
+		}
+	}
+
+	line()
+	line("## 🤖 Ash Engagement")
+	line()
+	if r.Empty {
+		line("No Ash sessions this week")
+	} else {
+		a := r.Ash
+		line("- Ash sessions started: **", a.Started.Text(), "**", mdChange(a.Started.Change, " "))
+		line("  - Manual (button): ", a.Manual.Text(), mdChange(a.Manual.Change, " "))
+		line("  - Auto-initiated: ", a.Auto.Text(), mdChange(a.Auto.Change, " "))
+		line("  - User opted out: ", a.OptedOut.Text(), mdChange(a.OptedOut.Change, " "))
+		line("- Sessions completed: **", a.Completed.Text(), "**", mdChange(a.Completed.Change, " "))
+		line("- Average session duration: **", a.AvgSession.Text, "**", mdChange(a.AvgSession.Change, " "))
+	}
+
+	line()
+	line("## 📅 Busiest Times")
+	line()
+	line("- Peak day: **", r.PeakDay.Text, "**", mdLastWeek(r.PeakDay.Previous))
+	line("- Peak hour (UTC): **", r.PeakHour.Text, "**", mdLastWeek(r.PeakHour.Previous))
+
+	line()
+	line("## 🏆 CRT Responders")
+	line()
+	if len(r.Responders) == 0 {
+		line("No acknowledgments this week")
+	}
+	for _, p := range r.Responders {
+		line(responderLine(p))
+	}
+
+	line()
+	line("---")
+	line()
+	line("_", r.Footer, "_")
+	return b.String()
+}
+
+func mdDuration(d Duration) string {
+	if d.Change == nil {
+		return d.Text
+	}
+	return d.Text + " (" + d.Change.String() + ")"
+}
+
+// mdChange is a change in parentheses after sep, or "" (or, in a table
+// cell, a dash) when there is nothing to compare with.
+func mdChange(c *Change, sep string) string {
+	if c == nil {
+		if sep == "" {
+			return "–"
+		}
+		return ""
+	}
+	if sep == "" {
+		return c.String()
+	}
+	return sep + "(" + c.String() + ")"
+}
+
+func mdLastWeek(prev string) string {
+	if prev == "" {
+		return ""
+	}
+	return " (last week: " + prev + ")"
+}

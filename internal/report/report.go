@@ -1,0 +1,376 @@
+// Package report turns a week's metrics summary into the weekly CRT report
+// (phase8-plan.md step 8.2): one content model, built once by Build, and the
+// renderers that lay it out as text, Markdown, JSON, a Discord message and
+// a PNG chart.
+//
+// Every figure is decided here, not in the renderers: what reads "no data",
+// what reads "No alerts this week", and how each figure moved since the week
+// before. Renderers only arrange what the model says, so the CLI, the
+// scheduled post and the slash command can never disagree about a number.
+//
+// The person in crisis never appears: the summary holds no id, name or
+// message of theirs, and the only people the model names are CRT
+// responders, by Discord mention.
+package report
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/alphabetcartel/ashbot/internal/metrics"
+)
+
+// Title heads every rendering of the report.
+const Title = "Weekly Crisis Response Report"
+
+// Options are the parts of a report that do not come from metrics.
+type Options struct {
+	// Version is the ashbot version named in the footer, e.g. "v1.4.0".
+	Version string
+}
+
+// Direction says how a figure moved since the previous week.
+type Direction int
+
+// Directions of a Change.
+const (
+	Same Direction = iota
+	Up
+	Down
+)
+
+func (d Direction) String() string {
+	switch d {
+	case Up:
+		return "up"
+	case Down:
+		return "down"
+	}
+	return "same"
+}
+
+// Change compares a figure with the previous week's.
+type Change struct {
+	Direction Direction
+	// Previous is last week's value as the report shows it ("9", "3m 10s").
+	Previous string
+}
+
+// String reads "up from 9", "down from 3m 10s" or "same as last week".
+func (c Change) String() string {
+	if c.Direction == Same {
+		return "same as last week"
+	}
+	return c.Direction.String() + " from " + c.Previous
+}
+
+// Count is a counted figure. Counts are measurements even when zero, as
+// long as the week has alerts; Build decides where a zero would mislead.
+type Count struct {
+	Value int64
+	// Change is nil when the previous week has no data to compare with.
+	Change *Change
+}
+
+// Text is the count as a number.
+func (c Count) Text() string { return strconv.FormatInt(c.Value, 10) }
+
+// Duration is a time figure: an average or a percentile.
+type Duration struct {
+	// Seconds is nil when nothing could be measured.
+	Seconds *float64
+	// Text is the formatted duration, or NoData.
+	Text   string
+	Change *Change
+	// Previous is last week's value in seconds, nil when unknown. Charts
+	// draw it even when this week's value is missing.
+	Previous *float64
+}
+
+// Known reports whether the figure was measured.
+func (d Duration) Known() bool { return d.Seconds != nil }
+
+// Timing is one response time of the week: how long alerts waited for an
+// acknowledgment, for Ash, for a human, or to be resolved.
+type Timing struct {
+	// Key is the summary's JSON name without "time_to_" ("acknowledge").
+	Key string
+	// Label names the time in the report ("Time to Acknowledge").
+	Label string
+	// Short names it where space is tight ("Acknowledge").
+	Short string
+	// CountLabel names the alerts behind the figure ("Alerts Acknowledged").
+	CountLabel string
+	// Count is how many alerts the figures are computed over.
+	Count Count
+	Avg   Duration
+	P50   Duration
+	P90   Duration
+}
+
+// SeverityCount is the week's alerts of one severity.
+type SeverityCount struct {
+	Key   string // "critical"
+	Label string // "Critical"
+	Emoji string // "🔴"
+	Count
+}
+
+// Ash is the support companion's week.
+type Ash struct {
+	Started    Count
+	Manual     Count
+	Auto       Count
+	OptedOut   Count
+	Completed  Count
+	AvgSession Duration
+}
+
+// Peak is the busiest day or hour.
+type Peak struct {
+	// Text is "Wednesday (4 alerts)" or "10 PM - 11 PM (3 alerts)", or
+	// NoData in an empty week.
+	Text string
+	// Previous is last week's peak, "Monday, 3 alerts", "" when unknown.
+	Previous string
+}
+
+// Responder is one ranked CRT member.
+type Responder struct {
+	Rank            int
+	UserID          string
+	Mention         string
+	Acknowledgments int64
+}
+
+// Report is the content of one weekly report.
+type Report struct {
+	// Summary is this week's summary as given; JSON renders exactly this.
+	Summary *metrics.Summary
+	// Previous is the week before, or nil.
+	Previous *metrics.Summary
+
+	Title  string
+	Period string // "January 1 - January 7, 2026"
+	// Empty is true when no alert was recorded this week: renderers then
+	// say "No alerts this week" instead of a column of zeros.
+	Empty bool
+
+	Total      Count
+	Severities []SeverityCount // critical, high, medium, low
+	Times      []Timing        // acknowledge, Ash contact, human response, resolve
+	Ash        Ash
+	PeakDay    Peak
+	PeakHour   Peak
+	Responders []Responder
+	Footer     string
+}
+
+// Build makes the report for this week, compared with previous (nil, or a
+// week without alerts, means nothing to compare with). A nil this is read
+// as a week without data. Build never fails: whatever is missing reads
+// "no data".
+func Build(this, previous *metrics.Summary, opts Options) Report {
+	if this == nil {
+		this = &metrics.Summary{}
+	}
+	version := opts.Version
+	if version == "" {
+		version = "dev"
+	}
+	// A week without alerts has nothing to compare against: its zeros and
+	// missing averages would turn every change into a misleading "up from 0".
+	prev := previous
+	if prev != nil && prev.TotalAlerts == 0 {
+		prev = nil
+	}
+
+	r := Report{
+		Summary:  this,
+		Previous: previous,
+		Title:    Title,
+		Period:   FormatWeek(this.StartDate, this.EndDate),
+		Empty:    this.TotalAlerts == 0,
+		Footer:   "Generated by ashbot " + version + " | The Alphabet Cartel",
+	}
+
+	count := func(v int64, pick func(*metrics.Summary) int64) Count {
+		c := Count{Value: v}
+		if prev != nil {
+			c.Change = countChange(v, pick(prev))
+		}
+		return c
+	}
+	r.Total = count(this.TotalAlerts, func(s *metrics.Summary) int64 { return s.TotalAlerts })
+	for _, sev := range severityTable() {
+		r.Severities = append(r.Severities, SeverityCount{
+			Key: sev.key, Label: sev.label, Emoji: sev.emoji,
+			Count: count(sev.get(this.BySeverity), func(s *metrics.Summary) int64 { return sev.get(s.BySeverity) }),
+		})
+	}
+
+	for _, t := range timingTable() {
+		cur := t.get(this)
+		tm := Timing{Key: t.key, Label: t.label, Short: t.short, CountLabel: t.countLabel}
+		tm.Count = count(cur.Count, func(s *metrics.Summary) int64 { return t.get(s).Count })
+		var old metrics.Durations // all nil: nothing to compare with
+		if prev != nil {
+			old = t.get(prev)
+		}
+		tm.Avg = duration(cur.AvgSeconds, old.AvgSeconds)
+		tm.P50 = duration(intSeconds(cur.P50Seconds), intSeconds(old.P50Seconds))
+		tm.P90 = duration(intSeconds(cur.P90Seconds), intSeconds(old.P90Seconds))
+		r.Times = append(r.Times, tm)
+	}
+
+	var prevAsh metrics.Ash
+	if prev != nil {
+		prevAsh = prev.Ash
+	}
+	ash := func(pick func(metrics.Ash) int64) Count {
+		return count(pick(this.Ash), func(s *metrics.Summary) int64 { return pick(s.Ash) })
+	}
+	r.Ash = Ash{
+		Started:    ash(func(a metrics.Ash) int64 { return a.SessionsStarted }),
+		Manual:     ash(func(a metrics.Ash) int64 { return a.Manual }),
+		Auto:       ash(func(a metrics.Ash) int64 { return a.AutoInitiated }),
+		OptedOut:   ash(func(a metrics.Ash) int64 { return a.UserOptedOut }),
+		Completed:  ash(func(a metrics.Ash) int64 { return a.SessionsCompleted }),
+		AvgSession: duration(this.Ash.AvgSessionSeconds, prevAsh.AvgSessionSeconds),
+	}
+
+	r.PeakDay = Peak{Text: peakDay(this.PeakDay)}
+	r.PeakHour = Peak{Text: peakHour(this.PeakHour)}
+	if prev != nil {
+		if p := prev.PeakDay; p != nil {
+			r.PeakDay.Previous = p.Weekday + ", " + plural(p.Alerts, "alert", "alerts")
+		}
+		if p := prev.PeakHour; p != nil {
+			r.PeakHour.Previous = FormatHourRange(p.Hour) + ", " + plural(p.Alerts, "alert", "alerts")
+		}
+	}
+
+	// The summary is ranked already; sort a copy anyway so that a summary
+	// built by hand (tests, imports) renders in the documented order.
+	ranked := slices.Clone(this.TopResponders)
+	slices.SortStableFunc(ranked, func(a, b metrics.Responder) int {
+		if a.Acknowledgments != b.Acknowledgments {
+			if a.Acknowledgments > b.Acknowledgments {
+				return -1
+			}
+			return 1
+		}
+		return compareIDs(a.UserID, b.UserID)
+	})
+	for i, resp := range ranked {
+		r.Responders = append(r.Responders, Responder{
+			Rank: i + 1, UserID: resp.UserID, Mention: Mention(resp.UserID), Acknowledgments: resp.Acknowledgments,
+		})
+	}
+	return r
+}
+
+type severityDef struct {
+	key, label, emoji string
+	get               func(metrics.Severities) int64
+}
+
+// severityTable lists the severities in report order. It is a function so
+// that no caller can change the table for everyone.
+func severityTable() []severityDef {
+	return []severityDef{
+		{"critical", "Critical", "🔴", func(s metrics.Severities) int64 { return s.Critical }},
+		{"high", "High", "🟠", func(s metrics.Severities) int64 { return s.High }},
+		{"medium", "Medium", "🟡", func(s metrics.Severities) int64 { return s.Medium }},
+		{"low", "Low", "🟢", func(s metrics.Severities) int64 { return s.Low }},
+	}
+}
+
+type timingDef struct {
+	key, label, short, countLabel string
+	get                           func(*metrics.Summary) metrics.Durations
+}
+
+// timingTable lists the response times in report order.
+func timingTable() []timingDef {
+	return []timingDef{
+		{"acknowledge", "Time to Acknowledge", "Acknowledge", "Alerts Acknowledged",
+			func(s *metrics.Summary) metrics.Durations { return s.TimeToAcknowledge }},
+		{"ash_contact", "Time to Ash Contact", "Ash Contact", "Alerts Contacted by Ash",
+			func(s *metrics.Summary) metrics.Durations { return s.TimeToAshContact }},
+		{"first_response", "Time to Human Response", "Human Response", "Alerts With Human Response",
+			func(s *metrics.Summary) metrics.Durations { return s.TimeToFirstResponse }},
+		{"resolve", "Time to Resolve", "Resolve", "Alerts Resolved",
+			func(s *metrics.Summary) metrics.Durations { return s.TimeToResolve }},
+	}
+}
+
+func countChange(cur, old int64) *Change {
+	c := &Change{Previous: strconv.FormatInt(old, 10)}
+	switch {
+	case cur > old:
+		c.Direction = Up
+	case cur < old:
+		c.Direction = Down
+	}
+	return c
+}
+
+// duration builds a time figure from this week's value and last week's
+// (nil when unknown).
+func duration(cur, old *float64) Duration {
+	d := Duration{Seconds: cur, Text: NoData, Previous: old}
+	if cur == nil {
+		return d
+	}
+	d.Text = FormatDuration(*cur)
+	if old == nil {
+		return d
+	}
+	c := &Change{Previous: FormatDuration(*old)}
+	a, b := displaySeconds(*cur), displaySeconds(*old)
+	switch {
+	case a > b:
+		c.Direction = Up
+	case a < b:
+		c.Direction = Down
+	}
+	d.Change = c
+	return d
+}
+
+func intSeconds(p *int64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v := float64(*p)
+	return &v
+}
+
+func peakDay(p *metrics.PeakDay) string {
+	if p == nil {
+		return NoData
+	}
+	return p.Weekday + " (" + plural(p.Alerts, "alert", "alerts") + ")"
+}
+
+func peakHour(p *metrics.PeakHour) string {
+	if p == nil {
+		return NoData
+	}
+	return FormatHourRange(p.Hour) + " (" + plural(p.Alerts, "alert", "alerts") + ")"
+}
+
+// compareIDs orders Discord ids numerically (shorter is smaller), the tie
+// break of product.md section 3.
+func compareIDs(a, b string) int {
+	switch {
+	case len(a) != len(b):
+		return len(a) - len(b)
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

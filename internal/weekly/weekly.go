@@ -1,0 +1,129 @@
+// Package weekly posts the weekly CRT report to Discord: on its schedule
+// (one schedule.Runner unit per channel, so each channel gets each week's
+// report exactly once across restarts and replicas), and on demand through
+// Trigger.Post, which the CLI (`ashbot report post`) and the slash command
+// call too.
+package weekly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/disgoorg/disgo/discord"
+
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
+	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/report"
+)
+
+// JobName names the weekly report in the scheduler's Redis keys, in post
+// nonces and in logs. It must stay stable across releases, or a restart
+// after an upgrade would post the current week again.
+const JobName = "weekly-report"
+
+// Summaries gives the summary of the 7 UTC days ending with end;
+// *metrics.Store is one.
+type Summaries interface {
+	Weekly(ctx context.Context, end time.Time) (*metrics.Summary, error)
+}
+
+// Poster sends a message to a channel; *discordapi.Poster is one. Errors
+// should be *discordapi.Error so that permanent failures can be told from
+// passing ones.
+type Poster interface {
+	Post(ctx context.Context, channelID string, msg discord.MessageCreate, nonce string) (*discord.Message, error)
+}
+
+// Options configure a Trigger.
+type Options struct {
+	// Version is the ashbot version named in the report's footer.
+	Version string
+	Logger  *slog.Logger
+}
+
+// Trigger builds and posts the report.
+type Trigger struct {
+	summaries Summaries
+	poster    Poster
+	version   string
+	log       *slog.Logger
+}
+
+// NewTrigger returns a Trigger reading summaries and posting with poster.
+func NewTrigger(summaries Summaries, poster Poster, opts Options) (*Trigger, error) {
+	if summaries == nil || poster == nil {
+		return nil, errors.New("weekly report: summaries and poster are required")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Trigger{summaries: summaries, poster: poster, version: opts.Version, log: log.With("job", JobName)}, nil
+}
+
+// Build reads this week's and last week's summaries and builds the report
+// of the 7 UTC days ending with end.
+func (t *Trigger) Build(ctx context.Context, end time.Time) (report.Report, error) {
+	return Build(ctx, t.summaries, end, t.version)
+}
+
+// Build builds the report of the 7 UTC days ending with end, compared with
+// the 7 days before, without posting it: `ashbot report --format` renders
+// it, and needs no Discord credentials for that.
+func Build(ctx context.Context, summaries Summaries, end time.Time, version string) (report.Report, error) {
+	this, err := summaries.Weekly(ctx, end)
+	if err != nil {
+		return report.Report{}, fmt.Errorf("weekly report: %w", err)
+	}
+	prev, err := summaries.Weekly(ctx, end.AddDate(0, 0, -7))
+	if err != nil {
+		return report.Report{}, fmt.Errorf("weekly report, previous week: %w", err)
+	}
+	return report.Build(this, prev, report.Options{Version: version}), nil
+}
+
+// Post posts the report of the 7 UTC days ending with end to every
+// channel, and returns the failures joined (nil when all went out). A
+// channel that fails does not stop the others. Each post carries a nonce
+// made of the job, the week and the channel, so repeating a post for the
+// same week and channel within Discord's nonce window (minutes) returns the
+// message already posted instead of showing it twice.
+func (t *Trigger) Post(ctx context.Context, end time.Time, channels []string) error {
+	if len(channels) == 0 {
+		return errors.New("weekly report: no channel to post to")
+	}
+	r, err := t.Build(ctx, end)
+	if err != nil {
+		return err
+	}
+	chart, err := report.PNG(r)
+	if err != nil {
+		// The figures matter more than the picture: post without it.
+		t.log.Warn("weekly report chart failed; posting without it", "week_end", r.Summary.EndDate, "error", err.Error())
+		chart = nil
+	}
+	var errs []error
+	for _, ch := range channels {
+		// A message's file reader is used up by sending it, so every post
+		// gets a fresh message.
+		msg := report.Discord(r, chart)
+		m, err := t.poster.Post(ctx, ch, msg, discordapi.Nonce(JobName, r.Summary.EndDate, ch))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("weekly report for %s..%s: %w", r.Summary.StartDate, r.Summary.EndDate, err))
+			continue
+		}
+		t.log.Info("weekly report posted", "channel_id", ch, "message_id", m.ID.String(),
+			"week_start", r.Summary.StartDate, "week_end", r.Summary.EndDate, "total_alerts", r.Summary.TotalAlerts)
+	}
+	return errors.Join(errs...)
+}
+
+// WeekEndingBefore returns the last day of the report posted at t: the 7
+// UTC days that ended before t's UTC day.
+func WeekEndingBefore(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day()-1, 0, 0, 0, 0, time.UTC)
+}
