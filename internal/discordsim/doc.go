@@ -1,0 +1,97 @@
+// Package discordsim is a loopback stand-in for Discord, good enough for the
+// real disgo client (bot.Client) to run against it unchanged. End-to-end
+// tests of the bot and `make demo` use it so that nothing talks to Discord.
+//
+// One http.Server on 127.0.0.1:<random port> serves the REST API (v10) under
+// /api/v10, the Gateway (v10, JSON encoding, no transport compression) under
+// /gateway, and uploaded attachments under /attachments. Point disgo at it
+// with
+//
+//	client, err := disgo.New(sim.Token(),
+//		bot.WithRestClientConfigOpts(rest.WithURL(sim.URL())),
+//		bot.WithGatewayConfigOpts(gateway.WithURL(sim.GatewayURL()), gateway.WithIntents(...)),
+//	)
+//
+// or append sim.ClientOpts()... to the options. sim.Token() matters: disgo
+// derives the application id from the token, and interaction webhooks are
+// only accepted for Options.ApplicationID.
+//
+// # What is simulated
+//
+//   - One guild with text channels, threads (public/private, started from a
+//     message with the message's id, archive/lock via PATCH), DM channels,
+//     roles (the @everyone role shares the guild id), members and the bot.
+//   - Gateway: Hello, Identify (token and intents checked, 4004 for a bad
+//     token, 4014 for Options.DisallowedIntents), Ready, GUILD_CREATE,
+//     heartbeats and ACKs, sequence numbers, Resume with replay of missed
+//     dispatches, op 7 Reconnect, op 9 Invalid Session, and dispatch of
+//     MESSAGE_*, INTERACTION_CREATE, THREAD_*, CHANNEL_*, GUILD_MEMBER_*,
+//     GUILD_ROLE_* and MESSAGE_REACTION_ADD with intent filtering. Sessions
+//     without MESSAGE_CONTENT get blank content for guild messages that do
+//     not mention the bot, and GUILD_CREATE only lists other members with
+//     GUILD_MEMBERS, as on Discord.
+//   - REST: gateway discovery, users, applications, application commands
+//     (global and guild; bulk overwrite keeps ids), messages (JSON and
+//     multipart with files[n], embeds, components, allowed_mentions,
+//     replies, nonce/enforce_nonce), threads, channel PATCH, DMs (50007 when
+//     the user has DMs closed), reactions, typing, guild/roles/members,
+//     interaction callbacks (types 4, 5, 6, 7, 9, 10, 12; 40060 when
+//     answered twice, 10062 after Options.InteractionDeadline of simulated
+//     time), follow-ups (the first one after a deferred response fills in the
+//     "thinking" message, as on Discord) and @original. Bodies are validated against Discord's main limits and
+//     errors are Discord-shaped ({"code","message","errors"}); every
+//     response carries X-RateLimit-* headers.
+//   - Faults: FailNext/InjectFault fail matching requests with 403, 404, 429
+//     (Retry-After, retry_after, global) or 500 before they have effects;
+//     SetTokenValid(false) makes REST answer 401 and Identify close with 4004;
+//     DisconnectGateway, RequestReconnect and InvalidateSessions exercise
+//     reconnects.
+//   - Acting as users: SendMessage(With), EditMessageAs, DeleteMessageAs,
+//     React, ClickButton, SelectMenu, RunSlashCommand, RunUserCommand,
+//     RunMessageCommand and SubmitModal dispatch what Discord would.
+//   - Inspection: messages with their edit history, attachments (bytes
+//     included), threads, DM channels, interaction callbacks and follow-ups,
+//     registered commands, the REST request log and an event log, plus
+//     WaitFor/WaitEvent/WaitMessage so tests never poll with sleeps.
+//
+// Time comes from Options.Now (use a Clock for determinism): snowflakes and
+// timestamps derive from it, and so do interaction deadlines. REST and gateway
+// pacing (disgo's own rate limiter, heartbeats) stay on the wall clock.
+//
+// WaitFor re-evaluates its condition on every simulator state change (and
+// every 10ms, so conditions may also look at the bot's own state).
+//
+// # Running disgo under the race detector
+//
+// disgo v0.18.15 itself has data races that `go test -race` reports, none of
+// them caused by the simulator:
+//
+//   - gateway: heartbeatCancel is written by the heartbeat goroutine and read
+//     unsynchronised when a connection ends (client.Close, a server close,
+//     op 7, op 9, 4004); LastSequenceReceived is written by the read loop and
+//     read by each heartbeat tick; status is written without the lock.
+//   - rest: the rate limiter reads bucket fields before locking the bucket, so
+//     two goroutines calling routes in the same bucket concurrently race.
+//
+// Tests that must pass -race therefore (as this package's tests do): keep
+// the default HeartbeatInterval so no heartbeat fires during the test; never
+// close a connected client or cut its connection, and set
+// Options.KeepGatewayOnClose so Sim.Close leaves it alone (the client idles
+// until the test binary exits); and let a handler's REST call finish (signal
+// over a channel) before the test calls the same route itself. Gateway
+// endings are covered here with a plain websocket client instead. Very short
+// heartbeat intervals are also unsafe for another reason: disgo dereferences
+// the last sequence number without a nil check, so a heartbeat before READY
+// panics inside disgo.
+//
+// # What is not simulated
+//
+// Several guilds, sharding beyond routing guild events by shard, voice,
+// presences, permissions enforcement (the bot may do anything; members'
+// computed permissions are only reported), channel permission overwrites,
+// real rate limiting (429s happen only when injected), automatic thread
+// archival, forum/media channels, stickers, polls, components v2, webhooks
+// other than interaction webhooks, autocomplete interactions, audit logs,
+// gateway transport compression and ETF, and the HTTP interactions endpoint
+// (interactions are delivered over the gateway only).
+package discordsim

@@ -1,0 +1,299 @@
+package discordsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/disgoorg/snowflake/v2"
+)
+
+// Discord JSON error codes the simulator produces
+// (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json).
+const (
+	CodeGeneral                   = 0
+	CodeUnknownChannel            = 10003
+	CodeUnknownGuild              = 10004
+	CodeUnknownMember             = 10007
+	CodeUnknownMessage            = 10008
+	CodeUnknownRole               = 10011
+	CodeUnknownUser               = 10013
+	CodeUnknownWebhook            = 10015
+	CodeUnknownApplicationCommand = 10063
+	CodeUnknownInteraction        = 10062
+	CodeRequestTooLarge           = 40005
+	CodeInteractionAcknowledged   = 40060
+	CodeMissingAccess             = 50001
+	CodeCannotEditOthersMessage   = 50005
+	CodeCannotSendEmptyMessage    = 50006
+	CodeCannotMessageUser         = 50007
+	CodeInvalidChannelType        = 50024
+	CodeInvalidWebhookToken       = 50027
+	CodeInvalidFormBody           = 50035
+	CodeThreadArchived            = 50083
+	CodeThreadAlreadyCreated      = 160004
+)
+
+const (
+	maxRequestBody = 30 << 20
+	maxLoggedBody  = 1 << 20
+)
+
+// response is what a REST handler produces.
+type response struct {
+	status int
+	body   any
+	code   int
+}
+
+type errorBody struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Errors  any    `json:"errors,omitempty"`
+}
+
+func jsonResp(status int, v any) response { return response{status: status, body: v} }
+
+func noContent() response { return response{status: http.StatusNoContent} }
+
+func errResp(status, code int, msg string) response {
+	return response{status: status, code: code, body: errorBody{Code: code, Message: msg}}
+}
+
+func unknownChannel() response {
+	return errResp(http.StatusNotFound, CodeUnknownChannel, "Unknown Channel")
+}
+
+func unknownMessage() response {
+	return errResp(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
+}
+
+// formError is a 400 Invalid Form Body naming the offending field by its
+// dotted path (e.g. "embeds.0.title"), nested the way Discord nests them.
+type formError struct {
+	path string
+	code string
+	msg  string
+}
+
+func (e *formError) Error() string { return e.path + ": " + e.msg }
+
+func fieldErr(path, code, format string, args ...any) *formError {
+	return &formError{path: path, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+func formResp(err error) response {
+	var fe *formError
+	if !errors.As(err, &fe) {
+		return errResp(http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
+	}
+	leaf := map[string]any{"_errors": []map[string]string{{"code": fe.code, "message": fe.msg}}}
+	parts := strings.Split(fe.path, ".")
+	var node any = leaf
+	for i := len(parts) - 1; i >= 0; i-- {
+		node = map[string]any{parts[i]: node}
+	}
+	return response{status: http.StatusBadRequest, code: CodeInvalidFormBody, body: errorBody{
+		Code: CodeInvalidFormBody, Message: "Invalid Form Body", Errors: node,
+	}}
+}
+
+// defaultFaultBody is the body Discord sends for each status when a fault
+// does not say otherwise.
+func defaultFaultBody(status int) (int, string) {
+	switch status {
+	case http.StatusBadRequest:
+		return CodeInvalidFormBody, "Invalid Form Body"
+	case http.StatusUnauthorized:
+		return CodeGeneral, "401: Unauthorized"
+	case http.StatusForbidden:
+		return CodeMissingAccess, "Missing Access"
+	case http.StatusNotFound:
+		return CodeGeneral, "404: Not Found"
+	case http.StatusTooManyRequests:
+		return CodeGeneral, "You are being rate limited."
+	case http.StatusInternalServerError:
+		return CodeGeneral, "500: Internal Server Error"
+	case http.StatusBadGateway:
+		return CodeGeneral, "502: Bad Gateway"
+	}
+	return CodeGeneral, fmt.Sprintf("%d: %s", status, http.StatusText(status))
+}
+
+// apiReq is the per-request context handed to handlers.
+type apiReq struct {
+	r    *http.Request
+	body []byte
+}
+
+func (q *apiReq) id(name string) (snowflake.ID, bool) {
+	id, err := snowflake.Parse(q.r.PathValue(name))
+	return id, err == nil
+}
+
+func (q *apiReq) decode(v any) error {
+	if len(q.body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(q.body, v); err != nil {
+		return fmt.Errorf("decode %s body: %w", q.r.URL.Path, err)
+	}
+	return nil
+}
+
+type route struct {
+	method string
+	path   string // relative to /api/v10, with {name} wildcards
+	auth   bool   // requires "Authorization: Bot <token>"
+	h      func(*apiReq) response
+}
+
+func (s *Sim) routes() http.Handler {
+	root := http.NewServeMux()
+	for _, rt := range s.apiRoutes() {
+		root.HandleFunc(rt.method+" "+apiPrefix+rt.path, s.wrap(rt))
+	}
+	root.HandleFunc(apiPrefix+"/", s.wrap(route{path: "/*", h: func(*apiReq) response {
+		return errResp(http.StatusNotFound, CodeGeneral, "404: Not Found")
+	}}))
+	root.HandleFunc("GET /gateway", s.serveGateway)
+	root.HandleFunc("GET /gateway/resume", s.serveGateway)
+	root.HandleFunc("GET /attachments/{channel}/{attachment}/{filename}", s.serveAttachment)
+	return root
+}
+
+// wrap adds what every Discord REST response has: rate-limit headers, fault
+// injection, auth, JSON errors and the request log.
+func (s *Sim) wrap(rt route) http.HandlerFunc {
+	pattern := strings.TrimSpace(rt.method + " " + rt.path)
+	bucket := bucketHash(pattern)
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+		rel := strings.TrimPrefix(r.URL.Path, apiPrefix)
+		req := Request{Method: r.Method, Path: rel, Query: r.URL.RawQuery, Route: pattern, Body: body}
+		if len(body) > maxLoggedBody {
+			req.Body, req.BodyTruncated = bytes.Clone(body[:maxLoggedBody]), true
+		}
+		var res response
+		var injected *faultRec
+		switch {
+		case err != nil:
+			res = errResp(http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "Request entity too large")
+		default:
+			injected = s.takeFault(r.Method, rel)
+			switch {
+			case injected != nil:
+				res = injected.response()
+				req.Injected = true
+			case rt.auth && !s.authOK(r):
+				res = errResp(http.StatusUnauthorized, CodeGeneral, "401: Unauthorized")
+			default:
+				res = rt.h(&apiReq{r: r, body: body})
+			}
+		}
+		s.writeResponse(w, res, bucket, injected)
+		req.Status, req.Code = res.status, res.code
+		s.mu.Lock()
+		req.At = s.nowLocked()
+		s.st.requests = append(s.st.requests, req)
+		if over := len(s.st.requests) - s.opts.MaxLog; over > 0 {
+			s.st.requests = append(s.st.requests[:0:0], s.st.requests[over:]...)
+		}
+		s.notifyLocked()
+		s.mu.Unlock()
+		if res.status >= 400 {
+			s.log.Debug("rest error", slog.String("method", r.Method), slog.String("path", rel),
+				slog.Int("status", res.status), slog.Int("code", res.code), slog.Bool("injected", injected != nil))
+		}
+	}
+}
+
+func (s *Sim) authOK(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	if !strings.HasPrefix(h, "Bot ") {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenOKLocked(strings.TrimPrefix(h, "Bot "))
+}
+
+func (s *Sim) writeResponse(w http.ResponseWriter, res response, bucket string, f *faultRec) {
+	h := w.Header()
+	now := s.now()
+	// Remaining never reaches 0, so disgo's limiter never waits on a healthy
+	// route; 429s are only produced on purpose through faults.
+	h.Set("X-RateLimit-Limit", "5")
+	h.Set("X-RateLimit-Remaining", "4")
+	h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(now.Add(time.Second).UnixMilli())/1000, 'f', 3, 64))
+	h.Set("X-RateLimit-Reset-After", "1.000")
+	h.Set("X-RateLimit-Bucket", bucket)
+	// disgo treats a 429 without "via" as a Cloudflare ban; real API
+	// responses carry this header.
+	h.Set("Via", "1.1 google")
+	if res.status == http.StatusTooManyRequests {
+		retry := time.Duration(0)
+		global := false
+		if f != nil {
+			retry, global = f.RetryAfter, f.Global
+		}
+		secs := retry.Seconds()
+		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(secs, 'f', 3, 64))
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(secs))))
+		if global {
+			h.Set("X-RateLimit-Global", "true")
+			h.Set("X-RateLimit-Scope", "global")
+		} else {
+			h.Set("X-RateLimit-Scope", "user")
+		}
+	}
+	if res.status == http.StatusNoContent || res.body == nil {
+		if res.status == 0 {
+			res.status = http.StatusNoContent
+		}
+		w.WriteHeader(res.status)
+		return
+	}
+	raw, err := json.Marshal(res.body)
+	if err != nil {
+		s.log.Error("marshal response", slog.Any("err", err))
+		raw, res.status = []byte(`{"code":0,"message":"500: Internal Server Error"}`), http.StatusInternalServerError
+	}
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(res.status)
+	_, _ = w.Write(raw)
+}
+
+func bucketHash(pattern string) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(pattern))
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+func (s *Sim) serveAttachment(w http.ResponseWriter, r *http.Request) {
+	id, err := snowflake.Parse(r.PathValue("attachment"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	a, ok := s.st.attachments[id]
+	s.mu.Unlock()
+	if !ok || a.Filename != r.PathValue("filename") {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.Data)))
+	_, _ = w.Write(a.Data)
+}
