@@ -28,7 +28,10 @@ type call struct {
 }
 
 func newBatcher(rdb redis.UniversalClient) *batcher {
-	return &batcher{rdb: rdb, maxWorkers: 4, maxBatch: 256}
+	// Two pipelines in flight keep Redis busy while the other's replies
+	// are read; more split the same traffic into smaller batches (measured:
+	// docs/benchmarks.md).
+	return &batcher{rdb: rdb, maxWorkers: 2, maxBatch: 256}
 }
 
 // run queues the commands that add puts on a pipeline, and returns once

@@ -72,13 +72,14 @@ return {1, t0, cur[2], off, ARGV[3]}
 // (KEYS[1]) unless they were added before. ARGV[1] is the alert's index
 // field, ARGV[2] the key's TTL (ms), ARGV[3] the number of groups;
 // each group is: bit, number of increments n, then n pairs of field and
-// increment. A group whose bit is already set in the index is skipped, so a
+// increment. The first group is always the alert's creation (bit 1). A group whose bit is already set in the index is skipped, so a
 // replayed event, a retry after a lost reply, or a second replica changes
 // nothing. It replies with the number of groups applied.
 var dailyScript = redis.NewScript(`
 local k, f = KEYS[1], ARGV[1]
 local mask = tonumber(redis.call('HGET', k, f) or '0')
 local applied, i = 0, 4
+local fresh = bit.band(mask, 1) == 0
 for g = 1, tonumber(ARGV[3]) do
   local b, n = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
   i = i + 2
@@ -93,7 +94,9 @@ for g = 1, tonumber(ARGV[3]) do
 end
 if applied > 0 then
   redis.call('HSET', k, f, mask)
-  redis.call('PEXPIRE', k, ARGV[2])
+  -- The expiry only changes when the day gains an alert; later events of
+  -- the alert find it set.
+  if fresh then redis.call('PEXPIRE', k, ARGV[2]) end
 end
 return applied
 `)
