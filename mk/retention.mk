@@ -8,7 +8,7 @@
 # port; stop DIR), else a
 # daemonized redis-server on a free loopback port with no persistence.
 # Results (wall time, keys/s, peak RSS, slowest command in SLOWLOG) are
-# printed by the benchmark; docs/benchmarks-retention.md records them.
+# printed by the benchmark; docs/benchmarks.md records them.
 
 BENCH_RETENTION_SIZES ?= 100000 1000000
 
