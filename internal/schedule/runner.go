@@ -323,7 +323,12 @@ func (r *Runner) runUnit(ctx context.Context, p Period, target string) outcome {
 		log.Debug("schedule period claimed by another replica")
 		return outcomeBusy
 	}
-	defer r.releaseLock(log, lockKey)
+	keepClaim := false
+	defer func() {
+		if !keepClaim {
+			r.releaseLock(log, lockKey)
+		}
+	}()
 
 	// Another replica may have finished between our check and our claim.
 	if n, err := r.rdb.Exists(ctx, doneKey).Result(); err != nil {
@@ -349,6 +354,7 @@ func (r *Runner) runUnit(ctx context.Context, p Period, target string) outcome {
 	if err := r.rdb.Set(context.WithoutCancel(ctx), doneKey, marker, r.doneTTL).Err(); err != nil {
 		log.Error("schedule done marker not written; another replica may repeat the job after the lease",
 			"error", err.Error())
+		keepClaim = true
 		return outcomeDone
 	}
 	log.Info("schedule job finished", "duration", r.clock.Now().Sub(start).String())
