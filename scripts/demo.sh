@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: a private Redis, a realistic sample week imported as if it were
-# last week, the weekly report printed as text and JSON, and its chart
-# written to out/weekly-report.png.
+# make demo: a private Redis; the real bot against the local Discord
+# stand-in through a week in miniature, then that week's report (text, JSON
+# and the chart in out/weekly-report.png); then the recorder on its own,
+# importing a bigger sample week of lifecycle events.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,24 +11,28 @@ trap 'scripts/redis.sh stop "$dir"' EXIT
 port=$(scripts/redis.sh start "$dir")
 echo "== private redis-server on 127.0.0.1:$port"
 
-export BOT_REDIS_HOST=127.0.0.1 BOT_REDIS_PORT=$port BOT_LOG_FORMAT=text BOT_LOG_LEVEL=error
-# The sample is a fixed week; replay it as the 7 days that ended the day
-# before yesterday, so that even its latest events lie safely in the past.
+export BOT_REDIS_HOST=127.0.0.1 BOT_REDIS_PORT=$port BOT_LOG_FORMAT=text BOT_LOG_LEVEL=error BOT_HTTP_ADDR=
+# Both parts act out the 7 days that ended the day before yesterday, so
+# that even their latest events lie safely in the past.
 start=$(date -u -d '8 days ago' +%F)
 end=$(date -u -d '2 days ago' +%F)
+mkdir -p out
 
-echo "== ashbot events import testdata/sample-week.jsonl --shift-to $start"
+echo
+echo "== part 1: ashbot demo (the bot, a simulated Discord server, a week of alerts)"
+bin/ashbot demo --png out/weekly-report.png
+echo
+echo "== ashbot report --end $end --format json"
+bin/ashbot report --end "$end" --format json
+echo "the chart is at $(pwd)/out/weekly-report.png"
+
+echo
+echo "== part 2: the recorder alone, on a bigger sample week (Redis database 1)"
+export BOT_REDIS_DB=1
+echo "== ashbot events import --shift-to $start testdata/sample-week.jsonl"
 bin/ashbot events import --shift-to "$start" testdata/sample-week.jsonl
 echo "== the same file again: every event is a duplicate"
 bin/ashbot events import --shift-to "$start" testdata/sample-week.jsonl
 echo
 echo "== ashbot report --end $end --format text"
 bin/ashbot report --end "$end" --format text
-echo
-echo "== ashbot report --end $end --format json"
-bin/ashbot report --end "$end" --format json
-echo
-mkdir -p out
-echo "== ashbot report --end $end --format png --out out/weekly-report.png"
-bin/ashbot report --end "$end" --format png --out out/weekly-report.png
-echo "the chart is at $(pwd)/out/weekly-report.png"

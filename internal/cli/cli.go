@@ -53,6 +53,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"run", "run the bot (gateway, alerts, Ash, schedules) until SIGTERM", runCmd},
+		{"demo", "act out a week in miniature against a local Discord stand-in, then print its report", demoCmd},
 		{"config check", "validate the configuration and print the effective settings", configCheck},
 		{"events import", "record lifecycle events from a JSONL file (or - for stdin)", eventsImport},
 		{"report post", "post the weekly report to the report channel(s) now (--end)", reportPost},

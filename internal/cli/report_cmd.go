@@ -49,22 +49,27 @@ func reportCmd(ctx context.Context, e *Env, args []string) int {
 		if err != nil {
 			return fail(e, err)
 		}
-		b, err := report.Render(r, *format)
-		if err != nil {
-			return fail(e, err)
-		}
-		if *out != "" {
-			if err := os.WriteFile(*out, b, 0o644); err != nil {
-				return fail(e, err)
-			}
-			fmt.Fprintf(e.Stderr, "wrote %s (%s, week %s..%s)\n", *out, *format, r.Summary.StartDate, r.Summary.EndDate)
-			return ExitOK
-		}
-		if _, err := e.Stdout.Write(b); err != nil {
-			return fail(e, err)
-		}
-		return ExitOK
+		return render(e, r, *format, *out)
 	})
+}
+
+// render writes the report in format to the file out, or to stdout.
+func render(e *Env, r report.Report, format, out string) int {
+	b, err := report.Render(r, format)
+	if err != nil {
+		return fail(e, err)
+	}
+	if out != "" {
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.Stderr, "wrote %s (%s, week %s..%s)\n", out, format, r.Summary.StartDate, r.Summary.EndDate)
+		return ExitOK
+	}
+	if _, err := e.Stdout.Write(b); err != nil {
+		return fail(e, err)
+	}
+	return ExitOK
 }
 
 // reportPost posts the weekly report now, through the same trigger as the

@@ -6,23 +6,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/alphabetcartel/ashbot/internal/config"
+	"github.com/alphabetcartel/ashbot/internal/app"
 	"github.com/alphabetcartel/ashbot/internal/retention"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
 	"github.com/alphabetcartel/ashbot/internal/storagestats"
 )
-
-// retentions maps the settings onto the cleanup policies. Alert records and
-// aggregates use the effective (shorter) retention, like the recorder.
-func retentions(cfg *config.Config) retention.Retentions {
-	return retention.Retentions{
-		AlertMetrics:   cfg.Metrics.AlertTTL,
-		Aggregates:     cfg.Metrics.AggregateTTL,
-		MessageHistory: cfg.Retention.MessageHistory,
-		SessionData:    cfg.Retention.SessionData,
-		OptOuts:        cfg.Retention.OptOut,
-	}
-}
 
 // cleanupCmd runs the same cleanup pass as the daily schedule, now.
 func cleanupCmd(ctx context.Context, e *Env, args []string) int {
@@ -34,7 +22,7 @@ func cleanupCmd(ctx context.Context, e *Env, args []string) int {
 		return ExitUsage
 	}
 	return withRedis(ctx, e, func(d deps) int {
-		cleaner, err := retention.NewCleaner(d.rdb, retention.Config{Retentions: retentions(d.cfg), Clock: clockOf(e), Logger: d.log})
+		cleaner, err := retention.NewCleaner(d.rdb, retention.Config{Retentions: app.Retentions(d.cfg), Clock: clockOf(e), Logger: d.log})
 		if err != nil {
 			return fail(e, err)
 		}

@@ -69,7 +69,9 @@ func NewREST(cfg Config) (rest.Rest, error) {
 	if cfg.RateLimitRetries > 0 {
 		limiter = append(limiter, rest.WithMaxRetries(cfg.RateLimitRetries))
 	}
-	opts = append(opts, rest.WithRateLimiterConfigOpts(limiter...))
+	// disgo's own limiter races when two requests share a bucket (it reads
+	// bucket fields before locking); lockedRateLimiter serialises them.
+	opts = append(opts, rest.WithRateLimiter(newLockedRateLimiter(rest.NewRateLimiter(limiter...))))
 	return rest.New(rest.NewClient(cfg.Token, opts...)), nil
 }
 

@@ -136,10 +136,13 @@ func (c *Cleaner) run(ctx context.Context, opts Options, now time.Time, rep *Rep
 	})
 }
 
+// numCategories is len(Categories()), as a constant for array sizes.
+const numCategories = 7
+
 // batchResult holds one batch's counts, indexed like Categories().
 type batchResult struct {
-	counts  [6]Counts
-	samples [6][]string
+	counts  [numCategories]Counts
+	samples [numCategories][]string
 	ignored int64
 }
 
@@ -159,6 +162,8 @@ func categoryIndex(c Category) int {
 		return 4
 	case Scheduler:
 		return 5
+	case AlertState:
+		return 6
 	}
 	panic("retention: unknown category " + string(c))
 }
@@ -182,7 +187,7 @@ type item struct {
 	typ    *redis.StatusCmd
 	pttl   *redis.DurationCmd
 	value  *redis.StringCmd // t0 of an alert, value of an opt-out
-	fields *redis.SliceCmd  // updated_at, started_at of a session hash
+	fields *redis.SliceCmd  // updated_at, started_at of a session hash; created_at, claimed_at of alert state
 	newest *redis.ZSliceCmd // newest member of a history set
 	old    *redis.IntCmd    // members of a history set past retention
 
@@ -232,6 +237,8 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 			it.value = pipe.Get(ctx, it.key)
 		case kindSession:
 			it.fields = pipe.HMGet(ctx, it.key, "updated_at", "started_at")
+		case kindAlertState:
+			it.fields = pipe.HMGet(ctx, it.key, "created_at", "claimed_at")
 		case kindHistory:
 			it.newest = pipe.ZRangeWithScores(ctx, it.key, -1, -1)
 			it.old = pipe.ZCount(ctx, it.key, "-inf", historyCutoff)
@@ -392,7 +399,7 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 		if ms, perr := strconv.ParseInt(v, 10, 64); err == nil && perr == nil {
 			return deadlineAction(now, time.UnixMilli(ms).Add(ret), now.Add(ret), pttl), false, nil
 		}
-	case kindSession:
+	case kindSession, kindAlertState:
 		if typ != "hash" {
 			break
 		}

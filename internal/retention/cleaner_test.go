@@ -255,6 +255,10 @@ func TestTTLRepair(t *testing.T) {
 		{"session list", func(k string) { f.rdb.RPush(f.ctx, k, "x") }, "ash:session:s4", f.now.Add(30 * day)},
 		{"scheduler", func(k string) { f.set(k, "x", 0) }, "ash:schedule:x:1:done", f.now.Add(35 * day)},
 		{"scheduler TTL too long", func(k string) { f.set(k, "x", 400*day) }, "ash:schedule:x:2:done", f.now.Add(35 * day)},
+		{"alert state created_at", func(k string) { f.hset(k, 0, "created_at", f.ms(10*day), "claimed_at", f.ms(11*day)) }, "ash:alert:1", f.now.Add(80 * day)},
+		{"alert state claimed_at", func(k string) { f.hset(k, 0, "claimed_at", f.ms(day)) }, "ash:alert:2", f.now.Add(89 * day)},
+		{"alert state TTL too long", func(k string) { f.hset(k, 200*day, "created_at", f.ms(30*day)) }, "ash:alert:3", f.now.Add(60 * day)},
+		{"alert thread map", func(k string) { f.set(k, "1", 0) }, "ash:alert:thread:9", f.now.Add(90 * day)},
 	}
 	for _, c := range cases {
 		c.setup(c.key)
@@ -546,6 +550,11 @@ func TestClassify(t *testing.T) {
 		"ash:optout:1":                 OptOuts,
 		"ash:session:1":                SessionData,
 		"ash:schedule:x":               Scheduler,
+		"ash:alert:1":                  AlertState,
+		"ash:alert:thread:1":           AlertState,
+		"ash:alert:flags:1":            AlertState,
+		"ash:alert:":                   "",
+		"ash:alerts:1":                 "",
 		"ash:metrics:alert:":           "",
 		"ash:metrics:alertx:1":         "",
 		"app:ash:history:1":            "",
@@ -556,10 +565,54 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) = %q, %v; want %q", key, got, ok, want)
 		}
 	}
-	if len(Policies(testRetentions)) != 7 {
+	if len(Policies(testRetentions)) != 8 {
 		t.Error("a key pattern has no policy")
 	}
 	if err := (Retentions{}).Validate(); err == nil {
 		t.Error("zero retentions accepted")
+	}
+}
+
+// Alert loop state (ash:alert:*) lives as long as the alert metrics: its
+// age is the alert's creation, else the flag claim; keys of other shapes
+// keep at most the retention from now.
+func TestAlertStateRetention(t *testing.T) {
+	f := newFixture(t)
+	f.hset("ash:alert:old", 200*day, "created_at", f.ms(91*day), "claimed_at", f.ms(91*day), "ack_by", "111")
+	f.hset("ash:alert:pending", 200*day, "claimed_at", f.ms(95*day))
+	f.hset("ash:alert:young", 80*day, "created_at", f.ms(10*day))
+	f.set("ash:alert:thread:5", "young", 80*day)
+	f.set("ash:alert:flags:7", "3", 10*time.Minute)
+	young := map[string]time.Time{}
+	for _, k := range []string{"ash:alert:young", "ash:alert:thread:5", "ash:alert:flags:7"} {
+		young[k] = f.expiry(k)
+	}
+
+	rep := f.run(f.cleaner(), false)
+
+	f.wantGone("ash:alert:old", "ash:alert:pending")
+	for k, exp := range young {
+		if !f.exists(k) {
+			t.Errorf("%s removed", k)
+		} else if d := f.expiry(k).Sub(exp); d > time.Second || d < -time.Second {
+			t.Errorf("%s TTL changed by %v", k, d)
+		}
+	}
+	if got := rep.Categories[AlertState]; got.Removed != 2 || got.Scanned != 5 || got.Errors != 0 {
+		t.Errorf("alert_state counts %+v, want 5 scanned and 2 removed", got.Counts)
+	}
+	if got := rep.Categories[AlertMetrics]; got.Scanned != 0 {
+		t.Errorf("ash:alert:* keys counted as alert metrics: %+v", got.Counts)
+	}
+}
+
+func TestCategoryCount(t *testing.T) {
+	if n := len(Categories()); n != numCategories {
+		t.Fatalf("numCategories is %d, Categories() has %d", numCategories, n)
+	}
+	for i, c := range Categories() {
+		if categoryIndex(c) != i {
+			t.Errorf("categoryIndex(%s) = %d, want %d", c, categoryIndex(c), i)
+		}
 	}
 }

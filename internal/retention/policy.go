@@ -27,11 +27,15 @@ const (
 	OptOuts        Category = "optouts"
 	SessionData    Category = "session_data"
 	Scheduler      Category = "scheduler"
+	// AlertState is the alert loop state behind the alert buttons
+	// (ash:alert:*). It lives as long as the alert's metrics: a button on
+	// an alert still in the metrics must keep working.
+	AlertState Category = "alert_state"
 )
 
 // Categories lists every category in report order.
 func Categories() []Category {
-	return []Category{AlertMetrics, Aggregates, MessageHistory, OptOuts, SessionData, Scheduler}
+	return []Category{AlertMetrics, Aggregates, MessageHistory, OptOuts, SessionData, Scheduler, AlertState}
 }
 
 // SchedulerRetention bounds keys under ash:schedule:. The scheduler's
@@ -79,6 +83,8 @@ func (r Retentions) of(c Category) time.Duration {
 		return r.OptOuts
 	case Scheduler:
 		return SchedulerRetention
+	case AlertState:
+		return r.AlertMetrics
 	}
 	return 0
 }
@@ -106,17 +112,19 @@ const (
 	kindOptOut
 	kindSession
 	kindScheduler
+	kindAlertState
 )
 
 // Key prefixes of the managed patterns. None is a prefix of another.
 const (
-	prefixAlert     = "ash:metrics:alert:"
-	prefixLookup    = "ash:metrics:alert_lookup:"
-	prefixDaily     = "ash:metrics:daily:"
-	prefixHistory   = "ash:history:"
-	prefixOptOut    = "ash:optout:"
-	prefixSession   = "ash:session:"
-	prefixScheduler = "ash:schedule:"
+	prefixAlert      = "ash:metrics:alert:"
+	prefixLookup     = "ash:metrics:alert_lookup:"
+	prefixDaily      = "ash:metrics:daily:"
+	prefixHistory    = "ash:history:"
+	prefixOptOut     = "ash:optout:"
+	prefixSession    = "ash:session:"
+	prefixScheduler  = "ash:schedule:"
+	prefixAlertState = "ash:alert:"
 )
 
 // Policies returns the policy of every managed key pattern.
@@ -136,6 +144,8 @@ func Policies(r Retentions) []Policy {
 			"hash field updated_at, else started_at (unix ms); full retention from now otherwise"},
 		{Scheduler, prefixScheduler + "*", SchedulerRetention,
 			"unknown: TTL capped at the maximum; a key without TTL gets it from now"},
+		{AlertState, prefixAlertState + "*", r.AlertMetrics,
+			"hash field created_at, else claimed_at (unix ms); other keys (thread map, flag counters): full retention from now"},
 	}
 }
 
@@ -166,6 +176,8 @@ func classify(key string) (kind, Category) {
 		return kindSession, SessionData
 	case has(prefixScheduler):
 		return kindScheduler, Scheduler
+	case has(prefixAlertState):
+		return kindAlertState, AlertState
 	}
 	return kindNone, ""
 }

@@ -1,0 +1,202 @@
+package alerts
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/alphabetcartel/ashbot/internal/discordsim"
+	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/redistest"
+)
+
+type sink struct {
+	mu  sync.Mutex
+	evs []events.Event
+}
+
+func (s *sink) Add(e events.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.evs = append(s.evs, e)
+}
+
+func (s *sink) all() []events.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]events.Event(nil), s.evs...)
+}
+
+type autoInits struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (a *autoInits) Schedule(_ context.Context, id string, _ events.Severity, _ time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ids = append(a.ids, id)
+	return nil
+}
+
+// instant makes every wait return at once, so retries cost no time.
+func instant(time.Duration) <-chan time.Time {
+	c := make(chan time.Time, 1)
+	c <- time.Time{}
+	return c
+}
+
+type fixture struct {
+	sim                      *discordsim.Sim
+	monitor, crisis, general discordsim.ChannelID
+	alice                    discordsim.User
+	events                   *sink
+	auto                     *autoInits
+	d                        *Dispatcher
+}
+
+func newFixture(t *testing.T, rdb redis.UniversalClient) *fixture {
+	t.Helper()
+	sim := discordsim.New(discordsim.Options{Now: func() time.Time { return now }})
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	f := &fixture{sim: sim, events: &sink{}, auto: &autoInits{}}
+	f.general, f.monitor, f.crisis = sim.AddChannel("general"), sim.AddChannel("monitor"), sim.AddChannel("crisis")
+	f.alice = sim.AddMember("alice")
+	client := rest.New(rest.NewClient(sim.Token(), rest.WithURL(sim.URL())))
+	t.Cleanup(func() { client.Close(context.Background()) })
+	store, err := NewStore(rdb, StoreOptions{TTL: 90 * day, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.d, err = NewDispatcher(DispatcherOptions{
+		Discord: client, Store: store, Events: f.events, AutoInit: f.auto,
+		Channels: Channels{Monitor: []snowflake.ID{f.monitor}, Crisis: []snowflake.ID{f.crisis}},
+		CRTRoles: []snowflake.ID{1234}, RedisTimeout: 200 * time.Millisecond, After: instant,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.d.Close)
+	return f
+}
+
+func (f *fixture) alert(t *testing.T, sev events.Severity) Alert {
+	t.Helper()
+	m, err := f.sim.SendMessage(f.general, f.alice, "please")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Alert{ID: m.ID.String(), Severity: sev, GuildID: f.sim.GuildID().String(), ChannelID: f.general.String(),
+		MessageID: m.ID.String(), UserID: f.alice.ID.String(), Content: m.Content}
+}
+
+func TestDispatch(t *testing.T) {
+	rdb := srv.Fresh(t)
+	f := newFixture(t, rdb)
+	a := f.alert(t, events.High)
+	p, err := f.d.Dispatch(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ChannelID != f.crisis || p.ThreadID != p.MessageID || !p.At.Equal(p.MessageID.Time()) {
+		t.Errorf("posted %+v", p)
+	}
+	evs := f.events.all()
+	if len(evs) != 1 || evs[0].Type != events.AlertCreated || evs[0].AlertMessageID != p.MessageID.String() || !evs[0].At.Equal(p.At) {
+		t.Errorf("events %+v", evs)
+	}
+	if err := evs[0].Validate(); err != nil {
+		t.Errorf("invalid alert_created: %v", err)
+	}
+	st, err := rdb.HGetAll(context.Background(), StateKey(a.ID)).Result()
+	if err != nil || st["thread_id"] != p.ThreadID.String() || st["severity"] != "high" {
+		t.Errorf("state %v %v", st, err)
+	}
+	if len(f.auto.ids) != 1 || f.auto.ids[0] != a.ID {
+		t.Errorf("auto-initiate scheduled %v", f.auto.ids)
+	}
+}
+
+// A channel that refuses the post (permissions lost, channel deleted)
+// hands the alert to the next configured channel; a 5xx is retried in
+// place, and the nonce keeps a retry from posting twice.
+func TestDispatchRetriesAndFailsOver(t *testing.T) {
+	f := newFixture(t, srv.Fresh(t))
+	f.sim.FailNext(http.MethodPost, "/channels/"+f.crisis.String()+"/messages", http.StatusForbidden, 1)
+	p, err := f.d.Dispatch(context.Background(), f.alert(t, events.Critical))
+	if err != nil || p.ChannelID != f.monitor {
+		t.Fatalf("failover: %+v %v", p, err)
+	}
+
+	f.sim.FailNext(http.MethodPost, "/channels/"+f.crisis.String()+"/messages", http.StatusInternalServerError, 2)
+	p, err = f.d.Dispatch(context.Background(), f.alert(t, events.High))
+	if err != nil || p.ChannelID != f.crisis {
+		t.Fatalf("retry: %+v %v", p, err)
+	}
+	if n := len(f.sim.BotMessages(f.crisis)); n != 1 {
+		t.Errorf("%d alerts in crisis after retries, want 1", n)
+	}
+
+	// Nowhere to post: the dispatch fails and nothing is recorded.
+	f.sim.FailNext(http.MethodPost, "/channels/*/messages", http.StatusForbidden, 10)
+	before := len(f.events.all())
+	if _, err := f.d.Dispatch(context.Background(), f.alert(t, events.Low)); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("dispatch with every channel refusing: %v", err)
+	}
+	if len(f.events.all()) != before {
+		t.Error("alert_created recorded for an alert that was not posted")
+	}
+	f.sim.ClearFaults()
+
+	// A thread that cannot be opened does not fail a posted alert.
+	f.sim.FailNext(http.MethodPost, "/channels/*/messages/*/threads", http.StatusForbidden, 2)
+	p, err = f.d.Dispatch(context.Background(), f.alert(t, events.Medium))
+	if err != nil || p.ThreadID != 0 || p.ChannelID != f.monitor {
+		t.Errorf("thread failure: %+v %v", p, err)
+	}
+}
+
+// With Redis down the alert goes out without waiting, and its state is
+// written once Redis is back.
+func TestDispatchRedisDown(t *testing.T) {
+	direct := srv.Fresh(t)
+	proxy, err := redistest.NewProxy(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: proxy.Addr, ContextTimeoutEnabled: true, DialTimeout: 100 * time.Millisecond})
+	defer rdb.Close()
+	f := newFixture(t, rdb)
+	proxy.Down()
+	a := f.alert(t, events.High)
+	began := time.Now()
+	p, err := f.d.Dispatch(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(began); d > time.Second {
+		t.Errorf("dispatch took %v with Redis down", d)
+	}
+	if len(f.events.all()) != 1 {
+		t.Error("alert_created not handed over")
+	}
+	proxy.Up()
+	deadline := time.Now().Add(5 * time.Second)
+	for direct.HGet(context.Background(), StateKey(a.ID), "alert_message_id").Val() != p.MessageID.String() {
+		if time.Now().After(deadline) {
+			t.Fatal("state not written after Redis came back")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,496 @@
+// Package app is the ashbot process: Run connects Redis, the metrics
+// recorder behind the outbox, the Discord gateway and REST clients, the
+// alert and Ash machinery, the timer pollers and the two schedules (weekly
+// report, retention cleanup), and stops them in order when its context
+// ends. `ashbot run` calls Run; tests and the demo run it in-process.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/disgoorg/disgo"
+	dbot "github.com/disgoorg/disgo/bot"
+	"github.com/disgoorg/disgo/cache"
+	"github.com/disgoorg/disgo/discord"
+	devents "github.com/disgoorg/disgo/events"
+	"github.com/disgoorg/disgo/gateway"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/alphabetcartel/ashbot/internal/alerts"
+	"github.com/alphabetcartel/ashbot/internal/ash"
+	"github.com/alphabetcartel/ashbot/internal/bot"
+	"github.com/alphabetcartel/ashbot/internal/config"
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
+	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/outbox"
+	"github.com/alphabetcartel/ashbot/internal/redisconn"
+	"github.com/alphabetcartel/ashbot/internal/retention"
+	"github.com/alphabetcartel/ashbot/internal/schedule"
+	"github.com/alphabetcartel/ashbot/internal/storagestats"
+	"github.com/alphabetcartel/ashbot/internal/weekly"
+)
+
+// Options are what Run needs besides the configuration. The zero value
+// runs a production bot without a spool file.
+type Options struct {
+	Logger *slog.Logger
+	// Clock drives the timers (auto-initiate, session timeouts) and the
+	// schedules. Tests and the demo pass a manual one; default wall clock.
+	Clock schedule.Clock
+	// SpoolPath keeps lifecycle events Redis has not taken yet across a
+	// restart (BOT_OUTBOX_SPOOL). Empty: they are lost at shutdown, with an
+	// error in the log.
+	SpoolPath string
+	// Version is shown in the weekly report's footer.
+	Version string
+	// ShutdownTimeout bounds the whole ordered shutdown (default 25s,
+	// inside the usual 30s between SIGTERM and SIGKILL).
+	ShutdownTimeout time.Duration
+	// PollInterval is how often the auto-initiate and session-deadline
+	// timers are checked (default 5s).
+	PollInterval time.Duration
+	// Companion writes Ash's messages (default ash.Scripted).
+	Companion ash.Companion
+	// OutboxMinBackoff and OutboxMaxBackoff bound the outbox's retry waits
+	// while Redis is down (outbox defaults: 250ms to 30s).
+	OutboxMinBackoff, OutboxMaxBackoff time.Duration
+	// KeepGatewayOpen skips closing the gateway connection at shutdown
+	// (the bot still stops handling events). Only for tests under the race
+	// detector: disgo v0.18.15 reads and writes its heartbeat state without
+	// synchronisation when a connection closes (see package discordsim).
+	KeepGatewayOpen bool
+	// Ready, when set, is called once the gateway session is ready and
+	// every part of the bot runs.
+	Ready func()
+}
+
+// Intents the bot needs: guilds (threads and channels in the cache), guild
+// messages (thread replies for first response), message content (the
+// excerpt of a flagged message) and direct messages (Ash's chats).
+var Intents = []gateway.Intents{
+	gateway.IntentGuilds, gateway.IntentGuildMessages, gateway.IntentMessageContent, gateway.IntentDirectMessages,
+}
+
+// Run runs the bot until ctx ends, then shuts down in order: the gateway
+// closes (no new events) and running handlers finish, the timer pollers
+// and schedules stop, the outbox delivers what it can and spools the rest,
+// and Redis closes, all within ShutdownTimeout. It returns an error when
+// the bot cannot start (bad settings, Redis or Discord unreachable); a
+// clean shutdown returns nil.
+func Run(ctx context.Context, cfg *config.Config, opts Options) error {
+	if cfg == nil {
+		return errors.New("run: no configuration")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = schedule.SystemClock{}
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = 25 * time.Second
+	}
+	log := opts.Logger
+	settings, err := readSettings(cfg)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+
+	rdb, err := connectRedis(ctx, cfg.Redis)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	s := &stack{log: log, rdb: rdb}
+	defer s.closeRedis()
+
+	if err := s.build(cfg, settings, opts); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	return s.run(ctx, cfg, opts)
+}
+
+// settings are the Discord ids of the configuration, parsed once.
+type settings struct {
+	guild    snowflake.ID
+	channels alerts.Channels
+	crt      []snowflake.ID
+	admin    []snowflake.ID
+}
+
+func readSettings(cfg *config.Config) (settings, error) {
+	var s settings
+	var problems []string
+	if strings.TrimSpace(cfg.Discord.Token) == "" {
+		problems = append(problems, "BOT_DISCORD_TOKEN is empty")
+	}
+	parse := func(name string, in []string) []snowflake.ID {
+		out := make([]snowflake.ID, 0, len(in))
+		for _, v := range in {
+			id, err := snowflake.Parse(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %q is not a Discord id", name, v))
+				continue
+			}
+			out = append(out, id)
+		}
+		return out
+	}
+	s.channels = alerts.Channels{
+		Monitor:  parse("BOT_ALERT_CHANNEL_MONITOR_IDS", cfg.Discord.AlertMonitorChannels),
+		Crisis:   parse("BOT_ALERT_CHANNEL_CRISIS_IDS", cfg.Discord.AlertCrisisChannels),
+		Critical: parse("BOT_ALERT_CHANNEL_CRITICAL_IDS", cfg.Discord.AlertCriticalChannels),
+	}
+	s.crt = parse("BOT_CRT_ROLE_IDS", cfg.Discord.CRTRoleIDs)
+	s.admin = parse("BOT_ADMIN_ROLE_IDS", cfg.Discord.AdminRoleIDs)
+	if cfg.Discord.GuildID != "" {
+		if g := parse("BOT_DISCORD_GUILD_ID", []string{cfg.Discord.GuildID}); len(g) == 1 {
+			s.guild = g[0]
+		}
+	}
+	if s.channels.Empty() {
+		problems = append(problems, "no alert channel: set BOT_ALERT_CHANNEL_CRISIS_IDS (and _MONITOR_IDS, _CRITICAL_IDS)")
+	}
+	if len(s.crt) == 0 {
+		problems = append(problems, "BOT_CRT_ROLE_IDS is empty: nobody could answer alerts")
+	}
+	if len(problems) > 0 {
+		return s, errors.New("cannot start the bot: " + strings.Join(problems, "; "))
+	}
+	return s, nil
+}
+
+// connectRedis is redisconn.Connect with context deadlines honoured on
+// every call, which the dispatch path's short timeouts rely on.
+func connectRedis(ctx context.Context, c config.Redis) (redis.UniversalClient, error) {
+	o, err := redisconn.Options(c)
+	if err != nil {
+		return nil, err
+	}
+	o.ContextTimeoutEnabled = true
+	rdb := redis.NewUniversalClient(o)
+	pctx, cancel := context.WithTimeout(ctx, c.DialTimeout+c.ReadTimeout)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, redisconn.Describe(c, err)
+	}
+	return rdb, nil
+}
+
+// stack holds the running parts, in the order they are built.
+type stack struct {
+	log *slog.Logger
+	rdb redis.UniversalClient
+
+	outbox     *outbox.Outbox
+	rest       rest.Rest
+	dispatcher *alerts.Dispatcher
+	bot        *bot.Bot
+	client     dbot.Client
+	workers    []func(ctx context.Context)
+}
+
+func (s *stack) closeRedis() {
+	if err := s.rdb.Close(); err != nil {
+		s.log.Warn("redis close", "error", err.Error())
+	}
+}
+
+func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
+	clock, log := opts.Clock, opts.Logger
+	rec, err := metrics.NewRecorder(s.rdb, metrics.RecorderOptions{
+		Enabled: cfg.Metrics.Enabled, AlertTTL: cfg.Metrics.AlertTTL, AggregateTTL: cfg.Metrics.AggregateTTL, Now: clock.Now,
+	})
+	if err != nil {
+		return err
+	}
+	if s.outbox, err = outbox.New(rec, outbox.Options{
+		SpoolPath: opts.SpoolPath, MinBackoff: opts.OutboxMinBackoff, MaxBackoff: opts.OutboxMaxBackoff, Logger: log,
+	}); err != nil {
+		return err
+	}
+	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Logger: log}); err != nil {
+		return err
+	}
+	alertStore, err := alerts.NewStore(s.rdb, alerts.StoreOptions{TTL: cfg.Metrics.AlertTTL, Now: clock.Now})
+	if err != nil {
+		return err
+	}
+	autoInit, err := ash.NewAutoInit(ash.NewDueSet(s.rdb, ash.AutoInitKey), cfg.Ash.AutoInitiateDelay, events.Severity(cfg.Ash.AutoInitiateMinSeverity))
+	if err != nil {
+		return err
+	}
+	if s.dispatcher, err = alerts.NewDispatcher(alerts.DispatcherOptions{
+		Discord: s.rest, Store: alertStore, Events: s.outbox, AutoInit: autoInit,
+		Channels: set.channels, CRTRoles: set.crt, Logger: log,
+	}); err != nil {
+		return err
+	}
+	team, err := bot.NewTeam(s.rest, alertStore, log)
+	if err != nil {
+		return err
+	}
+	ashStore, err := ash.NewStore(s.rdb, cfg.Retention.SessionData, cfg.Retention.OptOut, clock.Now)
+	if err != nil {
+		return err
+	}
+	deadlines := ash.NewDueSet(s.rdb, ash.SessionDeadlinesKey)
+	manager, err := ash.NewManager(ash.Options{
+		Store: ashStore, Deadlines: deadlines, DM: s.rest, Team: team, Events: s.outbox, Companion: opts.Companion,
+		ResourcesText: cfg.Ash.ResourcesText, IdleTimeout: cfg.Ash.SessionTimeout, MaxSession: cfg.Ash.MaxSession,
+		Clock: clock, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+
+	metricsStore := metrics.NewStore(s.rdb, clock.Now)
+	poster := discordapi.NewPoster(s.rest)
+	trigger, err := weekly.NewTrigger(metricsStore, poster, weekly.Options{Version: opts.Version, Logger: log})
+	if err != nil {
+		return err
+	}
+	cleaner, err := retention.NewCleaner(s.rdb, retention.Config{Retentions: Retentions(cfg), Clock: clock, Logger: log})
+	if err != nil {
+		return err
+	}
+	collector, err := storagestats.NewCollector(s.rdb, storagestats.Options{Clock: clock})
+	if err != nil {
+		return err
+	}
+
+	if s.bot, err = bot.New(bot.Options{
+		Rest: s.rest, GuildID: set.guild, CRTRoles: set.crt, AdminRoles: set.admin, AlertChannels: set.channels,
+		Alerts: alertStore, Dispatcher: s.dispatcher, Team: team, Ash: manager, AutoInit: autoInit, Events: s.outbox,
+		Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
+		Clock: clock, Logger: log,
+	}); err != nil {
+		return err
+	}
+
+	for _, p := range []ash.PollerOptions{
+		{Name: "auto-initiate", Set: autoInit.Set(), Handle: s.bot.AutoInitiate},
+		{Name: "session-deadlines", Set: deadlines, Handle: manager.OnDeadline},
+	} {
+		p.Clock, p.Interval, p.Logger = clock, opts.PollInterval, log
+		poller, err := ash.NewPoller(p)
+		if err != nil {
+			return err
+		}
+		s.workers = append(s.workers, poller.Run)
+	}
+
+	schedOpts := schedule.Options{Clock: clock, Logger: log}
+	reportRunner, err := weekly.NewRunner(s.rdb, trigger, weekly.Schedule{
+		Enabled: cfg.Report.Enabled, Channels: cfg.Report.ChannelIDs, Day: cfg.Report.Day, Hour: cfg.Report.Hour,
+	}, schedOpts)
+	if err != nil {
+		return err
+	}
+	if reportRunner != nil {
+		s.workers = append(s.workers, s.runner(reportRunner))
+	}
+	var notifier storagestats.Notifier
+	if len(cfg.Report.ChannelIDs) > 0 {
+		notifier = channelNotifier{poster: poster, channels: cfg.Report.ChannelIDs}
+	}
+	alerter, err := storagestats.NewAlerter(s.rdb, notifier, clock, log)
+	if err != nil {
+		return err
+	}
+	monitor, err := storagestats.NewMonitor(collector, alerter, storagestats.Thresholds{
+		MaxMemoryBytes: cfg.Retention.MaxMemoryBytes, MaxCategoryKeys: cfg.Retention.MaxCategoryKeys,
+	}, log)
+	if err != nil {
+		return err
+	}
+	cleanupRunner, err := retention.NewDailyRunner(s.rdb, cleaner, retention.Schedule{
+		Enabled: cfg.Retention.Enabled, Hour: cfg.Retention.CleanupHour,
+	}, schedOpts, monitor.AfterCleanup)
+	if err != nil {
+		return err
+	}
+	if cleanupRunner != nil {
+		s.workers = append(s.workers, s.runner(cleanupRunner))
+	}
+	return nil
+}
+
+func (s *stack) runner(r *schedule.Runner) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		if err := r.Run(ctx); err != nil {
+			s.log.Error("schedule stopped", "error", err.Error())
+		}
+	}
+}
+
+// Retentions maps the settings onto the cleanup policies; alert records
+// and aggregates use the effective (shorter) retention, like the recorder.
+func Retentions(cfg *config.Config) retention.Retentions {
+	return retention.Retentions{
+		AlertMetrics:   cfg.Metrics.AlertTTL,
+		Aggregates:     cfg.Metrics.AggregateTTL,
+		MessageHistory: cfg.Retention.MessageHistory,
+		SessionData:    cfg.Retention.SessionData,
+		OptOuts:        cfg.Retention.OptOut,
+	}
+}
+
+// channelNotifier posts storage usage alerts to the report channels.
+type channelNotifier struct {
+	poster   *discordapi.Poster
+	channels []string
+}
+
+func (n channelNotifier) Notify(ctx context.Context, text string) error {
+	var errs []error
+	for _, ch := range n.channels {
+		msg := discord.MessageCreate{Content: "⚠️ " + text, AllowedMentions: &discord.AllowedMentions{
+			Parse: []discord.AllowedMentionType{}, Users: []snowflake.ID{}, Roles: []snowflake.ID{},
+		}}
+		if _, err := n.poster.Post(ctx, ch, msg, ""); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// startTimeout bounds connecting to Discord and registering commands.
+const startTimeout = 30 * time.Second
+
+func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error {
+	log := s.log
+	obCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
+	obDone := make(chan struct{})
+	go func() { defer close(obDone); s.outbox.Run(obCtx) }()
+
+	var readyOnce sync.Once
+	gwOpts := []gateway.ConfigOpt{gateway.WithIntents(Intents...)}
+	if cfg.Discord.GatewayURL != "" {
+		gwOpts = append(gwOpts, gateway.WithURL(cfg.Discord.GatewayURL))
+	}
+	client, err := disgo.New(cfg.Discord.Token,
+		dbot.WithRest(s.rest),
+		dbot.WithLogger(log),
+		dbot.WithGatewayConfigOpts(gwOpts...),
+		dbot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds, cache.FlagChannels)),
+		dbot.WithEventListeners(s.bot),
+		dbot.WithEventListenerFunc(func(e *devents.Ready) {
+			log.Info("discord gateway ready", "session_id", e.SessionID, "bot_user_id", e.User.ID.String())
+			readyOnce.Do(func() {
+				if opts.Ready != nil {
+					go opts.Ready()
+				}
+			})
+		}),
+	)
+	if err != nil {
+		s.stopOutbox(stopOutbox, obDone, opts.ShutdownTimeout)
+		return fmt.Errorf("run: discord client: %w", err)
+	}
+	s.client = client
+
+	sctx, cancel := context.WithTimeout(ctx, startTimeout)
+	if err := s.bot.RegisterCommands(sctx, client.ApplicationID()); err != nil {
+		// Discord keeps commands registered earlier; alerts can still be
+		// answered, so this is no reason to stay down.
+		log.Error("commands not registered; earlier registrations stay in effect", "error", err.Error())
+	}
+	cancel()
+
+	// Timers and schedules run until shutdown says so, not until ctx
+	// ends: shutdown stops them in their turn.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var workers sync.WaitGroup
+	for _, w := range s.workers {
+		workers.Add(1)
+		go func() { defer workers.Done(); w(workCtx) }()
+	}
+
+	sctx, cancel = context.WithTimeout(ctx, startTimeout)
+	err = client.OpenGateway(sctx)
+	cancel()
+	if err != nil {
+		s.shutdown(opts, stopWork, &workers, stopOutbox, obDone)
+		return fmt.Errorf("run: cannot connect to the Discord gateway: %w", err)
+	}
+	log.Info("ashbot running", "guild_id", cfg.Discord.GuildID, "spool", opts.SpoolPath)
+
+	<-ctx.Done()
+	log.Info("shutting down", "reason", context.Cause(ctx).Error())
+	s.shutdown(opts, stopWork, &workers, stopOutbox, obDone)
+	return nil
+}
+
+// shutdown stops everything in order within opts.ShutdownTimeout.
+func (s *stack) shutdown(opts Options, stopWork context.CancelFunc, workers *sync.WaitGroup, stopOutbox context.CancelFunc, obDone chan struct{}) {
+	log := s.log
+	ctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
+	defer cancel()
+	began := time.Now()
+
+	// 1. No new events; let the handlers that run finish.
+	if s.client != nil && !opts.KeepGatewayOpen {
+		s.client.Gateway().Close(ctx)
+	}
+	if err := s.bot.Stop(ctx); err != nil {
+		log.Warn("shutdown: event handlers cut short", "error", err.Error())
+	}
+	// 2. Timers and schedules. Their state is in Redis: a timer or run
+	// that was due and not finished is picked up by the next process.
+	stopWork()
+	if !wait(ctx, workers.Wait) {
+		log.Warn("shutdown: pollers or schedules still running")
+	}
+	s.dispatcher.Close()
+	// 3. Lifecycle events: deliver what Redis takes, spool the rest.
+	s.stopOutbox(stopOutbox, obDone, time.Until(deadline(ctx)))
+	if s.rest != nil {
+		s.rest.Close(ctx)
+	}
+	log.Info("shutdown complete", "took", time.Since(began).Round(time.Millisecond).String())
+}
+
+func deadline(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
+}
+
+// stopOutbox drains the outbox for at most within, stops it and spools
+// what is left.
+func (s *stack) stopOutbox(stop context.CancelFunc, done chan struct{}, within time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), max(within, 0))
+	if err := s.outbox.Drain(ctx); err != nil {
+		s.log.Warn("shutdown: outbox not drained", "error", err.Error())
+	}
+	cancel()
+	stop()
+	<-done
+	if err := s.outbox.Close(); err != nil {
+		s.log.Error("shutdown: lifecycle events lost", "error", err.Error())
+	}
+	st := s.outbox.Stats()
+	s.log.Info("outbox stopped", "delivered", st.Delivered, "duplicates", st.Duplicates, "rejected", st.Rejected,
+		"retries", st.Retries, "dropped", st.Dropped)
+}
+
+func wait(ctx context.Context, f func()) bool {
+	done := make(chan struct{})
+	go func() { f(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

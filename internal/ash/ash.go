@@ -1,0 +1,469 @@
+// Package ash is Ash, the CRT's support companion: reaching a person in
+// crisis by DM (on a CRT member's request or automatically when nobody
+// acknowledged an alert in time), the chat that follows, opt-outs, and
+// every way a chat ends.
+//
+// State lives in Redis so chats and timers survive restarts and work on any
+// replica:
+//
+//	ash:session:{session_id}       hash   ids and times of one chat (never its text)
+//	ash:session:user:{user_id}     string the user's active session
+//	ash:optout:{user_id}           string opt-out time (unix ms), TTL BOT_USER_OPTOUT_TTL_DAYS
+//	ash:schedule:autoinit          zset   alert id -> auto-initiate due time (ms)
+//	ash:schedule:session-deadlines zset   session id -> idle/max deadline (ms)
+//
+// What Ash says comes from a Companion; the scripted one runs today.
+package ash
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/schedule"
+)
+
+// DM is the part of Discord's REST API Ash uses; disgo's rest.Rest is one.
+type DM interface {
+	CreateDMChannel(userID snowflake.ID, opts ...rest.RequestOpt) (*discord.DMChannel, error)
+	CreateMessage(channelID snowflake.ID, m discord.MessageCreate, opts ...rest.RequestOpt) (*discord.Message, error)
+	UpdateMessage(channelID, messageID snowflake.ID, m discord.MessageUpdate, opts ...rest.RequestOpt) (*discord.Message, error)
+}
+
+// EventSink takes lifecycle events without waiting; *outbox.Outbox is one.
+type EventSink interface {
+	Add(events.Event)
+}
+
+// UpdateKind says what happened between Ash and the person.
+type UpdateKind int
+
+// Update kinds.
+const (
+	Engaged     UpdateKind = iota // Ash reached the person; a chat started
+	Unreachable                   // their DMs are closed: nothing was sent
+	Declined                      // not contacted: they opted out earlier
+	OptedOut                      // they opted out (the chat, if any, ended)
+	Ended                         // the chat ended for Reason
+)
+
+// Update tells the team about Ash's part in an alert.
+type Update struct {
+	Kind      UpdateKind
+	SessionID string
+	By        string // who asked Ash to reach out ("auto" for auto-initiate)
+	Reason    events.EndReason
+	At        time.Time
+	Until     time.Time // OptedOut, Declined: when the opt-out ends (zero: unknown)
+}
+
+// Team is how Ash keeps the CRT informed: the bot posts in the alert's
+// thread and shows the status on the alert message.
+type Team interface {
+	AshUpdate(ctx context.Context, alertID string, u Update)
+}
+
+// Errors of Contact. None of them records a contact.
+var (
+	ErrOptedOut    = errors.New("the person opted out of Ash")
+	ErrActive      = errors.New("Ash is already talking with the person")
+	ErrUnreachable = errors.New("the person's DMs are closed")
+)
+
+// Options configure a Manager.
+type Options struct {
+	Store     *Store
+	Deadlines *DueSet
+	DM        DM
+	Team      Team
+	Events    EventSink
+	Companion Companion // default Scripted
+	// ResourcesText is BOT_ASH_RESOURCES_TEXT, shown with every welcome.
+	ResourcesText string
+	IdleTimeout   time.Duration // BOT_ASH_SESSION_TIMEOUT
+	MaxSession    time.Duration // BOT_ASH_MAX_SESSION
+	EndPhrases    []string      // default DefaultEndPhrases
+	Clock         schedule.Clock
+	Logger        *slog.Logger
+}
+
+// Manager runs Ash's chats.
+type Manager struct {
+	opts     Options
+	fallback Scripted
+	log      *slog.Logger
+}
+
+// NewManager validates opts and returns a Manager.
+func NewManager(opts Options) (*Manager, error) {
+	if opts.Store == nil || opts.Deadlines == nil || opts.DM == nil || opts.Team == nil || opts.Events == nil || opts.Clock == nil {
+		return nil, errors.New("ash: manager needs Store, Deadlines, DM, Team, Events and Clock")
+	}
+	if strings.TrimSpace(opts.ResourcesText) == "" {
+		return nil, errors.New("ash: the crisis resources text is empty")
+	}
+	if opts.IdleTimeout <= 0 || opts.MaxSession <= 0 {
+		return nil, fmt.Errorf("ash: session timeout (%v) and maximum (%v) must be positive", opts.IdleTimeout, opts.MaxSession)
+	}
+	if opts.Companion == nil {
+		opts.Companion = Scripted{}
+	}
+	if opts.EndPhrases == nil {
+		opts.EndPhrases = DefaultEndPhrases()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Manager{opts: opts, log: opts.Logger.With("component", "ash")}, nil
+}
+
+// Custom ids of the buttons under Ash's welcome message. They carry the
+// alert and session so that any replica can handle them, even after the
+// session ended or its data expired.
+const (
+	ActionOptOut = "optout"
+	ActionEnd    = "end"
+	buttonPrefix = "/ash/"
+)
+
+// ButtonID returns the custom id of a DM button.
+func ButtonID(action, alertID, sessionID string) string {
+	return buttonPrefix + action + "/" + alertID + "/" + sessionID
+}
+
+// DMButton is one click under a welcome message.
+type DMButton struct{ Action, AlertID, SessionID string }
+
+// ParseButtonID reads a custom id made by ButtonID.
+func ParseButtonID(customID string) (DMButton, bool) {
+	rest, ok := strings.CutPrefix(customID, buttonPrefix)
+	if !ok {
+		return DMButton{}, false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 3 || (parts[0] != ActionOptOut && parts[0] != ActionEnd) || parts[1] == "" || parts[2] == "" {
+		return DMButton{}, false
+	}
+	return DMButton{Action: parts[0], AlertID: parts[1], SessionID: parts[2]}, true
+}
+
+// ContactRequest asks Ash to reach out about an alert.
+type ContactRequest struct {
+	AlertID string
+	UserID  string // the person concerned
+	By      string // the CRT member, or "auto"
+}
+
+func (r ContactRequest) auto() bool { return r.By == events.AutoBy }
+
+// noMentions lets a message ping nobody. A fresh value each time, so no
+// message can change another's.
+func noMentions() *discord.AllowedMentions {
+	return &discord.AllowedMentions{Parse: []discord.AllowedMentionType{}, Users: []snowflake.ID{}, Roles: []snowflake.ID{}}
+}
+
+// Contact reaches the person by DM with a welcome, the crisis resources and
+// the opt-out and end buttons, and starts a chat. It records ash_contacted
+// and session_started at the time of Ash's message, and tells the team. It
+// returns ErrOptedOut, ErrActive or ErrUnreachable without contacting
+// anyone (the team is told of the first and last); any other error means
+// nothing was recorded and the contact may be tried again.
+//
+// Ash needs Redis to keep the chat: when Redis is down, Contact fails
+// rather than start a chat it could not follow.
+func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, error) {
+	log := m.log.With("alert_id", req.AlertID, "by", req.By)
+	uid, err := snowflake.Parse(req.UserID)
+	if err != nil {
+		return Session{}, fmt.Errorf("contact for alert %s: user id %q: %w", req.AlertID, req.UserID, err)
+	}
+	until, opted, err := m.opts.Store.OptedOut(ctx, req.UserID)
+	if err != nil {
+		return Session{}, fmt.Errorf("contact for alert %s: %w", req.AlertID, err)
+	}
+	if opted {
+		log.Info("Ash did not reach out: the person opted out")
+		m.opts.Team.AshUpdate(ctx, req.AlertID, Update{Kind: Declined, By: req.By, At: m.opts.Clock.Now(), Until: until})
+		return Session{}, ErrOptedOut
+	}
+	id, err := NewSessionID()
+	if err != nil {
+		return Session{}, err
+	}
+	now := m.opts.Clock.Now()
+	s := Session{ID: id, UserID: req.UserID, AlertID: req.AlertID, By: req.By, Auto: req.auto(), StartedAt: now, UpdatedAt: now}
+	existing, err := m.opts.Store.Begin(ctx, s)
+	if err != nil {
+		return Session{}, fmt.Errorf("contact for alert %s: %w", req.AlertID, err)
+	}
+	if existing != "" {
+		return Session{ID: existing}, ErrActive
+	}
+	abort := func(cause error) (Session, error) {
+		if err := m.opts.Store.Abort(context.WithoutCancel(ctx), s); err != nil {
+			log.Error("could not remove a session that never started", "session_id", id, "error", err.Error())
+		}
+		if isCannotMessage(cause) {
+			log.Info("Ash could not reach the person: DMs closed", "session_id", id)
+			m.opts.Team.AshUpdate(ctx, req.AlertID, Update{Kind: Unreachable, By: req.By, At: m.opts.Clock.Now()})
+			return Session{}, ErrUnreachable
+		}
+		return Session{}, fmt.Errorf("contact for alert %s: %w", req.AlertID, cause)
+	}
+	ch, err := m.opts.DM.CreateDMChannel(uid, rest.WithCtx(ctx))
+	if err != nil {
+		return abort(fmt.Errorf("open DM: %w", err))
+	}
+	conv := Conversation{SessionID: id, UserID: req.UserID, AlertID: req.AlertID, Auto: s.Auto}
+	welcome, err := m.opts.Companion.Welcome(ctx, conv)
+	if err != nil || strings.TrimSpace(welcome) == "" {
+		log.Warn("companion welcome failed; using the scripted one", "error", errText(err))
+		welcome, _ = m.fallback.Welcome(ctx, conv)
+	}
+	msg, err := m.opts.DM.CreateMessage(ch.ID(), discord.MessageCreate{
+		Content: welcome,
+		Embeds: []discord.Embed{{
+			Title:       "If you need help right now",
+			Description: m.opts.ResourcesText,
+			Color:       0x8B5CF6,
+		}},
+		Components: []discord.ContainerComponent{discord.NewActionRow(
+			discord.NewSecondaryButton("I'd rather not", ButtonID(ActionOptOut, req.AlertID, id)),
+			discord.NewSecondaryButton("End chat", ButtonID(ActionEnd, req.AlertID, id)),
+		)},
+		AllowedMentions: noMentions(),
+	}, rest.WithCtx(ctx))
+	if err != nil {
+		return abort(fmt.Errorf("send welcome: %w", err))
+	}
+	at := msg.ID.Time()
+	s.StartedAt, s.UpdatedAt, s.DMChannelID, s.WelcomeMessageID = at, at, ch.ID().String(), msg.ID.String()
+	// From here on the person has Ash's message: record the contact
+	// whatever else fails, so the metrics tell the truth.
+	m.opts.Events.Add(events.Event{Type: events.AshContacted, AlertID: req.AlertID, At: at, By: req.By, Auto: s.Auto})
+	m.opts.Events.Add(events.Event{Type: events.SessionStarted, AlertID: req.AlertID, At: at, SessionID: id})
+	if err := m.opts.Store.Started(ctx, id, at, s.DMChannelID, s.WelcomeMessageID); err != nil {
+		log.Error("session started but not fully stored", "session_id", id, "error", err.Error())
+	}
+	if err := m.opts.Deadlines.Add(ctx, id, m.deadline(s.StartedAt, s.UpdatedAt)); err != nil {
+		log.Error("session deadline not set; the chat will not time out", "session_id", id, "error", err.Error())
+	}
+	log.Info("Ash reached out", "session_id", id, "auto", s.Auto)
+	m.opts.Team.AshUpdate(ctx, req.AlertID, Update{Kind: Engaged, SessionID: id, By: req.By, At: at})
+	return s, nil
+}
+
+// deadline is when a chat started at started and last active at updated
+// ends by itself: the idle timeout or the maximum, whichever comes first.
+func (m *Manager) deadline(started, updated time.Time) time.Time {
+	idle, maxAt := updated.Add(m.opts.IdleTimeout), started.Add(m.opts.MaxSession)
+	if maxAt.Before(idle) {
+		return maxAt
+	}
+	return idle
+}
+
+// HandleMessage answers a DM from userID. Messages outside a chat are
+// ignored: Ash only speaks in chats the team started.
+func (m *Manager) HandleMessage(ctx context.Context, userID string, channelID, messageID snowflake.ID, content string) error {
+	s, ok, err := m.opts.Store.ActiveFor(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("handle DM from %s: %w", userID, err)
+	}
+	if !ok {
+		return nil
+	}
+	at := messageID.Time()
+	if isEndPhrase(content, m.opts.EndPhrases) {
+		_, err := m.End(ctx, s.ID, events.EndUserEnded, at)
+		return err
+	}
+	turn, err := m.opts.Store.Touch(ctx, s.ID, at)
+	if err != nil {
+		return fmt.Errorf("handle DM in session %s: %w", s.ID, err)
+	}
+	if turn < 0 {
+		return nil // ended meanwhile
+	}
+	if err := m.opts.Deadlines.Add(ctx, s.ID, m.deadline(s.StartedAt, at)); err != nil {
+		m.log.Warn("session deadline not moved", "session_id", s.ID, "error", err.Error())
+	}
+	conv := Conversation{SessionID: s.ID, UserID: userID, AlertID: s.AlertID, Auto: s.Auto, Turn: turn}
+	reply, err := m.opts.Companion.Reply(ctx, conv, content)
+	if err != nil || strings.TrimSpace(reply) == "" {
+		m.log.Warn("companion reply failed; using the scripted one", "session_id", s.ID, "error", errText(err))
+		reply, _ = m.fallback.Reply(ctx, conv, content)
+	}
+	if _, err := m.opts.DM.CreateMessage(channelID, discord.MessageCreate{Content: reply, AllowedMentions: noMentions()}, rest.WithCtx(ctx)); err != nil {
+		if isCannotMessage(err) {
+			// They closed their DMs or blocked the bot mid-chat: Ash can no
+			// longer answer, and the team must know.
+			if _, endErr := m.End(ctx, s.ID, events.EndError, at); endErr != nil {
+				m.log.Warn("could not end a chat Ash can no longer answer", "session_id", s.ID, "error", endErr.Error())
+			}
+		}
+		return fmt.Errorf("reply in session %s: %w", s.ID, err)
+	}
+	return nil
+}
+
+// End ends a chat for reason at at, once: it records session_ended, takes
+// the buttons off the welcome, says goodbye and tells the team. It reports
+// whether this call ended it.
+func (m *Manager) End(ctx context.Context, sessionID string, reason events.EndReason, at time.Time) (bool, error) {
+	won, err := m.opts.Store.ClaimEnd(ctx, sessionID, reason, at)
+	if err != nil || !won {
+		return false, err
+	}
+	s, err := m.opts.Store.Load(ctx, sessionID)
+	if err != nil {
+		return true, fmt.Errorf("end session %s: %w", sessionID, err)
+	}
+	log := m.log.With("session_id", sessionID, "alert_id", s.AlertID, "reason", string(reason))
+	m.opts.Events.Add(events.Event{Type: events.SessionEnded, AlertID: s.AlertID, At: at, SessionID: sessionID, Reason: reason})
+	if err := m.opts.Deadlines.Remove(ctx, sessionID); err != nil {
+		log.Warn("session deadline not removed; it will find the session ended", "error", err.Error())
+	}
+	if err := m.opts.Store.ReleaseUser(ctx, s.UserID, sessionID); err != nil {
+		log.Warn("user mapping not released; the next contact clears it", "error", err.Error())
+	}
+	m.goodbye(ctx, s, reason, log)
+	log.Info("Ash chat ended")
+	m.opts.Team.AshUpdate(ctx, s.AlertID, Update{Kind: Ended, SessionID: sessionID, By: s.By, Reason: reason, At: at})
+	return true, nil
+}
+
+func (m *Manager) goodbye(ctx context.Context, s Session, reason events.EndReason, log *slog.Logger) {
+	ch, err := snowflake.Parse(s.DMChannelID)
+	if err != nil {
+		return // never reached the person
+	}
+	if welcome, err := snowflake.Parse(s.WelcomeMessageID); err == nil {
+		none := []discord.ContainerComponent{}
+		if _, err := m.opts.DM.UpdateMessage(ch, welcome, discord.MessageUpdate{Components: &none}, rest.WithCtx(ctx)); err != nil {
+			log.Warn("could not remove the buttons from Ash's welcome", "error", err.Error())
+		}
+	}
+	conv := Conversation{SessionID: s.ID, UserID: s.UserID, AlertID: s.AlertID, Auto: s.Auto, Turn: s.Turns}
+	text, err := m.opts.Companion.Closing(ctx, conv, reason)
+	if err != nil || strings.TrimSpace(text) == "" {
+		text, _ = m.fallback.Closing(ctx, conv, reason)
+	}
+	if _, err := m.opts.DM.CreateMessage(ch, discord.MessageCreate{Content: text, AllowedMentions: noMentions()}, rest.WithCtx(ctx)); err != nil {
+		log.Warn("could not send Ash's goodbye", "error", err.Error())
+	}
+}
+
+// OptOut records that userID wants no contact from Ash, from the
+// welcome of sessionID about alertID: the opt-out is stored for its
+// retention, user_opted_out is recorded, the chat ends (opted_out) and the
+// team is told. It returns when the opt-out ends.
+func (m *Manager) OptOut(ctx context.Context, userID, alertID, sessionID string, at time.Time) (time.Time, error) {
+	until, err := m.opts.Store.OptOut(ctx, userID, at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("opt out: %w", err)
+	}
+	m.opts.Events.Add(events.Event{Type: events.UserOptedOut, AlertID: alertID, At: at})
+	ended, err := m.End(ctx, sessionID, events.EndOptedOut, at)
+	if err != nil && !errors.Is(err, ErrNoSession) {
+		m.log.Warn("opt-out stored, but ending the chat failed", "session_id", sessionID, "error", err.Error())
+	}
+	if !ended {
+		// The chat had already ended: still confirm to the person and tell
+		// the team, who would otherwise ask Ash to try again.
+		if s, err := m.opts.Store.Load(ctx, sessionID); err == nil {
+			m.goodbyeText(ctx, s, events.EndOptedOut)
+		}
+		m.opts.Team.AshUpdate(ctx, alertID, Update{Kind: OptedOut, SessionID: sessionID, At: at, Until: until})
+	}
+	m.log.Info("person opted out of Ash", "alert_id", alertID, "session_id", sessionID, "until", until)
+	return until, nil
+}
+
+func (m *Manager) goodbyeText(ctx context.Context, s Session, reason events.EndReason) {
+	ch, err := snowflake.Parse(s.DMChannelID)
+	if err != nil {
+		return
+	}
+	text, _ := m.fallback.Closing(ctx, Conversation{}, reason)
+	if c, err := m.opts.Companion.Closing(ctx, Conversation{SessionID: s.ID, UserID: s.UserID, AlertID: s.AlertID}, reason); err == nil && c != "" {
+		text = c
+	}
+	if _, err := m.opts.DM.CreateMessage(ch, discord.MessageCreate{Content: text, AllowedMentions: noMentions()}, rest.WithCtx(ctx)); err != nil {
+		m.log.Warn("could not confirm the opt-out to the person", "error", err.Error())
+	}
+}
+
+// ActiveSession returns the active chat with userID, if any.
+func (m *Manager) ActiveSession(ctx context.Context, userID string) (Session, bool, error) {
+	return m.opts.Store.ActiveFor(ctx, userID)
+}
+
+// Session loads a chat.
+func (m *Manager) Session(ctx context.Context, id string) (Session, error) {
+	return m.opts.Store.Load(ctx, id)
+}
+
+// deadlineRetry is how soon a deadline that could not be handled is tried
+// again.
+const deadlineRetry = 30 * time.Second
+
+// OnDeadline is the session-deadline poller's handler: it ends chats that
+// were idle for the timeout or reached the maximum length, at the time
+// they did, and moves the timer of chats that were active meanwhile.
+func (m *Manager) OnDeadline(ctx context.Context, d Due) time.Time {
+	now := m.opts.Clock.Now()
+	s, err := m.opts.Store.Load(ctx, d.Member)
+	if errors.Is(err, ErrNoSession) {
+		return time.Time{}
+	}
+	if err != nil {
+		m.log.Warn("session deadline: cannot load the session; retrying", "session_id", d.Member, "error", err.Error())
+		return now.Add(deadlineRetry)
+	}
+	if !s.Active() {
+		return time.Time{}
+	}
+	idleAt, maxAt := s.UpdatedAt.Add(m.opts.IdleTimeout), s.StartedAt.Add(m.opts.MaxSession)
+	var reason events.EndReason
+	var at time.Time
+	switch {
+	case !maxAt.After(now) && !maxAt.After(idleAt):
+		reason, at = events.EndMaxDuration, maxAt
+	case !idleAt.After(now):
+		reason, at = events.EndTimeout, idleAt
+	default:
+		if err := m.opts.Deadlines.Add(ctx, s.ID, m.deadline(s.StartedAt, s.UpdatedAt)); err != nil {
+			m.log.Warn("session deadline not moved; retrying", "session_id", s.ID, "error", err.Error())
+			return now.Add(deadlineRetry)
+		}
+		return time.Time{}
+	}
+	if _, err := m.End(ctx, s.ID, reason, at); err != nil {
+		m.log.Warn("session deadline: ending failed; retrying", "session_id", s.ID, "error", err.Error())
+		return now.Add(deadlineRetry)
+	}
+	return time.Time{}
+}
+
+// isCannotMessage reports Discord's "Cannot send messages to this user"
+// (403, code 50007): DMs closed or the bot blocked.
+func isCannotMessage(err error) bool {
+	var re rest.Error
+	return errors.As(err, &re) && re.Code == 50007
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "empty text"
+	}
+	return err.Error()
+}

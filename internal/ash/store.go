@@ -1,0 +1,277 @@
+package ash
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/alphabetcartel/ashbot/internal/events"
+)
+
+// Key prefixes of session and opt-out data (retention categories
+// session_data and optouts). Session ids are 8 hex characters, so no
+// session key can be mistaken for a user mapping.
+const (
+	SessionPrefix = "ash:session:"
+	userPrefix    = SessionPrefix + "user:"
+	OptOutPrefix  = "ash:optout:"
+)
+
+// SessionKey names a session's hash; its started_at and updated_at fields
+// (unix ms) are what retention cleanup reads as its age.
+func SessionKey(id string) string { return SessionPrefix + id }
+
+// UserSessionKey names the mapping from a user to their active session.
+func UserSessionKey(userID string) string { return userPrefix + userID }
+
+// OptOutKey names a user's opt-out; its value is the opt-out time (unix ms).
+func OptOutKey(userID string) string { return OptOutPrefix + userID }
+
+// ErrNoSession means the session does not exist (or expired).
+var ErrNoSession = errors.New("no such session")
+
+// Session is one Ash chat. It holds ids and times only, never what anyone
+// wrote.
+type Session struct {
+	ID      string
+	UserID  string
+	AlertID string
+	By      string // CRT member who asked Ash, or "auto"
+	Auto    bool
+
+	StartedAt time.Time
+	UpdatedAt time.Time
+	Turns     int // messages from the person so far
+
+	DMChannelID      string
+	WelcomeMessageID string
+
+	EndedAt   time.Time
+	EndReason events.EndReason
+}
+
+// Active reports whether the chat is still going.
+func (s Session) Active() bool { return s.EndedAt.IsZero() }
+
+// NewSessionID returns a short random session id: 8 hex characters.
+func NewSessionID() (string, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("session id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// Store keeps sessions and opt-outs in Redis. Every operation is on a
+// single key.
+type Store struct {
+	rdb        redis.UniversalClient
+	sessionTTL time.Duration // BOT_RETENTION_SESSION_DATA_DAYS
+	optOutTTL  time.Duration // BOT_USER_OPTOUT_TTL_DAYS
+	now        func() time.Time
+}
+
+// NewStore returns a Store.
+func NewStore(rdb redis.UniversalClient, sessionTTL, optOutTTL time.Duration, now func() time.Time) (*Store, error) {
+	if rdb == nil || now == nil {
+		return nil, errors.New("ash: store needs a redis client and a clock")
+	}
+	if sessionTTL <= 0 || optOutTTL <= 0 {
+		return nil, fmt.Errorf("ash: session (%v) and opt-out (%v) retention must be positive", sessionTTL, optOutTTL)
+	}
+	return &Store{rdb: rdb, sessionTTL: sessionTTL, optOutTTL: optOutTTL, now: now}, nil
+}
+
+func msText(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+// Begin creates session s, unless the user already has an active one: then
+// it returns that one's id and creates nothing. The user mapping is taken
+// with SET NX, so two simultaneous contacts cannot both start a chat.
+func (st *Store) Begin(ctx context.Context, s Session) (existing string, err error) {
+	for range 2 {
+		ok, err := st.rdb.SetNX(ctx, UserSessionKey(s.UserID), s.ID, st.sessionTTL).Result()
+		if err != nil {
+			return "", fmt.Errorf("begin session for %s: %w", s.UserID, err)
+		}
+		if ok {
+			break
+		}
+		cur, err := st.rdb.Get(ctx, UserSessionKey(s.UserID)).Result()
+		if errors.Is(err, redis.Nil) {
+			continue // ended meanwhile
+		}
+		if err != nil {
+			return "", fmt.Errorf("begin session for %s: %w", s.UserID, err)
+		}
+		old, err := st.Load(ctx, cur)
+		if err == nil && old.Active() {
+			return cur, nil
+		}
+		if err != nil && !errors.Is(err, ErrNoSession) {
+			return "", err
+		}
+		// A mapping left behind by a session that ended or expired (its
+		// removal failed): clear it and try once more.
+		if err := st.ReleaseUser(ctx, s.UserID, cur); err != nil {
+			return "", err
+		}
+	}
+	key := SessionKey(s.ID)
+	_, err = st.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, "user_id", s.UserID, "alert_id", s.AlertID, "by", s.By, "auto", strconv.FormatBool(s.Auto),
+			"started_at", msText(s.StartedAt), "updated_at", msText(s.StartedAt), "turns", 0)
+		p.PExpire(ctx, key, st.sessionTTL)
+		return nil
+	})
+	if err != nil {
+		st.ReleaseUser(context.WithoutCancel(ctx), s.UserID, s.ID)
+		return "", fmt.Errorf("begin session %s: %w", s.ID, err)
+	}
+	return "", nil
+}
+
+// Started records when the chat really began (Ash's first message) and
+// where it happens.
+func (st *Store) Started(ctx context.Context, id string, at time.Time, dmChannelID, welcomeID string) error {
+	err := st.rdb.HSet(ctx, SessionKey(id), "started_at", msText(at), "updated_at", msText(at),
+		"dm_channel_id", dmChannelID, "welcome_message_id", welcomeID).Err()
+	if err != nil {
+		return fmt.Errorf("start session %s: %w", id, err)
+	}
+	return nil
+}
+
+// Abort removes a session that never started (the DM could not be sent).
+func (st *Store) Abort(ctx context.Context, s Session) error {
+	if err := st.rdb.Del(ctx, SessionKey(s.ID)).Err(); err != nil {
+		return fmt.Errorf("abort session %s: %w", s.ID, err)
+	}
+	return st.ReleaseUser(ctx, s.UserID, s.ID)
+}
+
+var releaseUserScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+// ReleaseUser removes the user's mapping if it still points to session id.
+func (st *Store) ReleaseUser(ctx context.Context, userID, id string) error {
+	if err := releaseUserScript.Run(ctx, st.rdb, []string{UserSessionKey(userID)}, id).Err(); err != nil {
+		return fmt.Errorf("release user %s from session %s: %w", userID, id, err)
+	}
+	return nil
+}
+
+// Load returns a session, or ErrNoSession.
+func (st *Store) Load(ctx context.Context, id string) (Session, error) {
+	h, err := st.rdb.HGetAll(ctx, SessionKey(id)).Result()
+	if err != nil {
+		return Session{}, fmt.Errorf("load session %s: %w", id, err)
+	}
+	if len(h) == 0 {
+		return Session{}, fmt.Errorf("session %s: %w", id, ErrNoSession)
+	}
+	t := func(f string) time.Time {
+		n, err := strconv.ParseInt(h[f], 10, 64)
+		if err != nil {
+			return time.Time{}
+		}
+		return time.UnixMilli(n).UTC()
+	}
+	turns, _ := strconv.Atoi(h["turns"])
+	return Session{
+		ID: id, UserID: h["user_id"], AlertID: h["alert_id"], By: h["by"], Auto: h["auto"] == "true",
+		StartedAt: t("started_at"), UpdatedAt: t("updated_at"), Turns: turns,
+		DMChannelID: h["dm_channel_id"], WelcomeMessageID: h["welcome_message_id"],
+		EndedAt: t("ended_at"), EndReason: events.EndReason(h["end_reason"]),
+	}, nil
+}
+
+// ActiveFor returns the user's active session, if any.
+func (st *Store) ActiveFor(ctx context.Context, userID string) (Session, bool, error) {
+	id, err := st.rdb.Get(ctx, UserSessionKey(userID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return Session{}, false, nil
+	}
+	if err != nil {
+		return Session{}, false, fmt.Errorf("active session of %s: %w", userID, err)
+	}
+	s, err := st.Load(ctx, id)
+	if errors.Is(err, ErrNoSession) {
+		return Session{}, false, nil
+	}
+	if err != nil {
+		return Session{}, false, err
+	}
+	return s, s.Active(), nil
+}
+
+// touchScript counts a message in an active session, moves updated_at
+// and renews the TTL, so the data lives its retention after the last
+// activity (which is how cleanup reads its age). -1: no active session.
+var touchScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'ended_at') == 1 then return -1 end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return redis.call('HINCRBY', KEYS[1], 'turns', 1)`)
+
+// Touch records a message from the person at at and returns the turn
+// number, or -1 when the session is not active.
+func (st *Store) Touch(ctx context.Context, id string, at time.Time) (int, error) {
+	n, err := touchScript.Run(ctx, st.rdb, []string{SessionKey(id)}, msText(at), st.sessionTTL.Milliseconds()).Int()
+	if err != nil {
+		return 0, fmt.Errorf("touch session %s: %w", id, err)
+	}
+	return n, nil
+}
+
+// endScript ends a session once: 1 for the caller that ended it, 0 when it
+// had ended already, -1 when it does not exist.
+var endScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HEXISTS', KEYS[1], 'ended_at') == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'ended_at', ARGV[1], 'end_reason', ARGV[2], 'updated_at', ARGV[1])
+return 1`)
+
+// ClaimEnd marks the session ended for reason at at, once.
+func (st *Store) ClaimEnd(ctx context.Context, id string, reason events.EndReason, at time.Time) (bool, error) {
+	n, err := endScript.Run(ctx, st.rdb, []string{SessionKey(id)}, msText(at), string(reason)).Int()
+	if err != nil {
+		return false, fmt.Errorf("end session %s: %w", id, err)
+	}
+	if n == -1 {
+		return false, fmt.Errorf("end session %s: %w", id, ErrNoSession)
+	}
+	return n == 1, nil
+}
+
+// OptOut stores the user's opt-out, made at at, for the opt-out retention.
+func (st *Store) OptOut(ctx context.Context, userID string, at time.Time) (until time.Time, err error) {
+	if err := st.rdb.Set(ctx, OptOutKey(userID), msText(at), st.optOutTTL).Err(); err != nil {
+		return time.Time{}, fmt.Errorf("store opt-out of %s: %w", userID, err)
+	}
+	return st.now().Add(st.optOutTTL), nil
+}
+
+// OptedOut reports whether the user opted out of Ash, and until when.
+func (st *Store) OptedOut(ctx context.Context, userID string) (until time.Time, ok bool, err error) {
+	d, err := st.rdb.PTTL(ctx, OptOutKey(userID)).Result()
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("read opt-out of %s: %w", userID, err)
+	}
+	switch {
+	case d == -2: // no key
+		return time.Time{}, false, nil
+	case d < 0: // no TTL: cleanup will give it one; the opt-out stands
+		return time.Time{}, true, nil
+	}
+	return st.now().Add(d), true, nil
+}
+
+// OptOutTTL is how long an opt-out lasts.
+func (st *Store) OptOutTTL() time.Duration { return st.optOutTTL }

@@ -1,0 +1,106 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/disgoorg/disgo/discord"
+	"github.com/disgoorg/disgo/events"
+	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/alphabetcartel/ashbot/internal/alerts"
+	ev "github.com/alphabetcartel/ashbot/internal/events"
+)
+
+// humanMessage reports whether m was written by a person (not a bot, a
+// webhook or Discord itself) as an ordinary message or reply.
+func humanMessage(m discord.Message) bool {
+	if m.Author.Bot || m.Author.System || m.WebhookID != nil {
+		return false
+	}
+	return m.Type == discord.MessageTypeDefault || m.Type == discord.MessageTypeReply
+}
+
+// onGuildMessage records the first human response in an alert's thread:
+// the first message there by someone who is neither a bot nor the person
+// in crisis.
+func (b *Bot) onGuildMessage(ctx context.Context, e *events.GuildMessageCreate) {
+	m := e.Message
+	if !humanMessage(m) {
+		return
+	}
+	// Skip the Redis lookup for the (many) messages that are plainly not
+	// in an alert thread. A channel missing from the cache is looked up.
+	parent := e.ChannelID
+	if ch, ok := e.Channel(); ok {
+		t, isThread := ch.(discord.GuildThread)
+		if !isThread || t.ParentID() == nil || !b.isAlertChannel(*t.ParentID()) {
+			return
+		}
+		parent = *t.ParentID()
+	}
+	log := b.log.With("thread_id", e.ChannelID.String())
+	at, by := m.ID.Time(), m.Author.ID.String()
+
+	qctx, cancel := b.quick(ctx)
+	alertID, err := b.opts.Alerts.AlertForThread(qctx, e.ChannelID.String())
+	cancel()
+	if errors.Is(err, alerts.ErrNotFound) {
+		return
+	}
+	if err != nil {
+		// Redis cannot say which alert this is: the thread's starter
+		// message (the alert, which shares the thread's id) can.
+		log.Warn("alert of thread unavailable (redis); reading the alert message", "error", err.Error())
+		starter, gerr := b.opts.Rest.GetMessage(parent, e.ChannelID, rest.WithCtx(ctx))
+		if gerr != nil {
+			log.Warn("first response not recorded: alert of thread unknown", "error", gerr.Error())
+			return
+		}
+		btn, ok := alerts.ButtonOf(*starter)
+		if !ok || btn.UserID == by {
+			return
+		}
+		// The recorder keeps the first first_response; duplicates are harmless.
+		b.opts.Events.Add(ev.Event{Type: ev.FirstResponse, AlertID: btn.AlertID, At: at, By: by})
+		return
+	}
+	qctx, cancel = b.quick(ctx)
+	st, err := b.opts.Alerts.Load(qctx, alertID)
+	cancel()
+	if err != nil {
+		log.Warn("first response not recorded: alert state unavailable", "alert_id", alertID, "error", err.Error())
+		return
+	}
+	if by == st.UserID || st.FirstResponse.Done() {
+		return
+	}
+	qctx, cancel = b.quick(ctx)
+	won, _, err := b.opts.Alerts.Claim(qctx, alertID, alerts.ClaimFirstResponse, by, at, nil)
+	cancel()
+	if err != nil {
+		log.Warn("first response claim failed; recording anyway", "alert_id", alertID, "error", err.Error())
+		won = true
+	}
+	if won {
+		b.opts.Events.Add(ev.Event{Type: ev.FirstResponse, AlertID: alertID, At: at, By: by})
+		log.Info("first human response", "alert_id", alertID, "by", by)
+	}
+}
+
+func (b *Bot) isAlertChannel(id snowflake.ID) bool {
+	c := b.opts.AlertChannels
+	return slices.Contains(c.Monitor, id) || slices.Contains(c.Crisis, id) || slices.Contains(c.Critical, id)
+}
+
+// onDM passes a person's DM to Ash.
+func (b *Bot) onDM(ctx context.Context, m discord.Message) {
+	if m.Author.Bot || m.Author.System {
+		return
+	}
+	if err := b.opts.Ash.HandleMessage(ctx, m.Author.ID.String(), m.ChannelID, m.ID, m.Content); err != nil {
+		b.log.Warn("Ash could not answer a DM", "user_id", m.Author.ID.String(), "error", err.Error())
+	}
+}

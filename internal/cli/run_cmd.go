@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/alphabetcartel/ashbot/internal/app"
+	"github.com/alphabetcartel/ashbot/internal/demo"
+	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/weekly"
+)
+
+// runCmd runs the bot until SIGINT or SIGTERM, then stops it in order.
+func runCmd(ctx context.Context, e *Env, args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	if pos, ok := parseFlags(fs, e, args); !ok || len(pos) > 0 {
+		fmt.Fprintln(e.Stderr, "usage: ashbot run")
+		return ExitUsage
+	}
+	cfg, log, code := loadConfig(e)
+	if cfg == nil {
+		return code
+	}
+	log.Info("ashbot starting", "version", Version)
+	if err := app.Run(ctx, cfg, app.Options{Logger: log, SpoolPath: cfg.Runtime.OutboxSpool, Version: Version}); err != nil {
+		log.Error("ashbot stopped", "error", err.Error())
+		fmt.Fprintln(e.Stderr, "ashbot:", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// demoCmd acts out a week in miniature: the real bot against the local
+// Discord stand-in and the configured Redis, then the week's report.
+func demoCmd(ctx context.Context, e *Env, args []string) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	png := fs.String("png", "", "also write the week's report chart to this `file`")
+	if pos, ok := parseFlags(fs, e, args); !ok || len(pos) > 0 {
+		fmt.Fprintln(e.Stderr, "usage: ashbot demo [--png FILE]")
+		return ExitUsage
+	}
+	return withRedis(ctx, e, func(d deps) int {
+		res, err := demo.Run(ctx, d.cfg, demo.Options{Out: e.Stdout, Logger: d.log})
+		if err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.Stdout, "\n== %d alerts acted out; the weekly report of %s..%s:\n\n",
+			res.Alerts, res.WeekStart.Format("2006-01-02"), res.WeekEnd.Format("2006-01-02"))
+		r, err := weekly.Build(ctx, metrics.NewStore(d.rdb, e.Now), res.WeekEnd, Version)
+		if err != nil {
+			return fail(e, err)
+		}
+		if code := render(e, r, "text", ""); code != ExitOK {
+			return code
+		}
+		if *png != "" {
+			return render(e, r, "png", *png)
+		}
+		return ExitOK
+	})
+}

@@ -1,0 +1,68 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alphabetcartel/ashbot/internal/config"
+	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/redistest"
+)
+
+var srv *redistest.Server
+
+func TestMain(m *testing.M) { os.Exit(redistest.Main(m, &srv)) }
+
+// The demo week ends up in the metrics exactly as acted out.
+func TestDemoWeek(t *testing.T) {
+	rdb := srv.Fresh(t)
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	env := map[string]string{"BOT_REDIS_HOST": host, "BOT_REDIS_PORT": port, "BOT_SECRETS_DIR": t.TempDir()}
+	cfg, _, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, os.ReadFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	logger := slog.New(slog.DiscardHandler)
+	if os.Getenv("ASHBOT_TEST_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := Run(ctx, cfg, Options{Out: &out, Logger: logger, KeepGatewayOpen: raceEnabled})
+	if err != nil {
+		t.Fatalf("%v\nnarration so far:\n%s", err, out.String())
+	}
+	t.Log("\n" + out.String())
+	if res.Alerts != 12 || !res.ReportPosted || res.WeekEnd.Sub(res.WeekStart) != 6*24*time.Hour {
+		t.Errorf("result %+v", res)
+	}
+	sum, err := metrics.NewStore(rdb, time.Now).Weekly(context.Background(), res.WeekEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.TotalAlerts != 12 || sum.BySeverity.Critical != 2 || sum.BySeverity.High != 5 || sum.BySeverity.Medium != 3 || sum.BySeverity.Low != 2 {
+		t.Errorf("alerts %d by severity %+v", sum.TotalAlerts, sum.BySeverity)
+	}
+	if sum.TimeToAcknowledge.Count != 12 || sum.TimeToResolve.Count != 12 || sum.TimeToFirstResponse.Count != 8 {
+		t.Errorf("acknowledged %d, resolved %d, first responses %d", sum.TimeToAcknowledge.Count, sum.TimeToResolve.Count, sum.TimeToFirstResponse.Count)
+	}
+	a := sum.Ash
+	if a.SessionsStarted != 6 || a.Manual != 5 || a.AutoInitiated != 1 || a.UserOptedOut != 1 || a.SessionsCompleted != 5 {
+		t.Errorf("Ash %+v", a)
+	}
+	if len(sum.TopResponders) == 0 {
+		t.Error("no responders")
+	}
+	for _, want := range []string{"Ash reached out to Kai by DM", "DMs are closed", "opted out", "maximum length", "/ash report post:true"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("narration lacks %q:\n%s", want, out.String())
+		}
+	}
+}
