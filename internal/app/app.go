@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/disgoorg/disgo"
@@ -197,6 +198,10 @@ type stack struct {
 	bot        *bot.Bot
 	client     dbot.Client
 	workers    []func(ctx context.Context)
+	runners    map[string]runnerStats // by job name, for /metrics
+	// gatewayReady is set by the gateway's Ready and Resumed events and
+	// cleared at shutdown; /readyz reports it.
+	gatewayReady atomic.Bool
 }
 
 func (s *stack) closeRedis() {
@@ -296,8 +301,10 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	if err != nil {
 		return err
 	}
+	s.runners = map[string]runnerStats{}
 	if reportRunner != nil {
 		s.workers = append(s.workers, s.runner(reportRunner))
+		s.runners[weekly.JobName] = reportRunner
 	}
 	var notifier storagestats.Notifier
 	if len(cfg.Report.ChannelIDs) > 0 {
@@ -321,6 +328,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}
 	if cleanupRunner != nil {
 		s.workers = append(s.workers, s.runner(cleanupRunner))
+		s.runners["retention-cleanup"] = cleanupRunner
 	}
 	return nil
 }
@@ -384,7 +392,9 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 		dbot.WithGatewayConfigOpts(gwOpts...),
 		dbot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds, cache.FlagChannels)),
 		dbot.WithEventListeners(s.bot),
+		dbot.WithEventListenerFunc(func(*devents.Resumed) { s.gatewayReady.Store(true) }),
 		dbot.WithEventListenerFunc(func(e *devents.Ready) {
+			s.gatewayReady.Store(true)
 			log.Info("discord gateway ready", "session_id", e.SessionID, "bot_user_id", e.User.ID.String())
 			readyOnce.Do(func() {
 				if opts.Ready != nil {
@@ -398,6 +408,18 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 		return fmt.Errorf("run: discord client: %w", err)
 	}
 	s.client = client
+
+	if cfg.Runtime.HTTPAddr != "" {
+		// Served until the very end of shutdown, so probes see it through.
+		opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopOps()
+		srv := s.opsServer(cfg.Runtime.HTTPAddr)
+		go func() {
+			if err := srv.Run(opsCtx); err != nil {
+				log.Error("ops http stopped", "error", err.Error())
+			}
+		}()
+	}
 
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	if err := s.bot.RegisterCommands(sctx, client.ApplicationID()); err != nil {
@@ -440,6 +462,7 @@ func (s *stack) shutdown(opts Options, stopWork context.CancelFunc, workers *syn
 	began := time.Now()
 
 	// 1. No new events; let the handlers that run finish.
+	s.gatewayReady.Store(false)
 	if s.client != nil && !opts.KeepGatewayOpen {
 		s.client.Gateway().Close(ctx)
 	}

@@ -102,6 +102,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	host, port, _ := net.SplitHostPort(srv.Addr)
 	h.env = map[string]string{
 		"BOT_LOG_LEVEL":                   "debug",
+		"BOT_HTTP_ADDR":                   "", // TestOpsEndpoints sets a free port
 		"BOT_SECRETS_DIR":                 t.TempDir(),
 		"BOT_DISCORD_TOKEN":               sim.Token(),
 		"BOT_DISCORD_GUILD_ID":            sim.GuildID().String(),

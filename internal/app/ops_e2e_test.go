@@ -1,0 +1,46 @@
+package app
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// A running bot answers /healthz, reports Redis and the gateway on /readyz
+// and its counters on /metrics.
+func TestOpsEndpoints(t *testing.T) {
+	h := newHarness(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	h.env["BOT_HTTP_ADDR"] = addr
+	h.startBot()
+
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/healthz"); code != 200 {
+		t.Errorf("healthz %d", code)
+	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"discord_gateway":"ok"`) || !strings.Contains(body, `"redis":"ok"`) {
+		t.Errorf("readyz %d %s", code, body)
+	}
+	code, body := get("/metrics")
+	for _, want := range []string{"ashbot_events_recorded_total", "ashbot_events_pending 0", "go_goroutines"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("metrics lacks %q (status %d)", want, code)
+		}
+	}
+}
