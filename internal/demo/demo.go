@@ -25,6 +25,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/discordsim"
 	"github.com/alphabetcartel/ashbot/internal/redisconn"
+	"github.com/alphabetcartel/ashbot/internal/schedule"
 )
 
 // Options configure a demo run.
@@ -80,7 +81,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 	start = start.UTC().Truncate(24 * time.Hour)
 	res := Result{WeekStart: start, WeekEnd: start.AddDate(0, 0, 6)}
 
-	clk := newClock(start)
+	clk := schedule.NewManualClock(start)
 	sim := discordsim.New(discordsim.Options{Now: clk.Now, Logger: opts.Logger, GuildName: "Rainbow Commons",
 		KeepGatewayOnClose: opts.KeepGatewayOpen})
 	if err := sim.Start(); err != nil {
@@ -137,7 +138,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 type driver struct {
 	ctx     context.Context
 	sim     *discordsim.Sim
-	clk     *clock
+	clk     *schedule.ManualClock
 	rdb     redis.UniversalClient
 	out     io.Writer
 	timeout time.Duration
@@ -207,11 +208,11 @@ func (d *driver) wait(what string, cond func() bool) error {
 func (d *driver) to(t time.Time) error {
 	ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
 	defer cancel()
-	if err := d.clk.waitIdle(ctx, pollers); err != nil {
+	if err := d.clk.WaitIdle(ctx, pollers); err != nil {
 		return err
 	}
-	d.clk.set(t)
-	return d.clk.waitIdle(ctx, pollers)
+	d.clk.Set(t)
+	return d.clk.WaitIdle(ctx, pollers)
 }
 
 func (d *driver) at(day, hour, minute int) error {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/redistest"
-	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -123,7 +122,7 @@ func daily3(t *testing.T) Calendar {
 
 func TestRunnerRunsAtDueTime(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := scheduletest.NewClock(utc(2026, time.January, 5, 2, 0))
+	clock := newTestClock(utc(2026, time.January, 5, 2, 0))
 	markDone(t, rdb, "2026-01-04")
 	rec := &recorder{}
 	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
@@ -167,7 +166,7 @@ func TestRunnerRunsAtDueTime(t *testing.T) {
 
 func TestRunnerRestartInsideWindowDoesNotRerun(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := scheduletest.NewClock(utc(2026, time.January, 5, 3, 0))
+	clock := newTestClock(utc(2026, time.January, 5, 3, 0))
 	rec := &recorder{}
 	first := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
 	stop := start(t, first)
@@ -175,7 +174,7 @@ func TestRunnerRestartInsideWindowDoesNotRerun(t *testing.T) {
 	stop()
 
 	// A new clock: the stopped runner's abandoned wait would count as a waiter.
-	clock = scheduletest.NewClock(utc(2026, time.January, 5, 5, 0))
+	clock = newTestClock(utc(2026, time.January, 5, 5, 0))
 	second := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
 	start(t, second)
 	clock.BlockUntil(t, 1)
@@ -189,7 +188,7 @@ func TestRunnerRestartInsideWindowDoesNotRerun(t *testing.T) {
 
 func TestTwoReplicasRunOnce(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := scheduletest.NewClock(utc(2026, time.January, 5, 2, 0))
+	clock := newTestClock(utc(2026, time.January, 5, 2, 0))
 	markDone(t, rdb, "2026-01-04")
 	var (
 		mu      sync.Mutex
@@ -236,7 +235,7 @@ func TestDowntimeCatchUpWithinPeriod(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
 	// Down at 03:00, back at 10:00 the same day: the period is still open.
-	clock := scheduletest.NewClock(utc(2026, time.January, 5, 10, 0))
+	clock := newTestClock(utc(2026, time.January, 5, 10, 0))
 	rec := &recorder{}
 	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
 	start(t, r)
@@ -256,7 +255,7 @@ func TestMissedPeriodIsNotRunLate(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
 	// Down from before 2026-01-05 03:00 until after 2026-01-06 03:00.
-	clock := scheduletest.NewClock(utc(2026, time.January, 6, 4, 0))
+	clock := newTestClock(utc(2026, time.January, 6, 4, 0))
 	rec := &recorder{}
 	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
 	start(t, r)
@@ -273,7 +272,7 @@ func TestFailureRetriedWithBackoff(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
 	t0 := utc(2026, time.January, 5, 3, 0)
-	clock := scheduletest.NewClock(t0)
+	clock := newTestClock(t0)
 	rec := &recorder{fail: func(n int, _ Task) error {
 		if n <= 4 {
 			return errors.New("boom")
@@ -310,7 +309,7 @@ func TestFailureRetriedWithBackoff(t *testing.T) {
 func TestRetryNeverSpillsIntoNextPeriod(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
-	clock := scheduletest.NewClock(utc(2026, time.January, 6, 2, 30))
+	clock := newTestClock(utc(2026, time.January, 6, 2, 30))
 	rec := &recorder{fail: func(_ int, t Task) error {
 		if t.Period.ID == "2026-01-05" {
 			return errors.New("always failing that day")
@@ -336,7 +335,7 @@ func TestRetryNeverSpillsIntoNextPeriod(t *testing.T) {
 
 func TestTargetsAreIndependent(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := scheduletest.NewClock(utc(2026, time.January, 5, 9, 0))
+	clock := newTestClock(utc(2026, time.January, 5, 9, 0))
 	cal, err := Weekly(time.Monday, 9)
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +374,7 @@ func TestTargetsAreIndependent(t *testing.T) {
 func TestPanicIsAFailure(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
-	clock := scheduletest.NewClock(utc(2026, time.January, 5, 3, 0))
+	clock := newTestClock(utc(2026, time.January, 5, 3, 0))
 	calls := 0
 	r := newTestRunner(t, rdb, clock, daily3(t), func(ctx context.Context, _ Task) error {
 		calls++
@@ -398,7 +397,7 @@ func TestPanicIsAFailure(t *testing.T) {
 
 func TestCancelStopsPromptly(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := scheduletest.NewClock(utc(2026, time.January, 5, 2, 0))
+	clock := newTestClock(utc(2026, time.January, 5, 2, 0))
 	markDone(t, rdb, "2026-01-04")
 	r := newTestRunner(t, rdb, clock, daily3(t), (&recorder{}).run, Options{})
 	stop := start(t, r)
@@ -426,5 +425,19 @@ func TestNewRunnerValidates(t *testing.T) {
 		if _, err := NewRunner(rdb, job, Options{}); err == nil {
 			t.Errorf("NewRunner accepted %+v", job)
 		}
+	}
+}
+
+// testClock is a ManualClock that fails the test instead of hanging.
+type testClock struct{ *ManualClock }
+
+func newTestClock(start time.Time) testClock { return testClock{NewManualClock(start)} }
+
+func (c testClock) BlockUntil(t testing.TB, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.WaitIdle(ctx, n); err != nil {
+		t.Fatal(err)
 	}
 }
