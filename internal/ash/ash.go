@@ -74,7 +74,7 @@ type Team interface {
 // Errors of Contact. None of them records a contact.
 var (
 	ErrOptedOut    = errors.New("the person opted out of Ash")
-	ErrActive      = errors.New("Ash is already talking with the person")
+	ErrActive      = errors.New("the person is already talking with Ash")
 	ErrUnreachable = errors.New("the person's DMs are closed")
 )
 

@@ -43,7 +43,7 @@ func (b *Bot) onFlag(ctx context.Context, i discord.ApplicationCommandInteractio
 		opts = append(opts, discord.NewStringSelectMenuOption(c.label, string(c.sev)).
 			WithDescription(c.desc).WithEmoji(discord.ComponentEmoji{Name: alerts.SeverityEmoji(c.sev)}))
 	}
-	menu := discord.NewStringSelectMenu(alerts.FlagSelectID(i.ChannelID().String(), d.TargetID().String()), "How urgent does it seem?", opts...)
+	menu := discord.NewStringSelectMenu(alerts.FlagSelectID(i.Channel().ID().String(), d.TargetID().String()), "How urgent does it seem?", opts...)
 	err := b.respond(ctx, i, discord.InteractionResponseTypeCreateMessage, discord.MessageCreate{
 		Content: "Thank you for looking out for someone. How urgent does this seem? Only the Crisis Response Team will see the alert." +
 			"\nIf someone is in immediate danger, please also contact local emergency services.",

@@ -88,45 +88,6 @@ func (s *Sim) checkActorLocked(c *channelRec, user snowflake.ID) error {
 	return nil
 }
 
-// EditMessageAs edits a message the user sent earlier and dispatches
-// MESSAGE_UPDATE.
-func (s *Sim) EditMessageAs(messageID snowflake.ID, author User, content string) (Message, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.st.messages[messageID]
-	if !ok || m.Deleted {
-		return Message{}, fmt.Errorf("discordsim: unknown message %s", messageID)
-	}
-	if m.Author.ID != author.ID {
-		return Message{}, fmt.Errorf("discordsim: message %s was not sent by %s", messageID, author.Name)
-	}
-	p := &parsed{}
-	p.Content = &content
-	if err := p.validate(false); err != nil {
-		return Message{}, fmt.Errorf("discordsim: invalid edit: %w", err)
-	}
-	s.editMessageLocked(m, p, 0, 0)
-	return m.clone(), nil
-}
-
-// DeleteMessageAs deletes a message (as its author or a moderator) and
-// dispatches MESSAGE_DELETE.
-func (s *Sim) DeleteMessageAs(messageID snowflake.ID, user User) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.st.messages[messageID]
-	if !ok || m.Deleted {
-		return fmt.Errorf("discordsim: unknown message %s", messageID)
-	}
-	if c, ok := s.st.channels[m.ChannelID]; ok {
-		if err := s.checkActorLocked(c, user.ID); err != nil {
-			return err
-		}
-	}
-	s.deleteMessageLocked(m)
-	return nil
-}
-
 // React adds a unicode emoji reaction as user and dispatches
 // MESSAGE_REACTION_ADD (to sessions with the reactions intent).
 func (s *Sim) React(messageID snowflake.ID, user User, emoji string) error {

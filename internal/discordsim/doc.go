@@ -46,7 +46,7 @@
 //     SetTokenValid(false) makes REST answer 401 and Identify close with 4004;
 //     DisconnectGateway, RequestReconnect and InvalidateSessions exercise
 //     reconnects.
-//   - Acting as users: SendMessage(With), EditMessageAs, DeleteMessageAs,
+//   - Acting as users: SendMessage(With),
 //     React, ClickButton, SelectMenu, RunSlashCommand, RunUserCommand,
 //     RunMessageCommand and SubmitModal dispatch what Discord would.
 //   - Inspection: messages with their edit history, attachments (bytes

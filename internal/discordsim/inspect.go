@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/snowflake/v2"
 )
 
@@ -324,27 +323,4 @@ func (s *Sim) Member(userID snowflake.ID) (User, []Role, bool) {
 		roles = append(roles, s.st.roles[id].public())
 	}
 	return s.st.users[userID].public(), roles, true
-}
-
-// Roles returns the guild's roles, @everyone first.
-func (s *Sim) Roles() []Role {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Role
-	for _, id := range s.st.roleOrder {
-		out = append(out, s.st.roles[id].public())
-	}
-	return out
-}
-
-// MessageHasComponent is a convenience predicate for WaitMessage.
-func MessageHasComponent(customID string) func(Message) bool {
-	return func(m Message) bool {
-		for _, row := range m.Components {
-			if slices.ContainsFunc(row.Components(), func(c discord.InteractiveComponent) bool { return c.ID() == customID }) {
-				return true
-			}
-		}
-		return false
-	}
 }

@@ -16,7 +16,7 @@ import (
 // it can be passed straight to disgo's REST methods.
 type ChannelID = snowflake.ID
 
-// User is a simulated Discord user (a guild member unless made with AddUser).
+// User is a simulated Discord user, a member of the guild.
 type User struct {
 	ID   snowflake.ID
 	Name string
@@ -335,17 +335,6 @@ func (st *state) allConns() []*gwConn {
 	return out
 }
 
-// AddUser creates a user who is not a member of the guild (for example
-// someone who only talks to the bot in DMs).
-func (s *Sim) AddUser(name string) User {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := &userRec{id: s.nextIDLocked(), name: name}
-	s.st.users[u.id] = u
-	s.notifyLocked()
-	return u.public()
-}
-
 // AddMember creates a user and adds them to the guild with the named roles.
 // Roles that do not exist yet are created, so tests can write
 // AddMember("alice", "CRT") without ceremony.
@@ -403,42 +392,6 @@ func (s *Sim) roleByNameLocked(name string, create bool) *roleRec {
 	return r
 }
 
-// SetRolePermissions changes a role's permissions (members' computed
-// permissions in interactions follow).
-func (s *Sim) SetRolePermissions(roleID snowflake.ID, perms discord.Permissions) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.st.roles[roleID]
-	if !ok {
-		return fmt.Errorf("discordsim: unknown role %s", roleID)
-	}
-	r.perms = perms
-	s.dispatchGuildLocked("GUILD_ROLE_UPDATE", gateway.IntentGuilds, map[string]any{
-		"guild_id": s.opts.GuildID, "role": s.roleWire(r),
-	})
-	s.notifyLocked()
-	return nil
-}
-
-// SetMemberRoles replaces a member's roles (by name, creating missing roles)
-// and dispatches GUILD_MEMBER_UPDATE.
-func (s *Sim) SetMemberRoles(userID snowflake.ID, roles ...string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.st.members[userID]
-	if !ok {
-		return fmt.Errorf("discordsim: %s is not a guild member", userID)
-	}
-	ids := make([]snowflake.ID, 0, len(roles))
-	for _, rn := range roles {
-		ids = append(ids, s.roleByNameLocked(rn, true).id)
-	}
-	m.roles = ids
-	s.dispatchMemberLocked("GUILD_MEMBER_UPDATE", m)
-	s.notifyLocked()
-	return nil
-}
-
 // SetDMsClosed makes sending DMs to the user fail with 403/50007, as when a
 // user disables DMs from server members or blocks the bot.
 func (s *Sim) SetDMsClosed(userID snowflake.ID, closed bool) error {
@@ -461,22 +414,6 @@ func (s *Sim) AddChannel(name string) ChannelID {
 	s.dispatchChannelLocked("CHANNEL_CREATE", c)
 	s.notifyLocked()
 	return c.ID
-}
-
-// AddThread creates a thread in parent as if owner had started it, and
-// dispatches THREAD_CREATE.
-func (s *Sim) AddThread(parent ChannelID, name string, owner User) (ChannelID, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.st.channels[parent]
-	if !ok || p.Type != discord.ChannelTypeGuildText {
-		return 0, fmt.Errorf("discordsim: %s is not a text channel", parent)
-	}
-	c := s.addChannelLocked(discord.ChannelTypeGuildPublicThread, name, parent, owner.ID)
-	s.dispatchThreadCreateLocked(c)
-	s.recordLocked(Event{Kind: KindThreadCreate, ChannelID: c.ID, Channel: ptr(c.Channel)})
-	s.notifyLocked()
-	return c.ID, nil
 }
 
 func (s *Sim) addChannelLocked(typ discord.ChannelType, name string, parent ChannelID, owner snowflake.ID) *channelRec {

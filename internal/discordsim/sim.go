@@ -344,13 +344,6 @@ func (c *Clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// Set moves the clock to t. Snowflakes never go backwards even if t does.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // SnowflakeTime returns the creation time encoded in a Discord snowflake.
 func SnowflakeTime(id snowflake.ID) time.Time {
 	return time.UnixMilli(int64(id>>22) + discordEpochMS).UTC()
