@@ -21,9 +21,13 @@ ensure-redis:
 test: ensure-redis lint
 	$(GO) test -race -count=1 ./...
 
+# staticcheck is pinned and fetched through the Go module proxy on first use.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	@test -z "$$(gofmt -l cmd internal)" || (echo "gofmt needed:"; gofmt -l cmd internal; exit 1)
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 demo: ensure-redis build
 	@scripts/demo.sh
