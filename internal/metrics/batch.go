@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"runtime"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -94,6 +95,9 @@ func (b *batcher) flush(own *call) {
 		for _, c := range batch {
 			close(c.done)
 		}
+		// Let the callers just woken queue their next commands, so the
+		// next batch carries them instead of leaving on its own.
+		runtime.Gosched()
 	}
 }
 
