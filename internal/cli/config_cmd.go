@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/schedule"
@@ -25,15 +24,15 @@ func configCheck(_ context.Context, e *Env, args []string) int {
 	if cfg == nil {
 		return code
 	}
-	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
+	// Source first, in a fixed column: values can be long (the resources
+	// text) and would push a trailing column off any screen.
 	for _, s := range cfg.Describe() {
 		v := s.Value
 		if strings.ContainsAny(v, "\n\t\"") {
 			v = strconv.Quote(v)
 		}
-		fmt.Fprintf(tw, "%s=%s\t# %s\n", s.Name, v, s.Source)
+		fmt.Fprintf(e.Stdout, "%-12s %s=%s\n", s.Source, s.Name, v)
 	}
-	tw.Flush()
 
 	now := e.Now().UTC()
 	fmt.Fprintln(e.Stdout, "\neffective:")
