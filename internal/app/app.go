@@ -127,7 +127,23 @@ type settings struct {
 	admin    []snowflake.ID
 }
 
+// CheckSettings lists what the running bot needs and the configuration
+// lacks, one problem per entry, so `ashbot run` can refuse to start with
+// every problem named at once.
+func CheckSettings(cfg *config.Config) []string {
+	_, problems := parseSettings(cfg)
+	return problems
+}
+
 func readSettings(cfg *config.Config) (settings, error) {
+	s, problems := parseSettings(cfg)
+	if len(problems) > 0 {
+		return s, errors.New("cannot start the bot: " + strings.Join(problems, "; "))
+	}
+	return s, nil
+}
+
+func parseSettings(cfg *config.Config) (settings, []string) {
 	var s settings
 	var problems []string
 	if strings.TrimSpace(cfg.Discord.Token) == "" {
@@ -163,10 +179,7 @@ func readSettings(cfg *config.Config) (settings, error) {
 	if len(s.crt) == 0 {
 		problems = append(problems, "BOT_CRT_ROLE_IDS is empty: nobody could answer alerts")
 	}
-	if len(problems) > 0 {
-		return s, errors.New("cannot start the bot: " + strings.Join(problems, "; "))
-	}
-	return s, nil
+	return s, problems
 }
 
 // connectRedis is redisconn.Connect with context deadlines honoured on

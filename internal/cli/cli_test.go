@@ -166,3 +166,15 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+func TestRunRefusesIncompleteSettings(t *testing.T) {
+	r := run(t, nil, "", "run")
+	if r.code != ExitUsage {
+		t.Fatalf("%+v", r)
+	}
+	for _, want := range []string{"config: BOT_DISCORD_TOKEN is empty", "config: no alert channel", "config: BOT_CRT_ROLE_IDS is empty"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}

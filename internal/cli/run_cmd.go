@@ -22,6 +22,12 @@ func runCmd(ctx context.Context, e *Env, args []string) int {
 	if cfg == nil {
 		return code
 	}
+	if problems := app.CheckSettings(cfg); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(e.Stderr, "config:", p)
+		}
+		return ExitUsage
+	}
 	log.Info("ashbot starting", "version", Version)
 	if err := app.Run(ctx, cfg, app.Options{Logger: log, SpoolPath: cfg.Runtime.OutboxSpool, Version: Version}); err != nil {
 		log.Error("ashbot stopped", "error", err.Error())
