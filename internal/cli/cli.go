@@ -56,6 +56,12 @@ func commands() []command {
 		{"run", "run the bot (gateway, alerts, Ash, schedules) until SIGTERM", runCmd},
 		{"demo", "act out a week in miniature against a local Discord stand-in, then print its report", demoCmd},
 		{"config check", "validate the configuration and print the effective settings", configCheck},
+		{"config template", "print an environment file with every setting and its default", func(_ context.Context, e *Env, _ []string) int {
+			if err := config.WriteTemplate(e.Stdout); err != nil {
+				return fail(e, err)
+			}
+			return ExitOK
+		}},
 		{"events import", "record lifecycle events from a JSONL file (or - for stdin)", eventsImport},
 		{"report post", "post the weekly report to the report channel(s) now (--end)", reportPost},
 		{"report", "render the weekly report without posting (--end, --format, --out)", reportCmd},

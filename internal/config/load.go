@@ -238,7 +238,7 @@ func (l *loader) resolve(o option, def string) (raw, source string, ok bool) {
 		return strings.TrimSpace(string(b)), SourceFile, true
 	}
 	if l.secretsDir != "" {
-		name := strings.ToLower(strings.TrimPrefix(o.name, "BOT_"))
+		name := secretFileName(o.name)
 		b, err := l.readFile(filepath.Join(l.secretsDir, name))
 		switch {
 		case err == nil:
@@ -386,4 +386,10 @@ func (l *loader) deriveRedis() {
 			l.warn("BOT_REDIS_TLS_CA_FILE is set but TLS is off: set BOT_REDIS_TLS=true or use a rediss:// URL")
 		}
 	}
+}
+
+// secretFileName is the file in BOT_SECRETS_DIR that holds a secret:
+// BOT_REDIS_PASSWORD is read from redis_password.
+func secretFileName(variable string) string {
+	return strings.ToLower(strings.TrimPrefix(variable, "BOT_"))
 }
