@@ -30,8 +30,8 @@ func runCmd(ctx context.Context, e *Env, args []string) int {
 	}
 	log.Info("ashbot starting", "version", Version)
 	if err := app.Run(ctx, cfg, app.Options{Logger: log, SpoolPath: cfg.Runtime.OutboxSpool, Version: Version}); err != nil {
+		// The bot's interface is its log: one structured record says why.
 		log.Error("ashbot stopped", "error", err.Error())
-		fmt.Fprintln(e.Stderr, "ashbot:", err)
 		return ExitFailed
 	}
 	return ExitOK
