@@ -164,6 +164,11 @@ func (m *Monitor) Check(ctx context.Context) (Stats, []Notice, error) {
 // repeat a finished cleanup.
 func (m *Monitor) AfterCleanup(ctx context.Context, _ retention.Report) {
 	if _, _, err := m.Check(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Shutting down: the next day's cleanup checks again.
+			m.log.Info("storage check skipped: shutting down")
+			return
+		}
 		m.log.Error("storage check failed", "error", err.Error())
 	}
 }

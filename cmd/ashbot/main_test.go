@@ -1,0 +1,95 @@
+// disgo v0.18.15 races on closing a gateway connection (see
+// internal/discordsim/doc.go), which a real SIGTERM must do: this test runs
+// without the race detector only.
+
+//go:build !race
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/alphabetcartel/ashbot/internal/discordsim"
+	"github.com/alphabetcartel/ashbot/internal/redistest"
+)
+
+// The test binary doubles as ashbot: with ASHBOT_RUN_MAIN set it runs main.
+func TestMain(m *testing.M) {
+	if os.Getenv("ASHBOT_RUN_MAIN") == "1" {
+		os.Args = append([]string{"ashbot"}, strings.Fields(os.Getenv("ASHBOT_ARGS"))...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// The real binary starts the bot, connects to Discord, and on SIGTERM stops
+// in order and exits 0 well within the usual 30 s grace period.
+func TestRunStopsOnSIGTERM(t *testing.T) {
+	srv, err := redistest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	sim := discordsim.New(discordsim.Options{KeepGatewayOnClose: true})
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	crisis := sim.AddChannel("crt-crisis")
+	crt := sim.AddRole("CRT")
+	host, port, _ := net.SplitHostPort(srv.Addr)
+
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(),
+		"ASHBOT_RUN_MAIN=1", "ASHBOT_ARGS=run",
+		"BOT_REDIS_HOST="+host, "BOT_REDIS_PORT="+port, "BOT_SECRETS_DIR=", "BOT_HTTP_ADDR=",
+		"BOT_DISCORD_TOKEN="+sim.Token(), "BOT_DISCORD_GUILD_ID="+sim.GuildID().String(),
+		"BOT_DISCORD_API_URL="+sim.URL(), "BOT_DISCORD_GATEWAY_URL="+sim.GatewayURL(),
+		"BOT_ALERT_CHANNEL_CRISIS_IDS="+crisis.String(), "BOT_CRT_ROLE_IDS="+crt.ID.String(),
+	)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := sim.WaitFor(ctx, func() bool { return sim.ConnectedSessions() > 0 && len(sim.Commands()) > 0 }); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the bot did not connect and register its commands: %v\n%s", err, logs.String())
+	}
+
+	began := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(25 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running 25s after SIGTERM\n%s", logs.String())
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("shutdown took %v", took)
+	}
+	for _, want := range []string{"discord gateway ready", "shutting down", "shutdown complete"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
