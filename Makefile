@@ -18,10 +18,10 @@ ensure-redis:
 	@scripts/redis.sh ensure
 
 # Each test binary starts its own private redis-server (internal/redistest).
+# The real binary's SIGTERM test (cmd/ashbot) runs without the race
+# detector: disgo races on closing its gateway connection.
 test: ensure-redis lint
 	$(GO) test -race -count=1 ./...
-	# The real binary and SIGTERM: disgo races on closing its gateway, so
-	# this end-to-end test runs without the race detector.
 	$(GO) test -count=1 ./cmd/...
 
 # staticcheck is pinned and fetched through the Go module proxy on first use.
