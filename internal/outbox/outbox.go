@@ -192,6 +192,8 @@ func (o *Outbox) Run(ctx context.Context) {
 				o.log.Warn("outbox: event rejected", "type", ev.Type, "alert_id", ev.AlertID, "reason", err.Error())
 			case out == metrics.Duplicate:
 				o.stats.Duplicates++
+			case out == metrics.Disabled:
+				// BOT_METRICS_ENABLED=false: nothing to write, nothing to count.
 			default:
 				o.stats.Delivered++
 			}
