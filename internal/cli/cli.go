@@ -196,7 +196,7 @@ func parseFlags(fs *flag.FlagSet, e *Env, args []string) ([]string, bool) {
 
 // parseDate reads a YYYY-MM-DD day in UTC.
 func parseDate(s string) (time.Time, error) {
-	t, err := time.Parse("2006-01-02", s)
+	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a date like 2026-01-07", s)
 	}

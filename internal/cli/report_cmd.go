@@ -113,7 +113,7 @@ func reportPost(ctx context.Context, e *Env, args []string) int {
 // weekEnd reads --end, defaulting to yesterday (UTC).
 func weekEnd(e *Env, end string) (time.Time, int) {
 	if end == "" {
-		return e.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1), ExitOK
+		return weekly.WeekEndingBefore(e.Now()), ExitOK
 	}
 	last, err := parseDate(end)
 	if err != nil {

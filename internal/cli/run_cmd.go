@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/app"
 	"github.com/alphabetcartel/ashbot/internal/demo"
@@ -52,7 +53,7 @@ func demoCmd(ctx context.Context, e *Env, args []string) int {
 			return fail(e, err)
 		}
 		fmt.Fprintf(e.Stdout, "\n== %d alerts acted out; the weekly report of %s..%s:\n\n",
-			res.Alerts, res.WeekStart.Format("2006-01-02"), res.WeekEnd.Format("2006-01-02"))
+			res.Alerts, res.WeekStart.Format(time.DateOnly), res.WeekEnd.Format(time.DateOnly))
 		r, err := weekly.Build(ctx, metrics.NewStore(d.rdb, e.Now), res.WeekEnd, Version)
 		if err != nil {
 			return fail(e, err)

@@ -25,9 +25,6 @@ const (
 	SessionEnded   Type = "session_ended"
 )
 
-// Types lists every event type.
-var Types = []Type{AlertCreated, Acknowledged, AshContacted, UserOptedOut, FirstResponse, Resolved, SessionStarted, SessionEnded}
-
 // Severity of an alert as the classifier (or a flagger) judged it.
 type Severity string
 

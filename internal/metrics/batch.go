@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -110,12 +111,18 @@ func isClosed(ch chan struct{}) bool {
 	}
 }
 
-// eval runs a script through the batcher. EVALSHA cannot load a missing
-// script inside a pipeline, so the first call after a Redis restart or
-// SCRIPT FLUSH falls back to a direct call, which loads it.
-func (b *batcher) eval(ctx context.Context, s *redis.Script, keys []string, args ...any) *redis.Cmd {
+// eval runs a script through the batcher, with the commands extra adds (if
+// any) in the same pipeline. EVALSHA cannot load a missing script inside a
+// pipeline, so the first call after a Redis restart or SCRIPT FLUSH falls
+// back to a direct call of the script alone, which loads it.
+func (b *batcher) eval(ctx context.Context, s *redis.Script, keys []string, args []any, extra func(redis.Pipeliner)) *redis.Cmd {
 	var cmd *redis.Cmd
-	if err := b.run(ctx, func(p redis.Pipeliner) { cmd = p.EvalSha(ctx, s.Hash(), keys, args...) }); err != nil {
+	if err := b.run(ctx, func(p redis.Pipeliner) {
+		cmd = p.EvalSha(ctx, s.Hash(), keys, args...)
+		if extra != nil {
+			extra(p)
+		}
+	}); err != nil {
 		failed := redis.NewCmd(ctx)
 		failed.SetErr(err)
 		return failed
@@ -124,4 +131,8 @@ func (b *batcher) eval(ctx context.Context, s *redis.Script, keys []string, args
 		return s.Run(ctx, b.rdb, keys, args...)
 	}
 	return cmd
+}
+
+func isNoScript(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }

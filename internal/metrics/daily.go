@@ -56,17 +56,17 @@ type Daily struct {
 func (s *Store) Daily(ctx context.Context, day time.Time) (*Daily, error) {
 	h, err := s.rdb.HGetAll(ctx, dailyKey(day)).Result()
 	if err != nil {
-		return nil, fmt.Errorf("load daily aggregate %s: %w", day.Format(DateLayout), err)
+		return nil, fmt.Errorf("load daily aggregate %s: %w", day.Format(time.DateOnly), err)
 	}
 	if len(h) == 0 {
-		return nil, fmt.Errorf("daily aggregate %s: %w", day.Format(DateLayout), ErrNotFound)
+		return nil, fmt.Errorf("daily aggregate %s: %w", day.Format(time.DateOnly), ErrNotFound)
 	}
 	return decodeDaily(day, h)
 }
 
 func decodeDaily(day time.Time, h map[string]string) (*Daily, error) {
 	d := &Daily{
-		Date:          day.UTC().Format(DateLayout),
+		Date:          day.UTC().Format(time.DateOnly),
 		BySeverity:    map[string]int64{},
 		SessionsEnded: map[string]int64{},
 		Responders:    map[string]int64{},

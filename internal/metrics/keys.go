@@ -14,12 +14,9 @@ const (
 	dailyPrefix  = "ash:metrics:daily:"
 )
 
-// DateLayout is how days appear in keys, reports and the CLI.
-const DateLayout = "2006-01-02"
-
 func alertKey(alertID string) string    { return alertPrefix + alertID }
 func lookupKey(messageID string) string { return lookupPrefix + messageID }
-func dailyKey(day time.Time) string     { return dailyPrefix + day.UTC().Format(DateLayout) }
+func dailyKey(day time.Time) string     { return dailyPrefix + day.UTC().Format(time.DateOnly) }
 
 // Fields of the per-alert hash. Times after creation are stored as
 // millisecond offsets from t0: small integers that Redis packs tightly and

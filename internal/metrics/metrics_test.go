@@ -409,3 +409,26 @@ func dump(t *testing.T, rdb *redis.Client) string {
 	b, _ := json.Marshal(out)
 	return string(b)
 }
+
+// After SCRIPT FLUSH (or a Redis restart) the cached scripts are gone: the
+// pipelined EVALSHA fails with NOSCRIPT and the recorder loads them again.
+func TestRecordsAfterScriptFlush(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.must(t, Recorded, created("a1", "2026-01-05T12:00:00Z", events.High))
+	if err := f.rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	f.must(t, Recorded, created("a2", "2026-01-05T13:00:00Z", events.Low))
+	if err := f.rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	f.must(t, Recorded, ev(events.Acknowledged, "a2", "2026-01-05T13:01:00Z", "111"))
+	d, err := f.store.Daily(ctx, ts("2026-01-05T00:00:00Z"))
+	if err != nil || d.TotalAlerts != 2 || d.Acknowledge.Count != 1 {
+		t.Fatalf("daily = %+v, %v", d, err)
+	}
+	if a, err := f.store.AlertByMessage(ctx, created("a2", "2026-01-05T13:00:00Z", events.Low).AlertMessageID); err != nil || a.AlertID != "a2" {
+		t.Fatalf("lookup after flush: %v %v", a, err)
+	}
+}

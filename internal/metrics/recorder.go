@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -61,7 +60,6 @@ type RecorderOptions struct {
 // event costs at most two Redis round trips, each a single-key script, and
 // concurrent events share them.
 type Recorder struct {
-	rdb   redis.UniversalClient
 	batch *batcher
 	opts  RecorderOptions
 }
@@ -74,7 +72,7 @@ func NewRecorder(rdb redis.UniversalClient, opts RecorderOptions) (*Recorder, er
 	if opts.Now == nil {
 		return nil, fmt.Errorf("metrics recorder: Now is required")
 	}
-	return &Recorder{rdb: rdb, batch: newBatcher(rdb), opts: opts}, nil
+	return &Recorder{batch: newBatcher(rdb), opts: opts}, nil
 }
 
 var ops = map[events.Type]string{
@@ -127,7 +125,7 @@ func (r *Recorder) Record(ctx context.Context, ev events.Event) (Outcome, error)
 		}
 	}
 
-	res, err := r.batch.eval(ctx, alertScript, []string{alertKey(ev.AlertID)}, args...).Slice()
+	res, err := r.batch.eval(ctx, alertScript, []string{alertKey(ev.AlertID)}, args, nil).Slice()
 	if err != nil {
 		return 0, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
 	}
@@ -247,35 +245,24 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		args = append(args, g.bit, len(g.incrs)/2)
 		args = append(args, g.incrs...)
 	}
-	keys := []string{dailyKey(day)}
 
-	if ev.Type != events.AlertCreated {
-		return r.batch.eval(ctx, dailyScript, keys, args...).Err()
-	}
-	// On creation the message-id lookup rides in the same round trip. It is a
-	// separate single-key command, so Cluster can route it on its own.
-	var daily *redis.Cmd
-	var set *redis.StatusCmd
-	if err := r.batch.run(ctx, func(p redis.Pipeliner) {
-		daily = p.EvalSha(ctx, dailyScript.Hash(), keys, args...)
-		set = p.SetArgs(ctx, lookupKey(st.detail), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
-	}); err != nil {
-		return err
-	}
-	if err := daily.Err(); isNoScript(err) {
-		if err := dailyScript.Run(ctx, r.rdb, keys, args...).Err(); err != nil {
-			return err
+	var lookup *redis.StatusCmd
+	var extra func(redis.Pipeliner)
+	if ev.Type == events.AlertCreated {
+		// The message-id lookup rides in the same round trip. It is a
+		// separate single-key command, so Cluster can route it on its own.
+		extra = func(p redis.Pipeliner) {
+			lookup = p.SetArgs(ctx, lookupKey(st.detail), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
 		}
-	} else if err != nil {
+	}
+	if err := r.batch.eval(ctx, dailyScript, []string{dailyKey(day)}, args, extra).Err(); err != nil {
 		return err
 	}
 	// A SET NX that finds the key replies nil: expected on replays.
-	if err := set.Err(); err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("alert lookup: %w", err)
+	if lookup != nil {
+		if err := lookup.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("alert lookup: %w", err)
+		}
 	}
 	return nil
-}
-
-func isNoScript(err error) bool {
-	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }

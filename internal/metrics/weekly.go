@@ -120,7 +120,7 @@ func Week(end time.Time) (start, last time.Time) {
 // the indexed alert records in a second.
 func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 	start, last := Week(end)
-	sum := &Summary{StartDate: start.Format(DateLayout), EndDate: last.Format(DateLayout), TopResponders: []Responder{}}
+	sum := &Summary{StartDate: start.Format(time.DateOnly), EndDate: last.Format(time.DateOnly), TopResponders: []Responder{}}
 
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.MapStringStringCmd, 7)
@@ -137,7 +137,7 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 	var ids []string
 	for i, cmd := range cmds {
 		day := start.AddDate(0, 0, i)
-		d := &Daily{Date: day.Format(DateLayout), BySeverity: map[string]int64{}}
+		d := &Daily{Date: day.Format(time.DateOnly), BySeverity: map[string]int64{}}
 		if h := cmd.Val(); len(h) > 0 {
 			var err error
 			if d, err = decodeDaily(day, h); err != nil {

@@ -32,6 +32,9 @@ func Options(c config.Redis) (*redis.UniversalOptions, error) {
 		// Scripts make every write idempotent, so a retried command after
 		// a dropped connection cannot count twice.
 		MaxRetries: 2,
+		// Honour context deadlines on every call: the alert path gives
+		// Redis a short one and must not wait out the read timeout.
+		ContextTimeoutEnabled: true,
 	}
 	hostPort := net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
 	switch c.Mode {
