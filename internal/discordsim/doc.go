@@ -24,12 +24,13 @@
 //   - Gateway: Hello, Identify (token and intents checked, 4004 for a bad
 //     token, 4014 for Options.DisallowedIntents), Ready, GUILD_CREATE,
 //     heartbeats and ACKs, sequence numbers, Resume with replay of missed
-//     dispatches, op 7 Reconnect, op 9 Invalid Session, and dispatch of
-//     MESSAGE_*, INTERACTION_CREATE, THREAD_*, CHANNEL_*, GUILD_MEMBER_*,
-//     GUILD_ROLE_* and MESSAGE_REACTION_ADD with intent filtering. Sessions
-//     without MESSAGE_CONTENT get blank content for guild messages that do
-//     not mention the bot, and GUILD_CREATE only lists other members with
-//     GUILD_MEMBERS, as on Discord.
+//     dispatches, op 7 Reconnect, op 9 Invalid Session, op 8 Request Guild
+//     Members (GUILD_MEMBERS_CHUNK), and dispatch of MESSAGE_*,
+//     INTERACTION_CREATE, THREAD_*, CHANNEL_*, GUILD_MEMBER_ADD/UPDATE,
+//     GUILD_ROLE_CREATE and MESSAGE_REACTION_ADD/REMOVE with intent
+//     filtering. Sessions without MESSAGE_CONTENT get blank content for guild
+//     messages that do not mention the bot, and GUILD_CREATE only lists other
+//     members with GUILD_MEMBERS, as on Discord.
 //   - REST: gateway discovery, users, applications, application commands
 //     (global and guild; bulk overwrite keeps ids), messages (JSON and
 //     multipart with files[n], embeds, components, allowed_mentions,
@@ -37,18 +38,20 @@
 //     the user has DMs closed), reactions, typing, guild/roles/members,
 //     interaction callbacks (types 4, 5, 6, 7, 9, 10, 12; 40060 when
 //     answered twice, 10062 after Options.InteractionDeadline of simulated
-//     time), follow-ups (the first one after a deferred response fills in the
-//     "thinking" message, as on Discord) and @original. Bodies are validated against Discord's main limits and
-//     errors are Discord-shaped ({"code","message","errors"}); every
-//     response carries X-RateLimit-* headers.
+//     time), follow-ups (the first one after a deferred response fills in
+//     the "thinking" message, as on Discord) and @original. Bodies are
+//     validated against Discord's main limits and errors are Discord-shaped
+//     ({"code","message","errors"}); every response carries X-RateLimit-*
+//     headers.
 //   - Faults: FailNext/InjectFault fail matching requests with 403, 404, 429
 //     (Retry-After, retry_after, global) or 500 before they have effects;
 //     SetTokenValid(false) makes REST answer 401 and Identify close with 4004;
 //     DisconnectGateway, RequestReconnect and InvalidateSessions exercise
 //     reconnects.
-//   - Acting as users: SendMessage(With),
-//     React, ClickButton, SelectMenu, RunSlashCommand, RunUserCommand,
-//     RunMessageCommand and SubmitModal dispatch what Discord would.
+//   - Acting as users: SendMessage(With), React, ClickButton, SelectMenu,
+//     RunSlashCommand, RunUserCommand, RunMessageCommand and SubmitModal
+//     dispatch what Discord would. AddMember, AddRole, AddChannel, OpenDM and
+//     SetDMsClosed set the guild up.
 //   - Inspection: messages with their edit history, attachments (bytes
 //     included), threads, DM channels, interaction callbacks and follow-ups,
 //     registered commands, the REST request log and an event log, plus

@@ -304,7 +304,6 @@ func (s *Sim) connGone(c *gwConn, clientCode int) {
 		sid = c.sess.id
 	}
 	s.recordLocked(Event{Kind: KindGatewayClose, SessionID: sid, CloseCode: clientCode})
-	s.notifyLocked()
 }
 
 func (s *Sim) tokenOKLocked(token string) bool {
@@ -333,7 +332,6 @@ func (s *Sim) identify(c *gwConn, raw json.RawMessage) {
 		return
 	case !s.tokenOKLocked(d.Token):
 		s.recordLocked(Event{Kind: KindIdentifyRejected, CloseCode: CloseAuthenticationFailed})
-		s.notifyLocked()
 		c.closeWith(CloseAuthenticationFailed, "Authentication failed.")
 		return
 	case d.Intents == nil:
@@ -393,7 +391,6 @@ func (s *Sim) identify(c *gwConn, raw json.RawMessage) {
 		s.sendLocked(ss, "GUILD_CREATE", mustJSON(s.guildWire(true, ss.intents)))
 	}
 	s.recordLocked(Event{Kind: KindReady, SessionID: ss.id})
-	s.notifyLocked()
 }
 
 func (s *Sim) resume(c *gwConn, raw json.RawMessage) {
@@ -414,7 +411,6 @@ func (s *Sim) resume(c *gwConn, raw json.RawMessage) {
 	}
 	if !s.tokenOKLocked(d.Token) {
 		s.recordLocked(Event{Kind: KindIdentifyRejected, CloseCode: CloseAuthenticationFailed})
-		s.notifyLocked()
 		c.closeWith(CloseAuthenticationFailed, "Authentication failed.")
 		return
 	}
@@ -425,7 +421,6 @@ func (s *Sim) resume(c *gwConn, raw json.RawMessage) {
 	if !ok || d.Seq > ss.seq {
 		c.send(opInvalidSession, false)
 		s.recordLocked(Event{Kind: KindInvalidSession, SessionID: d.SessionID})
-		s.notifyLocked()
 		return
 	}
 	if old := ss.conn; old != nil && old != c {
@@ -443,7 +438,6 @@ func (s *Sim) resume(c *gwConn, raw json.RawMessage) {
 	}
 	s.sendLocked(ss, "RESUMED", []byte(`{}`))
 	s.recordLocked(Event{Kind: KindResumed, SessionID: ss.id, Replayed: replayed})
-	s.notifyLocked()
 }
 
 func (s *Sim) requestGuildMembers(c *gwConn, raw json.RawMessage) {

@@ -82,7 +82,8 @@ func (e Event) String() string {
 	return b.String()
 }
 
-// recordLocked appends to the event log and wakes waiters.
+// recordLocked appends to the event log and wakes waiters, so callers that
+// record a change need no notifyLocked of their own.
 func (s *Sim) recordLocked(e Event) {
 	s.st.eventSeq++
 	e.Seq = s.st.eventSeq

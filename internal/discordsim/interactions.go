@@ -30,8 +30,6 @@ type InteractionCallback struct {
 	Message *Message
 	// Modal is set for type 9.
 	Modal *Modal
-	// Choices is set for type 8 (autocomplete results), as sent.
-	Choices []map[string]any
 	// Files are the uploads attached to the callback, if any.
 	Files []Attachment
 }
@@ -493,16 +491,23 @@ func (s *Sim) RunSlashCommand(channel ChannelID, user User, name, subcommand str
 	for i := len(path) - 1; i >= 0; i-- {
 		opts = []map[string]any{{"name": path[i].Name, "type": path[i].Type, "options": opts}}
 	}
-	data := map[string]any{"id": cmd.id, "name": cmd.name, "type": cmd.typ, "options": opts}
-	if cmd.guildID != 0 {
-		data["guild_id"] = cmd.guildID
-	}
+	data := map[string]any{"options": opts}
 	if len(ids) > 0 {
 		resolved, err := s.resolveIDsLocked(ids)
 		if err != nil {
 			return nil, err
 		}
 		data["resolved"] = resolved
+	}
+	return s.runCommandLocked(c, user, cmd, data)
+}
+
+// runCommandLocked dispatches an application command interaction for cmd in
+// channel c, adding the command's id, name, type and guild_id to data.
+func (s *Sim) runCommandLocked(c *channelRec, user User, cmd *commandRec, data map[string]any) (*Interaction, error) {
+	data["id"], data["name"], data["type"] = cmd.id, cmd.name, cmd.typ
+	if cmd.guildID != 0 {
+		data["guild_id"] = cmd.guildID
 	}
 	return s.startInteractionLocked(discord.InteractionTypeApplicationCommand, c, user.ID, data, nil, func(in *interactionRec) {
 		in.commandName, in.commandType = cmd.name, cmd.typ
@@ -583,15 +588,9 @@ func (s *Sim) RunMessageCommand(user User, name string, target snowflake.ID) (*I
 	if err != nil {
 		return nil, err
 	}
-	data := map[string]any{
-		"id": cmd.id, "name": cmd.name, "type": cmd.typ, "target_id": m.ID,
-		"resolved": map[string]any{"messages": map[string]any{m.ID.String(): s.messageWire(m, false, false, 0)}},
-	}
-	if cmd.guildID != 0 {
-		data["guild_id"] = cmd.guildID
-	}
-	return s.startInteractionLocked(discord.InteractionTypeApplicationCommand, c, user.ID, data, nil, func(in *interactionRec) {
-		in.commandName, in.commandType = cmd.name, cmd.typ
+	return s.runCommandLocked(c, user, cmd, map[string]any{
+		"target_id": m.ID,
+		"resolved":  map[string]any{"messages": map[string]any{m.ID.String(): s.messageWire(m, false, false, 0)}},
 	})
 }
 
@@ -611,13 +610,7 @@ func (s *Sim) RunUserCommand(channel ChannelID, user User, name string, target U
 	if err != nil {
 		return nil, err
 	}
-	data := map[string]any{"id": cmd.id, "name": cmd.name, "type": cmd.typ, "target_id": target.ID, "resolved": resolved}
-	if cmd.guildID != 0 {
-		data["guild_id"] = cmd.guildID
-	}
-	return s.startInteractionLocked(discord.InteractionTypeApplicationCommand, c, user.ID, data, nil, func(in *interactionRec) {
-		in.commandName, in.commandType = cmd.name, cmd.typ
-	})
+	return s.runCommandLocked(c, user, cmd, map[string]any{"target_id": target.ID, "resolved": resolved})
 }
 
 // SubmitModal submits the modal the bot opened in answer to parent, with
@@ -703,19 +696,16 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 				return nil, ptr(formResp(fieldErr("data", "MODEL_TYPE_CONVERT", "%v", err)))
 			}
 		}
-		if err := p.validate(create); errors.Is(err, errEmptyMessage) {
-			return nil, ptr(errResp(http.StatusBadRequest, CodeCannotSendEmptyMessage, "Cannot send an empty message"))
-		} else if err != nil {
+		if err := p.validate(create); err != nil {
 			return nil, ptr(formResp(err))
 		}
 		return p, nil
 	}
-	isCommandOrComponent := in.typ == discord.InteractionTypeApplicationCommand || in.typ == discord.InteractionTypeComponent || in.typ == discord.InteractionTypeModalSubmit
+	// Simulated interactions are commands, components and modal submits only
+	// (no ping, no autocomplete), so types 4 and 5 fit every one and type 8
+	// (autocomplete result) none.
 	switch body.Type {
 	case discord.InteractionResponseTypeCreateMessage:
-		if !isCommandOrComponent {
-			return invalid()
-		}
 		p, res := parseData(true)
 		if res != nil {
 			return *res
@@ -728,9 +718,6 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 		s.insertMessageLocked(m)
 		cb.MessageID, cb.Files = m.ID, m.Attachments
 	case discord.InteractionResponseTypeDeferredCreateMessage:
-		if !isCommandOrComponent {
-			return invalid()
-		}
 		p, res := parseData(false)
 		if res != nil {
 			return *res
@@ -760,22 +747,11 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 			if res != nil {
 				return *res
 			}
-			s.editMessageLocked(src, p, discord.MessageFlagSuppressEmbeds, 0)
+			s.editMessageLocked(src, p, 0)
 			cb.Files = src.Attachments
 		}
-	case discord.InteractionResponseTypeAutocompleteResult:
-		if in.typ != discord.InteractionTypeAutocomplete {
-			return invalid()
-		}
-		var d struct {
-			Choices []map[string]any `json:"choices"`
-		}
-		if err := json.Unmarshal(body.Data, &d); err != nil {
-			return formResp(fieldErr("data", "MODEL_TYPE_CONVERT", "%v", err))
-		}
-		cb.Choices = d.Choices
 	case discord.InteractionResponseTypeModal:
-		if in.typ == discord.InteractionTypeModalSubmit || !isCommandOrComponent {
+		if in.typ == discord.InteractionTypeModalSubmit {
 			return invalid()
 		}
 		var d struct {
@@ -816,7 +792,6 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 	}
 	in.callbacks = append(in.callbacks, cb)
 	s.recordLocked(Event{Kind: KindInteractionCallback, InteractionID: in.id, ChannelID: in.channelID, MessageID: cb.MessageID, Callback: ptr(cb)})
-	s.notifyLocked()
 	if q.r.URL.Query().Get("with_response") == "true" {
 		res := map[string]any{"type": body.Type}
 		if cb.MessageID != 0 {
@@ -878,7 +853,13 @@ func (s *Sim) webhookInteractionLocked(q *apiReq) (*interactionRec, *response) {
 	return in, nil
 }
 
-func (s *Sim) webhookMessageLocked(q *apiReq, in *interactionRec) (*Message, *response) {
+// webhookMessageLocked resolves /webhooks/{app}/{token}/messages/{message}
+// (or @original) to the interaction and one of its response messages.
+func (s *Sim) webhookMessageLocked(q *apiReq) (*interactionRec, *Message, *response) {
+	in, res := s.webhookInteractionLocked(q)
+	if res != nil {
+		return nil, nil, res
+	}
 	var id snowflake.ID
 	if raw := q.r.PathValue("message"); raw == "" {
 		id = in.originalID
@@ -886,21 +867,18 @@ func (s *Sim) webhookMessageLocked(q *apiReq, in *interactionRec) (*Message, *re
 		var err error
 		id, err = snowflake.Parse(raw)
 		if err != nil || (id != in.originalID && !slices.Contains(in.followups, id)) {
-			return nil, ptr(unknownMessage())
+			return nil, nil, ptr(unknownMessage())
 		}
 	}
 	m, ok := s.st.messages[id]
 	if id == 0 || !ok || m.Deleted {
-		return nil, ptr(unknownMessage())
+		return nil, nil, ptr(unknownMessage())
 	}
-	return m, nil
+	return in, m, nil
 }
 
 func (s *Sim) createFollowup(q *apiReq) response {
 	p, err := parseMessage(q.r, q.body, true)
-	if errors.Is(err, errEmptyMessage) {
-		return errResp(http.StatusBadRequest, CodeCannotSendEmptyMessage, "Cannot send an empty message")
-	}
 	if err != nil {
 		return formResp(err)
 	}
@@ -915,8 +893,8 @@ func (s *Sim) createFollowup(q *apiReq) response {
 		// "thinking" message, keeping the ephemeral choice made when deferring.
 		if m, ok := s.st.messages[in.originalID]; ok && !m.Deleted {
 			in.deferredPending = false
-			s.editMessageLocked(m, p, discord.MessageFlagSuppressEmbeds, discord.MessageFlagLoading)
-			return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+			s.editMessageLocked(m, p, discord.MessageFlagLoading)
+			return s.messageResp(m)
 		}
 	}
 	m, res := s.responseMessageLocked(in, p)
@@ -925,21 +903,17 @@ func (s *Sim) createFollowup(q *apiReq) response {
 	}
 	in.followups = append(in.followups, m.ID)
 	s.insertMessageLocked(m)
-	return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+	return s.messageResp(m)
 }
 
 func (s *Sim) getWebhookMessage(q *apiReq) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in, res := s.webhookInteractionLocked(q)
+	_, m, res := s.webhookMessageLocked(q)
 	if res != nil {
 		return *res
 	}
-	m, res := s.webhookMessageLocked(q, in)
-	if res != nil {
-		return *res
-	}
-	return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+	return s.messageResp(m)
 }
 
 func (s *Sim) updateWebhookMessage(q *apiReq) response {
@@ -949,29 +923,21 @@ func (s *Sim) updateWebhookMessage(q *apiReq) response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in, res := s.webhookInteractionLocked(q)
-	if res != nil {
-		return *res
-	}
-	m, res := s.webhookMessageLocked(q, in)
+	in, m, res := s.webhookMessageLocked(q)
 	if res != nil {
 		return *res
 	}
 	if m.ID == in.originalID {
 		in.deferredPending = false
 	}
-	s.editMessageLocked(m, p, discord.MessageFlagSuppressEmbeds, discord.MessageFlagLoading)
-	return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+	s.editMessageLocked(m, p, discord.MessageFlagLoading)
+	return s.messageResp(m)
 }
 
 func (s *Sim) deleteWebhookMessage(q *apiReq) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in, res := s.webhookInteractionLocked(q)
-	if res != nil {
-		return *res
-	}
-	m, res := s.webhookMessageLocked(q, in)
+	_, m, res := s.webhookMessageLocked(q)
 	if res != nil {
 		return *res
 	}

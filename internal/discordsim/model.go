@@ -222,7 +222,6 @@ type memberRec struct {
 	userID   snowflake.ID
 	roles    []snowflake.ID
 	joinedAt time.Time
-	nick     string
 }
 
 type roleRec struct {
@@ -412,7 +411,6 @@ func (s *Sim) AddChannel(name string) ChannelID {
 	defer s.mu.Unlock()
 	c := s.addChannelLocked(discord.ChannelTypeGuildText, name, 0, 0)
 	s.dispatchChannelLocked("CHANNEL_CREATE", c)
-	s.notifyLocked()
 	return c.ID
 }
 
@@ -468,7 +466,7 @@ func (s *Sim) openDMLocked(userID snowflake.ID) (*channelRec, error) {
 	return c, nil
 }
 
-// mentionsIn computes who a message would actually ping, honouring
+// mentionsLocked computes who a message would actually ping, honouring
 // allowed_mentions the way Discord does (absent = everything allowed).
 func (s *Sim) mentionsLocked(content string, am *discord.AllowedMentions, ref *Message) (users, roles []snowflake.ID, everyone bool) {
 	allow := func(kind discord.AllowedMentionType, id snowflake.ID, explicit []snowflake.ID) bool {

@@ -77,6 +77,10 @@ func unknownMessage() response {
 	return errResp(http.StatusNotFound, CodeUnknownMessage, "Unknown Message")
 }
 
+func invalidChannelType() response {
+	return errResp(http.StatusBadRequest, CodeInvalidChannelType, "Cannot execute action on this channel type")
+}
+
 // formError is a 400 Invalid Form Body naming the offending field by its
 // dotted path (e.g. "embeds.0.title"), nested the way Discord nests them.
 type formError struct {
@@ -91,7 +95,12 @@ func fieldErr(path, code, format string, args ...any) *formError {
 	return &formError{path: path, code: code, msg: fmt.Sprintf(format, args...)}
 }
 
+// formResp answers a body that failed to parse or validate: 50006 for an
+// empty new message (errEmptyMessage), else 400 Invalid Form Body.
 func formResp(err error) response {
+	if errors.Is(err, errEmptyMessage) {
+		return errResp(http.StatusBadRequest, CodeCannotSendEmptyMessage, "Cannot send an empty message")
+	}
 	var fe *formError
 	if !errors.As(err, &fe) {
 		return errResp(http.StatusBadRequest, CodeInvalidFormBody, "Invalid Form Body")
@@ -146,6 +155,20 @@ func (q *apiReq) decode(v any) error {
 	}
 	if err := json.Unmarshal(q.body, v); err != nil {
 		return fmt.Errorf("decode %s body: %w", q.r.URL.Path, err)
+	}
+	return nil
+}
+
+// decodeValid decodes the JSON body into v and, if v has a validate method,
+// validates it. The result is the 400 response for a bad body, else nil.
+func (q *apiReq) decodeValid(v any) *response {
+	if err := q.decode(v); err != nil {
+		return ptr(formResp(fieldErr("_body", "JSON_DECODE", "%v", err)))
+	}
+	if vv, ok := v.(interface{ validate() error }); ok {
+		if err := vv.validate(); err != nil {
+			return ptr(formResp(err))
+		}
 	}
 	return nil
 }

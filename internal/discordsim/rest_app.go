@@ -170,11 +170,10 @@ func (s *Sim) scopeLocked(q *apiReq) (snowflake.ID, *response) {
 	if q.r.PathValue("guild") == "" {
 		return 0, nil
 	}
-	g, ok := q.id("guild")
-	if !ok || g != s.opts.GuildID {
-		return 0, ptr(errResp(http.StatusNotFound, CodeUnknownGuild, "Unknown Guild"))
+	if res := s.guildLocked(q); res != nil {
+		return 0, res
 	}
-	return g, nil
+	return s.opts.GuildID, nil
 }
 
 func decodeCommand(raw json.RawMessage, at string) (*commandRec, error) {
@@ -288,8 +287,8 @@ func (s *Sim) listCommands(q *apiReq) response {
 
 func (s *Sim) overwriteCommands(q *apiReq) response {
 	var raws []json.RawMessage
-	if err := q.decode(&raws); err != nil {
-		return formResp(fieldErr("_body", "JSON_DECODE", "%v", err))
+	if res := q.decodeValid(&raws); res != nil {
+		return *res
 	}
 	if len(raws) > 100 {
 		return formResp(fieldErr("_body", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length."))
@@ -320,7 +319,6 @@ func (s *Sim) overwriteCommands(q *apiReq) response {
 	s.st.commands = slices.DeleteFunc(s.st.commands, func(c *commandRec) bool { return c.guildID == g })
 	s.st.commands = append(s.st.commands, cmds...)
 	s.recordLocked(Event{Kind: KindCommandsUpdate, GuildID: g})
-	s.notifyLocked()
 	return jsonResp(http.StatusOK, s.commandsResp(cmds))
 }
 
@@ -345,7 +343,6 @@ func (s *Sim) createCommand(q *apiReq) response {
 		s.st.commands = append(s.st.commands, c)
 	}
 	s.recordLocked(Event{Kind: KindCommandsUpdate, GuildID: g})
-	s.notifyLocked()
 	return jsonResp(status, c.body)
 }
 
@@ -375,8 +372,8 @@ func (s *Sim) getCommand(q *apiReq) response {
 
 func (s *Sim) updateCommand(q *apiReq) response {
 	var patch map[string]json.RawMessage
-	if err := q.decode(&patch); err != nil {
-		return formResp(fieldErr("_body", "JSON_DECODE", "%v", err))
+	if res := q.decodeValid(&patch); res != nil {
+		return *res
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -401,7 +398,6 @@ func (s *Sim) updateCommand(q *apiReq) response {
 	i := slices.Index(s.st.commands, c)
 	s.st.commands[i] = nc
 	s.recordLocked(Event{Kind: KindCommandsUpdate, GuildID: c.guildID})
-	s.notifyLocked()
 	return jsonResp(http.StatusOK, nc.body)
 }
 
@@ -414,7 +410,6 @@ func (s *Sim) deleteCommand(q *apiReq) response {
 	}
 	s.st.commands = slices.DeleteFunc(s.st.commands, func(o *commandRec) bool { return o == c })
 	s.recordLocked(Event{Kind: KindCommandsUpdate, GuildID: c.guildID})
-	s.notifyLocked()
 	return noContent()
 }
 
@@ -539,7 +534,6 @@ func (s *Sim) memberRole(add bool) func(*apiReq) response {
 		}
 		s.dispatchMemberLocked("GUILD_MEMBER_UPDATE", m)
 		s.recordLocked(Event{Kind: KindMemberUpdate, UserID: uid})
-		s.notifyLocked()
 		return noContent()
 	}
 }

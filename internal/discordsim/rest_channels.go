@@ -2,7 +2,6 @@ package discordsim
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -37,6 +36,25 @@ func (s *Sim) messageInLocked(c *channelRec, q *apiReq) (*Message, bool) {
 	return m, true
 }
 
+// channelMessageLocked resolves {channel} and {message}, answering 10003 or
+// 10008 when either is unknown.
+func (s *Sim) channelMessageLocked(q *apiReq) (*Message, *response) {
+	c, ok := s.channelLocked(q)
+	if !ok {
+		return nil, ptr(unknownChannel())
+	}
+	m, ok := s.messageInLocked(c, q)
+	if !ok {
+		return nil, ptr(unknownMessage())
+	}
+	return m, nil
+}
+
+// messageResp is the REST rendering of a message.
+func (s *Sim) messageResp(m *Message) response {
+	return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+}
+
 func (s *Sim) getChannel(q *apiReq) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -65,7 +83,6 @@ func (s *Sim) deleteChannel(q *apiReq) response {
 		s.dispatchGuildLocked("CHANNEL_DELETE", gateway.IntentGuilds, w)
 	}
 	s.recordLocked(Event{Kind: KindChannelDelete, ChannelID: c.ID, Channel: ptr(c.Channel)})
-	s.notifyLocked()
 	return jsonResp(http.StatusOK, w)
 }
 
@@ -78,8 +95,8 @@ func (s *Sim) updateChannel(q *apiReq) response {
 		Invitable           *bool   `json:"invitable"`
 		AutoArchiveDuration *int    `json:"auto_archive_duration"`
 	}
-	if err := q.decode(&d); err != nil {
-		return formResp(fieldErr("_body", "JSON_DECODE", "%v", err))
+	if res := q.decodeValid(&d); res != nil {
+		return *res
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -88,7 +105,7 @@ func (s *Sim) updateChannel(q *apiReq) response {
 		return unknownChannel()
 	}
 	if c.Type == discord.ChannelTypeDM {
-		return errResp(http.StatusBadRequest, CodeInvalidChannelType, "Cannot execute action on this channel type")
+		return invalidChannelType()
 	}
 	if d.Name != nil {
 		if n := utf8.RuneCountInString(*d.Name); n < 1 || n > 100 {
@@ -96,7 +113,7 @@ func (s *Sim) updateChannel(q *apiReq) response {
 		}
 	}
 	if !c.IsThread() && (d.Archived != nil || d.Locked != nil || d.Invitable != nil || d.AutoArchiveDuration != nil) {
-		return errResp(http.StatusBadRequest, CodeInvalidChannelType, "Cannot execute action on this channel type")
+		return invalidChannelType()
 	}
 	if d.AutoArchiveDuration != nil && !validArchiveDuration(*d.AutoArchiveDuration) {
 		return formResp(fieldErr("auto_archive_duration", "BASE_TYPE_CHOICES", "Value must be one of {60, 1440, 4320, 10080}."))
@@ -127,7 +144,6 @@ func (s *Sim) updateChannel(q *apiReq) response {
 		s.dispatchChannelLocked("CHANNEL_UPDATE", c)
 	}
 	s.recordLocked(Event{Kind: KindChannelUpdate, ChannelID: c.ID, Channel: ptr(c.Channel), Before: &before})
-	s.notifyLocked()
 	return jsonResp(http.StatusOK, s.channelWire(c))
 }
 
@@ -192,15 +208,11 @@ func (s *Sim) listMessages(q *apiReq) response {
 func (s *Sim) getMessage(q *apiReq) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.channelLocked(q)
-	if !ok {
-		return unknownChannel()
+	m, res := s.channelMessageLocked(q)
+	if res != nil {
+		return *res
 	}
-	m, ok := s.messageInLocked(c, q)
-	if !ok {
-		return unknownMessage()
-	}
-	return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+	return s.messageResp(m)
 }
 
 // canPostLocked applies Discord's checks for a new message in c by author.
@@ -226,16 +238,13 @@ func (s *Sim) canPostLocked(c *channelRec, author snowflake.ID) *response {
 		}
 	case c.Type == discord.ChannelTypeGuildText || c.Type == discord.ChannelTypeGuildNews:
 	default:
-		return ptr(errResp(http.StatusBadRequest, CodeInvalidChannelType, "Cannot execute action on this channel type"))
+		return ptr(invalidChannelType())
 	}
 	return nil
 }
 
 func (s *Sim) createMessage(q *apiReq) response {
 	p, err := parseMessage(q.r, q.body, true)
-	if errors.Is(err, errEmptyMessage) {
-		return errResp(http.StatusBadRequest, CodeCannotSendEmptyMessage, "Cannot send an empty message")
-	}
 	if err != nil {
 		return formResp(err)
 	}
@@ -250,8 +259,7 @@ func (s *Sim) createMessage(q *apiReq) response {
 		if prev, ok := s.st.nonces[nonceKey{bot, p.nonce}]; ok && s.nowLocked().Sub(prev.at) <= s.opts.NonceWindow {
 			if m, ok := s.st.messages[prev.messageID]; ok {
 				s.recordLocked(Event{Kind: KindNonceDeduplicated, ChannelID: m.ChannelID, MessageID: m.ID, Message: ptr(m.clone())})
-				s.notifyLocked()
-				return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+				return s.messageResp(m)
 			}
 		}
 	}
@@ -263,7 +271,7 @@ func (s *Sim) createMessage(q *apiReq) response {
 		return *res
 	}
 	s.insertMessageLocked(m)
-	return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+	return s.messageResp(m)
 }
 
 // buildMessageLocked turns a validated payload into a message (not yet stored).
@@ -329,13 +337,14 @@ func (s *Sim) insertMessageLocked(m *Message) {
 	s.dispatchMessageLocked("MESSAGE_CREATE", m)
 	s.recordLocked(Event{Kind: KindMessageCreate, ChannelID: m.ChannelID, MessageID: m.ID, UserID: m.Author.ID,
 		InteractionID: m.InteractionID, Message: ptr(m.clone())})
-	s.notifyLocked()
 }
 
 // editMessageLocked applies an edit payload, keeping the previous version.
-// clearFlags are removed as part of the edit (the loading flag when a
-// deferred response is filled in).
-func (s *Sim) editMessageLocked(m *Message, p *parsed, allowedFlags, clearFlags discord.MessageFlags) {
+// An edit may only change SUPPRESS_EMBEDS among the flags; clearFlags are
+// removed as part of it (the loading flag when a deferred response is filled
+// in).
+func (s *Sim) editMessageLocked(m *Message, p *parsed, clearFlags discord.MessageFlags) {
+	const allowedFlags = discord.MessageFlagSuppressEmbeds
 	prev := m.clone()
 	prev.Edits = nil
 	m.Edits = append(m.Edits, prev)
@@ -367,14 +376,12 @@ func (s *Sim) editMessageLocked(m *Message, p *parsed, allowedFlags, clearFlags 
 	m.EditedAt = s.nowLocked()
 	s.dispatchMessageLocked("MESSAGE_UPDATE", m)
 	s.recordLocked(Event{Kind: KindMessageUpdate, ChannelID: m.ChannelID, MessageID: m.ID, InteractionID: m.InteractionID, Message: ptr(m.clone())})
-	s.notifyLocked()
 }
 
 func (s *Sim) deleteMessageLocked(m *Message) {
 	m.Deleted = true
 	s.dispatchMessageDeleteLocked(m)
 	s.recordLocked(Event{Kind: KindMessageDelete, ChannelID: m.ChannelID, MessageID: m.ID, Message: ptr(m.clone())})
-	s.notifyLocked()
 }
 
 func (s *Sim) updateMessage(q *apiReq) response {
@@ -384,32 +391,24 @@ func (s *Sim) updateMessage(q *apiReq) response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.channelLocked(q)
-	if !ok {
-		return unknownChannel()
-	}
-	m, ok := s.messageInLocked(c, q)
-	if !ok {
-		return unknownMessage()
+	m, res := s.channelMessageLocked(q)
+	if res != nil {
+		return *res
 	}
 	onlyFlags := p.Content == nil && p.Embeds == nil && p.Components == nil && p.Attachments == nil && len(p.uploads) == 0
 	if m.Author.ID != s.opts.BotUserID && !onlyFlags {
 		return errResp(http.StatusForbidden, CodeCannotEditOthersMessage, "Cannot edit a message authored by another user")
 	}
-	s.editMessageLocked(m, p, discord.MessageFlagSuppressEmbeds, 0)
-	return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+	s.editMessageLocked(m, p, 0)
+	return s.messageResp(m)
 }
 
 func (s *Sim) deleteMessage(q *apiReq) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.channelLocked(q)
-	if !ok {
-		return unknownChannel()
-	}
-	m, ok := s.messageInLocked(c, q)
-	if !ok {
-		return unknownMessage()
+	m, res := s.channelMessageLocked(q)
+	if res != nil {
+		return *res
 	}
 	s.deleteMessageLocked(m)
 	return noContent()
@@ -436,11 +435,8 @@ func (b *threadBody) validate() error {
 
 func (s *Sim) createThreadFromMessage(q *apiReq) response {
 	var b threadBody
-	if err := q.decode(&b); err != nil {
-		return formResp(fieldErr("_body", "JSON_DECODE", "%v", err))
-	}
-	if err := b.validate(); err != nil {
-		return formResp(err)
+	if res := q.decodeValid(&b); res != nil {
+		return *res
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -449,7 +445,7 @@ func (s *Sim) createThreadFromMessage(q *apiReq) response {
 		return unknownChannel()
 	}
 	if c.Type != discord.ChannelTypeGuildText && c.Type != discord.ChannelTypeGuildNews {
-		return errResp(http.StatusBadRequest, CodeInvalidChannelType, "Cannot execute action on this channel type")
+		return invalidChannelType()
 	}
 	m, ok := s.messageInLocked(c, q)
 	if !ok {
@@ -472,17 +468,13 @@ func (s *Sim) createThreadFromMessage(q *apiReq) response {
 	m.Flags |= discord.MessageFlagHasThread
 	s.dispatchThreadCreateLocked(t)
 	s.recordLocked(Event{Kind: KindThreadCreate, ChannelID: t.ID, MessageID: m.ID, Channel: ptr(t.Channel)})
-	s.notifyLocked()
 	return jsonResp(http.StatusCreated, s.channelWire(t))
 }
 
 func (s *Sim) createThread(q *apiReq) response {
 	var b threadBody
-	if err := q.decode(&b); err != nil {
-		return formResp(fieldErr("_body", "JSON_DECODE", "%v", err))
-	}
-	if err := b.validate(); err != nil {
-		return formResp(err)
+	if res := q.decodeValid(&b); res != nil {
+		return *res
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -492,7 +484,7 @@ func (s *Sim) createThread(q *apiReq) response {
 	}
 	if (c.Type != discord.ChannelTypeGuildText && c.Type != discord.ChannelTypeGuildNews) || len(b.Message) > 0 {
 		// Forum/media posts (a "message" body) are not simulated.
-		return errResp(http.StatusBadRequest, CodeInvalidChannelType, "Cannot execute action on this channel type")
+		return invalidChannelType()
 	}
 	typ := discord.ChannelTypeGuildPrivateThread
 	if b.Type != nil {
@@ -512,7 +504,6 @@ func (s *Sim) createThread(q *apiReq) response {
 	}
 	s.dispatchThreadCreateLocked(t)
 	s.recordLocked(Event{Kind: KindThreadCreate, ChannelID: t.ID, Channel: ptr(t.Channel)})
-	s.notifyLocked()
 	return jsonResp(http.StatusCreated, s.channelWire(t))
 }
 
@@ -524,7 +515,7 @@ func (s *Sim) threadMemberNoop(q *apiReq) response {
 		return unknownChannel()
 	}
 	if !c.IsThread() {
-		return errResp(http.StatusBadRequest, CodeInvalidChannelType, "Cannot execute action on this channel type")
+		return invalidChannelType()
 	}
 	return noContent()
 }
@@ -558,7 +549,6 @@ func (s *Sim) typing(q *apiReq) response {
 	}
 	s.st.typing[c.ID]++
 	s.recordLocked(Event{Kind: KindTyping, ChannelID: c.ID})
-	s.notifyLocked()
 	return noContent()
 }
 
@@ -566,13 +556,9 @@ func (s *Sim) reaction(add bool) func(*apiReq) response {
 	return func(q *apiReq) response {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		c, ok := s.channelLocked(q)
-		if !ok {
-			return unknownChannel()
-		}
-		m, ok := s.messageInLocked(c, q)
-		if !ok {
-			return unknownMessage()
+		m, res := s.channelMessageLocked(q)
+		if res != nil {
+			return *res
 		}
 		emoji := q.r.PathValue("emoji")
 		if emoji == "" {

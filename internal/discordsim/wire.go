@@ -45,9 +45,6 @@ func (s *Sim) memberWire(m *memberRec, withUser, withPerms bool) wireMember {
 	if w.Roles == nil {
 		w.Roles = []snowflake.ID{}
 	}
-	if m.nick != "" {
-		w.Nick = ptr(m.nick)
-	}
 	if withUser {
 		w.User = ptr(s.userWire(m.userID))
 	}
