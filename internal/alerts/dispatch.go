@@ -71,6 +71,11 @@ func (c Channels) For(sev events.Severity) []snowflake.ID {
 	return out
 }
 
+// Contains reports whether id is one of the alert channels.
+func (c Channels) Contains(id snowflake.ID) bool {
+	return slices.Contains(c.Monitor, id) || slices.Contains(c.Crisis, id) || slices.Contains(c.Critical, id)
+}
+
 // Empty reports whether no alert channel is configured at all.
 func (c Channels) Empty() bool { return len(c.Monitor)+len(c.Crisis)+len(c.Critical) == 0 }
 

@@ -2,16 +2,17 @@ package alerts
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/discordsim"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
@@ -72,7 +73,10 @@ func newFixture(t *testing.T, rdb redis.UniversalClient) *fixture {
 	f := &fixture{sim: sim, events: &sink{}, auto: &autoInits{}}
 	f.general, f.monitor, f.crisis = sim.AddChannel("general"), sim.AddChannel("monitor"), sim.AddChannel("crisis")
 	f.alice = sim.AddMember("alice")
-	client := rest.New(rest.NewClient(sim.Token(), rest.WithURL(sim.URL())))
+	client, err := discordapi.NewREST(discordapi.Config{Token: sim.Token(), BaseURL: sim.URL(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { client.Close(context.Background()) })
 	store, err := NewStore(rdb, StoreOptions{TTL: 90 * day, Now: func() time.Time { return now }})
 	if err != nil {

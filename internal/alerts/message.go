@@ -199,6 +199,10 @@ type Status struct {
 	AshAt                 time.Time
 }
 
+// Answered reports whether someone acknowledged, asked Ash to reach out
+// or resolved the alert.
+func (st Status) Answered() bool { return st.Ack.Done() || st.Contact.Done() || st.Resolve.Done() }
+
 func when(t time.Time) string {
 	if t.IsZero() {
 		return ""

@@ -93,9 +93,15 @@ type State struct {
 	Restored bool
 }
 
-// Posted reports whether the alert message exists (the state is more than a
-// pending flag claim).
-func (s State) Posted() bool { return s.AlertMessageID != "" }
+// Thread returns the id of the alert's CRT thread: a thread started from a
+// message shares the message's id, so the alert message's id stands in
+// when the thread id was not stored.
+func (s State) Thread() string {
+	if s.ThreadID != "" {
+		return s.ThreadID
+	}
+	return s.AlertMessageID
+}
 
 // Status returns what the alert message shows of the state.
 func (s State) Status() Status {
@@ -347,21 +353,6 @@ func (s *Store) Claim(ctx context.Context, alertID string, kind ClaimKind, by st
 		s.rdb.SetNX(ctx, ThreadKey(fallback.ThreadID), alertID, s.ttlFrom(fallback.CreatedAt))
 	}
 	return code == 1, st, nil
-}
-
-// Of returns the claim of kind in st.
-func (st State) Of(kind ClaimKind) Claim {
-	switch kind {
-	case ClaimAck:
-		return st.Ack
-	case ClaimContact:
-		return st.Contact
-	case ClaimFirstResponse:
-		return st.FirstResponse
-	case ClaimResolve:
-		return st.Resolve
-	}
-	return Claim{}
 }
 
 // releaseScript undoes a claim, but only the caller's own.

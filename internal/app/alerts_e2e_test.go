@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,9 @@ func TestFlagDispatchAcknowledge(t *testing.T) {
 	if !cb.Ephemeral() || !strings.Contains(cb.Message.Content, "Only members of the Crisis Response Team") {
 		t.Errorf("non-CRT click answered %+v", cb.Message)
 	}
+	if by := h.rdb.HGet(context.Background(), alerts.StateKey(id), "ack_by").Val(); by != "" || status(h.current(alert.ID)) != status(alert) {
+		t.Errorf("a refused click changed the alert: ack_by %q, status %q", by, status(h.current(alert.ID)))
+	}
 
 	h.clock.Advance(90 * time.Second)
 	_, cb = h.click(alert.ID, h.carol, h.buttonID(alert, alerts.ActionAcknowledge))
@@ -126,6 +130,68 @@ func TestFlagDispatchAcknowledge(t *testing.T) {
 	// the message (another client) still sends the click.
 	if _, err := h.sim.ClickButton(alert.ID, h.dave, h.buttonID(alert, alerts.ActionAcknowledge)); err == nil {
 		t.Fatal("disabled button could be pressed")
+	}
+
+	// The second flag (carol, critical) posted nothing: one alert, as first
+	// flagged. Checked last, so a wrong post had time to show.
+	if n, c := len(alertsAbout(h.sim.BotMessages(h.crisis), id)), len(h.sim.BotMessages(h.critical)); n != 1 || c != 0 {
+		t.Errorf("message flagged twice: %d alerts in crisis, %d posts in critical; want one alert", n, c)
+	}
+	if sev := h.rdb.HGet(context.Background(), alerts.StateKey(id), "severity").Val(); sev != "high" {
+		t.Errorf("alert severity %q after the second flag, want the first flag's", sev)
+	}
+}
+
+// alertsAbout returns the alerts among msgs about the message id.
+func alertsAbout(msgs []discordsim.Message, id string) []discordsim.Message {
+	var out []discordsim.Message
+	for _, m := range msgs {
+		if len(m.Embeds) > 0 && m.Embeds[0].Footer != nil && m.Embeds[0].Footer.Text == "Alert "+id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// A member may flag 5 messages per 10 minutes: the sixth is refused
+// privately and alerts nobody, while another member's flag of the same
+// message still goes out.
+func TestFlagRateLimitPerMember(t *testing.T) {
+	h := newHarness(t)
+	h.startBot()
+	for n := range 5 {
+		src := h.say(h.alice, "message "+strconv.Itoa(n))
+		if got := h.flag(h.bob, src, "low"); !strings.Contains(got, "has been notified") {
+			t.Fatalf("flag %d answered %q", n+1, got)
+		}
+		h.alertFor(h.monitor, src.ID)
+	}
+	src := h.say(h.alice, "one more")
+	got := h.flag(h.bob, src, "low")
+	if !strings.Contains(got, "You have flagged 5 messages") || !strings.Contains(got, "was not sent") {
+		t.Errorf("sixth flag answered %q", got)
+	}
+	if n := h.rdb.Exists(context.Background(), alerts.StateKey(src.ID.String())).Val(); n != 0 {
+		t.Error("a refused flag claimed the message: nobody else could flag it")
+	}
+	if n := h.rdb.Get(context.Background(), alerts.FlagsKey(h.bob.ID.String())).Val(); n != "6" {
+		t.Errorf("bob's flag count %q, want 6", n)
+	}
+	if ttl := h.rdb.PTTL(context.Background(), alerts.FlagsKey(h.bob.ID.String())).Val(); ttl <= 0 || ttl > 10*time.Minute {
+		t.Errorf("flag window TTL %v, want at most 10 minutes", ttl)
+	}
+
+	// The limit is bob's alone: carol flags the same message.
+	if got := h.flag(h.carol, src, "low"); !strings.Contains(got, "has been notified") {
+		t.Errorf("another member's flag answered %q", got)
+	}
+	h.alertFor(h.monitor, src.ID)
+	h.waitMetric(src.ID.String(), "alert_created", func(*metrics.Alert) bool { return true })
+	if n := len(alertsAbout(h.sim.BotMessages(h.monitor), src.ID.String())); n != 1 {
+		t.Errorf("%d alerts about the message, want carol's only", n)
+	}
+	if n := len(h.sim.BotMessages(h.monitor)); n != 6 {
+		t.Errorf("%d alerts in the monitor channel, want 6", n)
 	}
 }
 

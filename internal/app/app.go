@@ -106,7 +106,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		return fmt.Errorf("run: %w", err)
 	}
 
-	rdb, err := connectRedis(ctx, cfg.Redis)
+	// redisconn's client honours context deadlines on every call, which
+	// the dispatch path's short timeouts rely on.
+	pctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout)
+	rdb, err := redisconn.Connect(pctx, cfg.Redis)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
@@ -180,24 +184,6 @@ func parseSettings(cfg *config.Config) (settings, []string) {
 		problems = append(problems, "BOT_CRT_ROLE_IDS is empty: nobody could answer alerts")
 	}
 	return s, problems
-}
-
-// connectRedis is redisconn.Connect with context deadlines honoured on
-// every call, which the dispatch path's short timeouts rely on.
-func connectRedis(ctx context.Context, c config.Redis) (redis.UniversalClient, error) {
-	o, err := redisconn.Options(c)
-	if err != nil {
-		return nil, err
-	}
-	o.ContextTimeoutEnabled = true
-	rdb := redis.NewUniversalClient(o)
-	pctx, cancel := context.WithTimeout(ctx, c.DialTimeout+c.ReadTimeout)
-	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		rdb.Close()
-		return nil, redisconn.Describe(c, err)
-	}
-	return rdb, nil
 }
 
 // stack holds the running parts, in the order they are built.

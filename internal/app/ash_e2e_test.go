@@ -164,14 +164,25 @@ func TestAutoInitiateCancelled(t *testing.T) {
 	h.click(alert1.ID, h.carol, h.buttonID(alert1, alerts.ActionAcknowledge))
 	h.waitMetric(src1.ID.String(), "acknowledged", func(a *metrics.Alert) bool { return a.AcknowledgedAt != nil })
 
+	timers := ash.NewDueSet(h.rdb, ash.AutoInitKey)
+	if _, ok, _ := timers.When(context.Background(), src1.ID.String()); ok {
+		t.Error("auto-initiate still scheduled after acknowledgment")
+	}
+
 	src2, alert2 := h.raise("second", "high", h.crisis)
-	_, lowAlert := h.raise("third", "low", h.monitor)
-	_ = lowAlert
+	srcLow, _ := h.raise("third", "low", h.monitor)
 	h.clock.Advance(30 * time.Second)
 	if got := h.talkToAsh(alert2, h.dave); !strings.Contains(got, "Ash reached out") {
 		t.Fatalf("Talk to Ash answered %q", got)
 	}
 	h.waitDMs(1)
+	// Cancelled, not merely skipped when it fires: the timer is gone before
+	// its due time. A low alert never had one.
+	for _, src := range []discordsim.Message{src2, srcLow} {
+		if _, ok, _ := timers.When(context.Background(), src.ID.String()); ok {
+			t.Errorf("auto-initiate timer left for %s", src.Content)
+		}
+	}
 
 	h.advance(10 * time.Minute)
 	welcomes := 0
@@ -352,4 +363,55 @@ func TestHandoff(t *testing.T) {
 		return strings.Contains(last.Content, "continue with you personally")
 	})
 	h.waitThreadNote(alert, "a CRT member took over")
+}
+
+// "End chat" under Ash's welcome ends the chat (user_ended) at the click,
+// takes the buttons off, says goodbye and tells the CRT.
+func TestEndChatButton(t *testing.T) {
+	h := newHarness(t)
+	h.startBot()
+	src, alert := h.raise("i keep crying", "medium", h.monitor)
+	h.talkToAsh(alert, h.carol)
+	welcome := h.waitDMs(1)[0]
+	var end string
+	for _, b := range welcome.Buttons() {
+		if btn, ok := ash.ParseButtonID(b.CustomID); ok && btn.Action == ash.ActionEnd {
+			end = b.CustomID
+		}
+	}
+	if end == "" {
+		t.Fatalf("welcome buttons %+v", welcome.Buttons())
+	}
+	rec := h.waitMetric(src.ID.String(), "session_started", func(a *metrics.Alert) bool { return a.SessionStartedAt != nil })
+	sid := rec.SessionID
+
+	h.clock.Advance(time.Minute)
+	in, err := h.sim.ClickButton(welcome.ID, h.alice, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Wait(h.ctx()); err != nil {
+		t.Fatal(err)
+	}
+	rec = h.waitMetric(src.ID.String(), "session_ended", func(a *metrics.Alert) bool { return a.SessionEndedAt != nil })
+	if rec.SessionEndReason != string(events.EndUserEnded) || !rec.SessionEndedAt.Equal(in.ID.Time()) || *rec.SessionSeconds != 60 {
+		t.Errorf("session end %s at %v after %ds, want user_ended at the click after 60s", rec.SessionEndReason, rec.SessionEndedAt, *rec.SessionSeconds)
+	}
+	h.waitFor("goodbye", func() bool {
+		last, _ := h.sim.LastMessage(welcome.ChannelID)
+		return strings.Contains(last.Content, "Thank you for talking with me")
+	})
+	if w := h.current(welcome.ID); len(w.Buttons()) != 0 {
+		t.Error("welcome buttons left after End chat")
+	}
+	h.waitThreadNote(alert, "they ended the chat")
+	if n := h.rdb.Exists(context.Background(), ash.UserSessionKey(h.alice.ID.String())).Val(); n != 0 {
+		t.Error("user mapping left after End chat")
+	}
+	if _, ok, _ := ash.NewDueSet(h.rdb, ash.SessionDeadlinesKey).When(context.Background(), sid); ok {
+		t.Error("session deadline left after End chat")
+	}
+	if got := h.rdb.HGet(context.Background(), ash.SessionKey(sid), "end_reason").Val(); got != string(events.EndUserEnded) {
+		t.Errorf("session end_reason %q", got)
+	}
 }

@@ -162,8 +162,6 @@ type ContactRequest struct {
 	By      string // the CRT member, or "auto"
 }
 
-func (r ContactRequest) auto() bool { return r.By == events.AutoBy }
-
 // noMentions lets a message ping nobody. A fresh value each time, so no
 // message can change another's.
 func noMentions() *discord.AllowedMentions {
@@ -199,7 +197,7 @@ func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, err
 		return Session{}, err
 	}
 	now := m.opts.Clock.Now()
-	s := Session{ID: id, UserID: req.UserID, AlertID: req.AlertID, By: req.By, Auto: req.auto(), StartedAt: now, UpdatedAt: now}
+	s := Session{ID: id, UserID: req.UserID, AlertID: req.AlertID, By: req.By, StartedAt: now, UpdatedAt: now}
 	existing, err := m.opts.Store.Begin(ctx, s)
 	if err != nil {
 		return Session{}, fmt.Errorf("contact for alert %s: %w", req.AlertID, err)
@@ -222,7 +220,7 @@ func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, err
 	if err != nil {
 		return abort(fmt.Errorf("open DM: %w", err))
 	}
-	conv := Conversation{SessionID: id, UserID: req.UserID, AlertID: req.AlertID, Auto: s.Auto}
+	conv := Conversation{SessionID: id, UserID: req.UserID, AlertID: req.AlertID, Auto: s.Auto()}
 	welcome, err := m.opts.Companion.Welcome(ctx, conv)
 	if err != nil || strings.TrimSpace(welcome) == "" {
 		log.Warn("companion welcome failed; using the scripted one", "error", errText(err))
@@ -248,7 +246,7 @@ func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, err
 	s.StartedAt, s.UpdatedAt, s.DMChannelID, s.WelcomeMessageID = at, at, ch.ID().String(), msg.ID.String()
 	// From here on the person has Ash's message: record the contact
 	// whatever else fails, so the metrics tell the truth.
-	m.opts.Events.Add(events.Event{Type: events.AshContacted, AlertID: req.AlertID, At: at, By: req.By, Auto: s.Auto})
+	m.opts.Events.Add(events.Event{Type: events.AshContacted, AlertID: req.AlertID, At: at, By: req.By, Auto: s.Auto()})
 	m.opts.Events.Add(events.Event{Type: events.SessionStarted, AlertID: req.AlertID, At: at, SessionID: id})
 	if err := m.opts.Store.Started(ctx, id, at, s.DMChannelID, s.WelcomeMessageID); err != nil {
 		log.Error("session started but not fully stored", "session_id", id, "error", err.Error())
@@ -256,7 +254,7 @@ func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, err
 	if err := m.opts.Deadlines.Add(ctx, id, m.deadline(s.StartedAt, s.UpdatedAt)); err != nil {
 		log.Error("session deadline not set; the chat will not time out", "session_id", id, "error", err.Error())
 	}
-	log.Info("Ash reached out", "session_id", id, "auto", s.Auto)
+	log.Info("Ash reached out", "session_id", id, "auto", s.Auto())
 	m.opts.Team.AshUpdate(ctx, req.AlertID, Update{Kind: Engaged, SessionID: id, By: req.By, At: at})
 	return s, nil
 }
@@ -296,7 +294,7 @@ func (m *Manager) HandleMessage(ctx context.Context, userID string, channelID, m
 	if err := m.opts.Deadlines.Add(ctx, s.ID, m.deadline(s.StartedAt, at)); err != nil {
 		m.log.Warn("session deadline not moved", "session_id", s.ID, "error", err.Error())
 	}
-	conv := Conversation{SessionID: s.ID, UserID: userID, AlertID: s.AlertID, Auto: s.Auto, Turn: turn}
+	conv := Conversation{SessionID: s.ID, UserID: userID, AlertID: s.AlertID, Auto: s.Auto(), Turn: turn}
 	reply, err := m.opts.Companion.Reply(ctx, conv, content)
 	if err != nil || strings.TrimSpace(reply) == "" {
 		m.log.Warn("companion reply failed; using the scripted one", "session_id", s.ID, "error", errText(err))
@@ -341,6 +339,8 @@ func (m *Manager) End(ctx context.Context, sessionID string, reason events.EndRe
 	return true, nil
 }
 
+// goodbye takes the buttons off the welcome of chat s and sends the
+// closing that fits reason.
 func (m *Manager) goodbye(ctx context.Context, s Session, reason events.EndReason, log *slog.Logger) {
 	ch, err := snowflake.Parse(s.DMChannelID)
 	if err != nil {
@@ -352,13 +352,19 @@ func (m *Manager) goodbye(ctx context.Context, s Session, reason events.EndReaso
 			log.Warn("could not remove the buttons from Ash's welcome", "error", err.Error())
 		}
 	}
-	conv := Conversation{SessionID: s.ID, UserID: s.UserID, AlertID: s.AlertID, Auto: s.Auto, Turn: s.Turns}
+	m.sayClosing(ctx, ch, s, reason, log)
+}
+
+// sayClosing sends the companion's closing for reason in chat s (the
+// scripted one if the companion fails).
+func (m *Manager) sayClosing(ctx context.Context, ch snowflake.ID, s Session, reason events.EndReason, log *slog.Logger) {
+	conv := Conversation{SessionID: s.ID, UserID: s.UserID, AlertID: s.AlertID, Auto: s.Auto(), Turn: s.Turns}
 	text, err := m.opts.Companion.Closing(ctx, conv, reason)
 	if err != nil || strings.TrimSpace(text) == "" {
 		text, _ = m.fallback.Closing(ctx, conv, reason)
 	}
 	if _, err := m.opts.DM.CreateMessage(ch, discord.MessageCreate{Content: text, AllowedMentions: noMentions()}, rest.WithCtx(ctx)); err != nil {
-		log.Warn("could not send Ash's goodbye", "error", err.Error())
+		log.Warn("could not send Ash's closing message", "session_id", s.ID, "reason", string(reason), "error", err.Error())
 	}
 }
 
@@ -380,31 +386,14 @@ func (m *Manager) OptOut(ctx context.Context, userID, alertID, sessionID string,
 		// The chat had already ended: still confirm to the person and tell
 		// the team, who would otherwise ask Ash to try again.
 		if s, err := m.opts.Store.Load(ctx, sessionID); err == nil {
-			m.goodbyeText(ctx, s, events.EndOptedOut)
+			if ch, err := snowflake.Parse(s.DMChannelID); err == nil {
+				m.sayClosing(ctx, ch, s, events.EndOptedOut, m.log)
+			}
 		}
 		m.opts.Team.AshUpdate(ctx, alertID, Update{Kind: OptedOut, SessionID: sessionID, At: at, Until: until})
 	}
 	m.log.Info("person opted out of Ash", "alert_id", alertID, "session_id", sessionID, "until", until)
 	return until, nil
-}
-
-func (m *Manager) goodbyeText(ctx context.Context, s Session, reason events.EndReason) {
-	ch, err := snowflake.Parse(s.DMChannelID)
-	if err != nil {
-		return
-	}
-	text, _ := m.fallback.Closing(ctx, Conversation{}, reason)
-	if c, err := m.opts.Companion.Closing(ctx, Conversation{SessionID: s.ID, UserID: s.UserID, AlertID: s.AlertID}, reason); err == nil && c != "" {
-		text = c
-	}
-	if _, err := m.opts.DM.CreateMessage(ch, discord.MessageCreate{Content: text, AllowedMentions: noMentions()}, rest.WithCtx(ctx)); err != nil {
-		m.log.Warn("could not confirm the opt-out to the person", "error", err.Error())
-	}
-}
-
-// ActiveSession returns the active chat with userID, if any.
-func (m *Manager) ActiveSession(ctx context.Context, userID string) (Session, bool, error) {
-	return m.opts.Store.ActiveFor(ctx, userID)
 }
 
 // Session loads a chat.
@@ -432,20 +421,18 @@ func (m *Manager) OnDeadline(ctx context.Context, d Due) time.Time {
 	if !s.Active() {
 		return time.Time{}
 	}
-	idleAt, maxAt := s.UpdatedAt.Add(m.opts.IdleTimeout), s.StartedAt.Add(m.opts.MaxSession)
-	var reason events.EndReason
-	var at time.Time
-	switch {
-	case !maxAt.After(now) && !maxAt.After(idleAt):
-		reason, at = events.EndMaxDuration, maxAt
-	case !idleAt.After(now):
-		reason, at = events.EndTimeout, idleAt
-	default:
-		if err := m.opts.Deadlines.Add(ctx, s.ID, m.deadline(s.StartedAt, s.UpdatedAt)); err != nil {
+	at := m.deadline(s.StartedAt, s.UpdatedAt)
+	if at.After(now) {
+		// Active since the timer was set: wait for the new deadline.
+		if err := m.opts.Deadlines.Add(ctx, s.ID, at); err != nil {
 			m.log.Warn("session deadline not moved; retrying", "session_id", s.ID, "error", err.Error())
 			return now.Add(deadlineRetry)
 		}
 		return time.Time{}
+	}
+	reason := events.EndTimeout
+	if at.Equal(s.StartedAt.Add(m.opts.MaxSession)) {
+		reason = events.EndMaxDuration
 	}
 	if _, err := m.End(ctx, s.ID, reason, at); err != nil {
 		m.log.Warn("session deadline: ending failed; retrying", "session_id", s.ID, "error", err.Error())

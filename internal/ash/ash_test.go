@@ -52,10 +52,12 @@ func TestScripted(t *testing.T) {
 	if len(seen) != len(replies) {
 		t.Errorf("replies repeat within %d turns", len(replies))
 	}
+	// Every end reason has a closing of its own (Closing would otherwise
+	// fall back to the user_ended one).
 	for _, r := range events.EndReasons {
 		text, err := Scripted{}.Closing(ctx, Conversation{}, r)
-		if err != nil || text == "" {
-			t.Errorf("no closing for %s", r)
+		if want, ok := closings[r]; err != nil || !ok || text != want {
+			t.Errorf("no closing of its own for %s: %q %v", r, text, err)
 		}
 	}
 }
@@ -194,7 +196,7 @@ func newStore(t *testing.T) (*Store, *redis.Client) {
 func TestSessionStore(t *testing.T) {
 	st, rdb := newStore(t)
 	ctx := context.Background()
-	s := Session{ID: "aaaa0001", UserID: "u1", AlertID: "a1", By: "auto", Auto: true, StartedAt: now}
+	s := Session{ID: "aaaa0001", UserID: "u1", AlertID: "a1", By: events.AutoBy, StartedAt: now}
 	if existing, err := st.Begin(ctx, s); err != nil || existing != "" {
 		t.Fatalf("begin %q %v", existing, err)
 	}
@@ -210,7 +212,7 @@ func TestSessionStore(t *testing.T) {
 		t.Errorf("turn %d", turn)
 	}
 	got, ok, err := st.ActiveFor(ctx, "u1")
-	if err != nil || !ok || got.ID != s.ID || !got.UpdatedAt.Equal(now.Add(time.Minute)) || got.Turns != 1 || !got.Auto {
+	if err != nil || !ok || got.ID != s.ID || !got.UpdatedAt.Equal(now.Add(time.Minute)) || got.Turns != 1 || !got.Auto() {
 		t.Errorf("active %+v %v %v", got, ok, err)
 	}
 	if won, _ := st.ClaimEnd(ctx, s.ID, events.EndTimeout, now.Add(2*time.Minute)); !won {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -71,7 +70,7 @@ type Due struct {
 // Due returns up to limit timers due at now, earliest first.
 func (s *DueSet) Due(ctx context.Context, now time.Time, limit int64) ([]Due, error) {
 	zs, err := s.rdb.ZRangeByScoreWithScores(ctx, s.key, &redis.ZRangeBy{
-		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: limit,
+		Min: "-inf", Max: msText(now), Count: limit,
 	}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read due timers of %s: %w", s.key, err)
@@ -79,7 +78,7 @@ func (s *DueSet) Due(ctx context.Context, now time.Time, limit int64) ([]Due, er
 	out := make([]Due, 0, len(zs))
 	for _, z := range zs {
 		m, _ := z.Member.(string)
-		out = append(out, Due{Member: m, At: time.UnixMilli(int64(z.Score)).UTC()})
+		out = append(out, Due{Member: m, At: msTime(int64(z.Score))})
 	}
 	return out, nil
 }
@@ -93,7 +92,7 @@ func (s *DueSet) Next(ctx context.Context) (time.Time, error) {
 	if len(zs) == 0 {
 		return time.Time{}, nil
 	}
-	return time.UnixMilli(int64(zs[0].Score)).UTC(), nil
+	return msTime(int64(zs[0].Score)), nil
 }
 
 // Claim removes member's timer and reports whether this caller removed
@@ -115,7 +114,7 @@ func (s *DueSet) When(ctx context.Context, member string) (time.Time, bool, erro
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("read timer %s in %s: %w", member, s.key, err)
 	}
-	return time.UnixMilli(int64(score)).UTC(), true, nil
+	return msTime(int64(score)), true, nil
 }
 
 // Handler fires one timer. A non-zero retryAt sets the timer again (a

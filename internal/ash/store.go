@@ -42,8 +42,7 @@ type Session struct {
 	ID      string
 	UserID  string
 	AlertID string
-	By      string // CRT member who asked Ash, or "auto"
-	Auto    bool
+	By      string // CRT member who asked Ash, or events.AutoBy
 
 	StartedAt time.Time
 	UpdatedAt time.Time
@@ -55,6 +54,9 @@ type Session struct {
 	EndedAt   time.Time
 	EndReason events.EndReason
 }
+
+// Auto reports whether Ash reached out on its own (auto-initiate).
+func (s Session) Auto() bool { return s.By == events.AutoBy }
 
 // Active reports whether the chat is still going.
 func (s Session) Active() bool { return s.EndedAt.IsZero() }
@@ -88,7 +90,11 @@ func NewStore(rdb redis.UniversalClient, sessionTTL, optOutTTL time.Duration, no
 	return &Store{rdb: rdb, sessionTTL: sessionTTL, optOutTTL: optOutTTL, now: now}, nil
 }
 
+// msText and msTime write and read times as unix milliseconds, the unit
+// of every time Ash keeps in Redis (hash fields and timer scores).
 func msText(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 // Begin creates session s, unless the user already has an active one: then
 // it returns that one's id and creates nothing. The user mapping is taken
@@ -124,7 +130,7 @@ func (st *Store) Begin(ctx context.Context, s Session) (existing string, err err
 	}
 	key := SessionKey(s.ID)
 	_, err = st.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, "user_id", s.UserID, "alert_id", s.AlertID, "by", s.By, "auto", strconv.FormatBool(s.Auto),
+		p.HSet(ctx, key, "user_id", s.UserID, "alert_id", s.AlertID, "by", s.By,
 			"started_at", msText(s.StartedAt), "updated_at", msText(s.StartedAt), "turns", 0)
 		p.PExpire(ctx, key, st.sessionTTL)
 		return nil
@@ -181,11 +187,11 @@ func (st *Store) Load(ctx context.Context, id string) (Session, error) {
 		if err != nil {
 			return time.Time{}
 		}
-		return time.UnixMilli(n).UTC()
+		return msTime(n)
 	}
 	turns, _ := strconv.Atoi(h["turns"])
 	return Session{
-		ID: id, UserID: h["user_id"], AlertID: h["alert_id"], By: h["by"], Auto: h["auto"] == "true",
+		ID: id, UserID: h["user_id"], AlertID: h["alert_id"], By: h["by"],
 		StartedAt: t("started_at"), UpdatedAt: t("updated_at"), Turns: turns,
 		DMChannelID: h["dm_channel_id"], WelcomeMessageID: h["welcome_message_id"],
 		EndedAt: t("ended_at"), EndReason: events.EndReason(h["end_reason"]),
@@ -272,6 +278,3 @@ func (st *Store) OptedOut(ctx context.Context, userID string) (until time.Time, 
 	}
 	return st.now().Add(d), true, nil
 }
-
-// OptOutTTL is how long an opt-out lasts.
-func (st *Store) OptOutTTL() time.Duration { return st.optOutTTL }

@@ -195,14 +195,18 @@ func (b *Bot) track() bool {
 }
 
 func (b *Bot) handle(f func(ctx context.Context)) {
-	defer func() {
-		if v := recover(); v != nil {
-			b.log.Error("event handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-		}
-	}()
+	defer b.recoverPanic()
 	ctx, cancel := context.WithTimeout(context.Background(), handlerTimeout)
 	defer cancel()
 	f(ctx)
+}
+
+// recoverPanic, deferred, logs a panic of the goroutine instead of letting
+// it take the bot down.
+func (b *Bot) recoverPanic() {
+	if v := recover(); v != nil {
+		b.log.Error("event handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	}
 }
 
 // Stop makes the bot ignore new events and waits, until ctx ends, for the

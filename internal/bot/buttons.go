@@ -55,25 +55,33 @@ func firstEmbed(m discord.Message) discord.Embed {
 	return m.Embeds[0]
 }
 
+// claimStored records a once-per-alert step for a click in Redis,
+// rebuilding the alert's state from the alert message when Redis lost it
+// (and then queuing the alert_created the recorder may lack).
+func (b *Bot) claimStored(ctx context.Context, i discord.ComponentInteraction, btn alerts.Button, kind alerts.ClaimKind, fallback *alerts.State) (bool, alerts.State, error) {
+	qctx, cancel := b.quick(ctx)
+	won, state, err := b.opts.Alerts.Claim(qctx, btn.AlertID, kind, i.User().ID.String(), i.ID().Time(), fallback)
+	cancel()
+	if err == nil && state.Restored {
+		b.ensureCreated(i, btn)
+	}
+	return won, state, err
+}
+
 // claim records a once-per-alert step for a click. When Redis cannot
 // answer, the alert message decides: it shows whether the step was done,
 // and by whom. fromMessage is true in that case, which callers log.
 func (b *Bot) claim(ctx context.Context, i discord.ComponentInteraction, btn alerts.Button, kind alerts.ClaimKind, log *slog.Logger) (won bool, st alerts.Status, state alerts.State, fromMessage bool) {
-	by, at := i.User().ID.String(), i.ID().Time()
-	qctx, cancel := b.quick(ctx)
-	won, state, err := b.opts.Alerts.Claim(qctx, btn.AlertID, kind, by, at, fallbackState(i.Message, btn))
-	cancel()
+	fallback := fallbackState(i.Message, btn)
+	won, state, err := b.claimStored(ctx, i, btn, kind, fallback)
 	if err == nil {
-		if state.Restored {
-			b.ensureCreated(i, btn)
-		}
 		return won, state.Status(), state, false
 	}
 	b.ensureCreated(i, btn)
 	log.Warn("alert state unavailable (redis); using what the alert message shows", "error", err.Error())
 	st = alerts.ParseStatus(firstEmbed(i.Message))
-	fallback := fallbackState(i.Message, btn)
 	state = *fallback
+	by, at := i.User().ID.String(), i.ID().Time()
 	var done *alerts.Claim
 	switch kind {
 	case alerts.ClaimAck:
@@ -149,17 +157,12 @@ func (b *Bot) talkToAsh(ctx context.Context, i discord.ComponentInteraction, btn
 		return
 	}
 	by := i.User().ID.String()
-	qctx, cancel := b.quick(ctx)
-	won, state, err := b.opts.Alerts.Claim(qctx, btn.AlertID, alerts.ClaimContact, by, i.ID().Time(), fallbackState(i.Message, btn))
-	cancel()
+	won, state, err := b.claimStored(ctx, i, btn, alerts.ClaimContact, fallbackState(i.Message, btn))
 	if err != nil {
 		log.Warn("Talk to Ash unavailable: alert state unavailable (redis)", "error", err.Error())
 		b.finishText(ctx, i, "Ash cannot start a chat right now (the bot's storage is unavailable). Please reach out to "+
 			mention(btn.UserID)+" personally.")
 		return
-	}
-	if state.Restored {
-		b.ensureCreated(i, btn)
 	}
 	if !won {
 		who := "automatically"
@@ -238,10 +241,7 @@ func (b *Bot) resolve(ctx context.Context, i discord.ComponentInteraction, btn a
 		}
 	}
 	b.opts.Team.Tell(ctx, state, "☑️ Resolved by "+mention(st.Resolve.By)+". Thread archived; posting here reopens it.")
-	thread := state.ThreadID
-	if thread == "" {
-		thread = state.AlertMessageID
-	}
+	thread := state.Thread()
 	if id, err := snowflake.Parse(thread); err == nil {
 		archived := true
 		if _, err := b.opts.Rest.UpdateChannel(id, discord.GuildThreadUpdate{Archived: &archived}, rest.WithCtx(ctx)); err != nil {
@@ -267,7 +267,7 @@ func (b *Bot) AutoInitiate(ctx context.Context, d ash.Due) time.Time {
 		return now.Add(autoInitRetry)
 	}
 	switch {
-	case st.Ack.Done(), st.Contact.Done(), st.Resolve.Done():
+	case st.Status().Answered():
 		return time.Time{}
 	case now.Sub(d.At) > autoInitStale:
 		log.Warn("auto-initiate skipped: the timer is hours late (bot or redis down)", "late_by", now.Sub(d.At).String())
@@ -312,8 +312,7 @@ func (b *Bot) answeredOnMessage(ctx context.Context, st alerts.State, log *slog.
 		log.Warn("auto-initiate: alert message unreadable; going by the stored state", "error", err.Error())
 		return false
 	}
-	shown := alerts.ParseStatus(firstEmbed(*m))
-	if shown.Ack.Done() || shown.Contact.Done() || shown.Resolve.Done() {
+	if alerts.ParseStatus(firstEmbed(*m)).Answered() {
 		log.Info("auto-initiate skipped: the alert message shows it answered")
 		return true
 	}

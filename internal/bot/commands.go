@@ -12,6 +12,7 @@ import (
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/json"
 
+	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/report"
 	"github.com/alphabetcartel/ashbot/internal/retention"
@@ -194,7 +195,7 @@ func alertTimeline(a *metrics.Alert) string {
 		}
 		switch by {
 		case "":
-		case "auto":
+		case events.AutoBy:
 			sb.WriteString(" automatically")
 		default:
 			sb.WriteString(" by " + mention(by))

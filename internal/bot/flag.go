@@ -57,8 +57,8 @@ func (b *Bot) onFlag(ctx context.Context, i discord.ApplicationCommandInteractio
 }
 
 // onFlagSelect turns a member's flag into an alert. The member is thanked
-// at once; the alert is posted right after, and if that fails they are
-// told to reach the team another way.
+// while the alert is posted, and told to reach the team another way if the
+// post fails.
 func (b *Bot) onFlagSelect(ctx context.Context, i discord.ComponentInteraction, channelID, messageID string) {
 	if i.GuildID() == nil || i.Member() == nil {
 		return
@@ -109,7 +109,20 @@ func (b *Bot) onFlagSelect(ctx context.Context, i discord.ComponentInteraction, 
 		update("Thank you. This message was already flagged, and the Crisis Response Team has been notified.")
 		return
 	}
-	update("Thank you. The Crisis Response Team has been notified and will look into it. You did a kind thing. 💜")
+	// The thank-you goes out while the alert is read and posted: the alert
+	// does not wait for it, and a follow-up waits for it (Discord takes
+	// follow-ups only after the answer).
+	thanked := make(chan struct{})
+	go func() {
+		defer close(thanked)
+		defer b.recoverPanic()
+		update("Thank you. The Crisis Response Team has been notified and will look into it. You did a kind thing. 💜")
+	}()
+	defer func() { <-thanked }()
+	followUp := func(text string) {
+		<-thanked
+		b.followUp(ctx, i, text)
+	}
 
 	release := func() {
 		if !claimed {
@@ -131,7 +144,7 @@ func (b *Bot) onFlagSelect(ctx context.Context, i discord.ComponentInteraction, 
 	if err != nil {
 		release()
 		log.Warn("flagged message could not be read", "error", err.Error())
-		b.followUp(ctx, i, "I could not read that message (it may have been deleted), so no alert was sent. "+
+		followUp("I could not read that message (it may have been deleted), so no alert was sent. " +
 			"If someone needs help, please message a Crisis Response Team member directly.")
 		return
 	}
@@ -141,7 +154,7 @@ func (b *Bot) onFlagSelect(ctx context.Context, i discord.ComponentInteraction, 
 	}
 	if _, err := b.opts.Dispatcher.Dispatch(ctx, a); err != nil {
 		release()
-		b.followUp(ctx, i, "Something went wrong and the Crisis Response Team could not be notified. "+
+		followUp("Something went wrong and the Crisis Response Team could not be notified. " +
 			"Please message a team member directly, and contact emergency services if someone is in danger.")
 	}
 }

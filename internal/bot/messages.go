@@ -3,12 +3,10 @@ package bot
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/events"
 	"github.com/disgoorg/disgo/rest"
-	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	ev "github.com/alphabetcartel/ashbot/internal/events"
@@ -36,7 +34,7 @@ func (b *Bot) onGuildMessage(ctx context.Context, e *events.GuildMessageCreate) 
 	parent := e.ChannelID
 	if ch, ok := e.Channel(); ok {
 		t, isThread := ch.(discord.GuildThread)
-		if !isThread || t.ParentID() == nil || !b.isAlertChannel(*t.ParentID()) {
+		if !isThread || t.ParentID() == nil || !b.opts.AlertChannels.Contains(*t.ParentID()) {
 			return
 		}
 		parent = *t.ParentID()
@@ -88,11 +86,6 @@ func (b *Bot) onGuildMessage(ctx context.Context, e *events.GuildMessageCreate) 
 		b.opts.Events.Add(ev.Event{Type: ev.FirstResponse, AlertID: alertID, At: at, By: by})
 		log.Info("first human response", "alert_id", alertID, "by", by)
 	}
-}
-
-func (b *Bot) isAlertChannel(id snowflake.ID) bool {
-	c := b.opts.AlertChannels
-	return slices.Contains(c.Monitor, id) || slices.Contains(c.Crisis, id) || slices.Contains(c.Critical, id)
 }
 
 // onDM passes a person's DM to Ash.

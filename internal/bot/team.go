@@ -116,11 +116,7 @@ func (t *Team) AshUpdate(ctx context.Context, alertID string, u ash.Update) {
 
 // Tell posts text in the alert's thread, pinging nobody.
 func (t *Team) Tell(ctx context.Context, st alerts.State, text string) {
-	id := st.ThreadID
-	if id == "" {
-		// Threads started from a message share its id.
-		id = st.AlertMessageID
-	}
+	id := st.Thread()
 	ch, err := snowflake.Parse(id)
 	if err != nil {
 		t.log.Warn("alert has no thread to post in", "alert_id", st.AlertID)

@@ -482,15 +482,7 @@ func (d *driver) postReport() (bool, error) {
 // week is the script, one function per day. Times are UTC; at(0, ...) is
 // the first day of the week.
 func (d *driver) week() error {
-	steps := []func() error{
-		d.day1, d.day2, d.day3, d.day4, d.day5, d.day6, d.day7,
-	}
-	for _, s := range steps {
-		if err := s(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return run(d.day1, d.day2, d.day3, d.day4, d.day5, d.day6, d.day7)
 }
 
 // run runs steps in order, stopping at the first error.
