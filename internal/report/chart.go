@@ -97,11 +97,9 @@ func alertsPanel(p *charts.Painter, pal palette, r Report) error {
 		values[i] = make([]float64, 7)
 	}
 	if s := r.Summary; s != nil {
-		start, err := time.Parse(time.DateOnly, s.StartDate)
-		for i := range labels {
-			if err == nil {
-				d := start.AddDate(0, 0, i)
-				labels[i] = d.Format("Mon 2")
+		if start, err := time.Parse(time.DateOnly, s.StartDate); err == nil {
+			for i := range labels {
+				labels[i] = start.AddDate(0, 0, i).Format("Mon 2")
 			}
 		}
 		for i, d := range s.Days {

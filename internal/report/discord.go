@@ -213,6 +213,8 @@ func packFields(sections []section) []discord.EmbedField {
 	return out
 }
 
+// dChange is a change in parentheses after a figure, or "" when there is
+// nothing to compare with.
 func dChange(c *Change) string {
 	if c == nil {
 		return ""

@@ -8,7 +8,11 @@ import (
 )
 
 func f64(v float64) *float64 { return &v }
-func i64(v int64) *int64     { return &v }
+
+// measured is a response time measured over count alerts.
+func measured(count int64, avg float64, p50, p90 int64) metrics.Durations {
+	return metrics.Durations{Count: count, AvgSeconds: &avg, P50Seconds: &p50, P90Seconds: &p90}
+}
 
 // days spreads per-day severity counts over the week starting at start.
 func days(start string, counts ...metrics.Severities) []metrics.Day {
@@ -35,16 +39,12 @@ func days(start string, counts ...metrics.Severities) []metrics.Day {
 func planWeek() *metrics.Summary {
 	return &metrics.Summary{
 		StartDate: "2026-01-01", EndDate: "2026-01-07",
-		TotalAlerts: 12,
-		BySeverity:  metrics.Severities{Critical: 0, High: 3, Medium: 6, Low: 3},
-		TimeToAcknowledge: metrics.Durations{Count: 10, AvgSeconds: f64(165),
-			P50Seconds: i64(150), P90Seconds: i64(300)},
-		TimeToAshContact: metrics.Durations{Count: 8, AvgSeconds: f64(72),
-			P50Seconds: i64(60), P90Seconds: i64(180)},
-		TimeToFirstResponse: metrics.Durations{Count: 6, AvgSeconds: f64(510),
-			P50Seconds: i64(420), P90Seconds: i64(960)},
-		TimeToResolve: metrics.Durations{Count: 9, AvgSeconds: f64(5460),
-			P50Seconds: i64(3900), P90Seconds: i64(10800)},
+		TotalAlerts:         12,
+		BySeverity:          metrics.Severities{Critical: 0, High: 3, Medium: 6, Low: 3},
+		TimeToAcknowledge:   measured(10, 165, 150, 300),
+		TimeToAshContact:    measured(8, 72, 60, 180),
+		TimeToFirstResponse: measured(6, 510, 420, 960),
+		TimeToResolve:       measured(9, 5460, 3900, 10800),
 		Ash: metrics.Ash{SessionsStarted: 8, Manual: 6, AutoInitiated: 2, UserOptedOut: 1,
 			SessionsCompleted: 7, AvgSessionSeconds: f64(735)},
 		PeakDay:  &metrics.PeakDay{Date: "2026-01-07", Weekday: "Wednesday", Alerts: 4},
@@ -71,15 +71,12 @@ func planWeek() *metrics.Summary {
 func previousWeek() *metrics.Summary {
 	return &metrics.Summary{
 		StartDate: "2025-12-25", EndDate: "2025-12-31",
-		TotalAlerts: 9,
-		BySeverity:  metrics.Severities{Critical: 1, High: 3, Medium: 2, Low: 3},
-		TimeToAcknowledge: metrics.Durations{Count: 8, AvgSeconds: f64(190),
-			P50Seconds: i64(170), P90Seconds: i64(300)},
-		TimeToAshContact: metrics.Durations{Count: 5, AvgSeconds: f64(72.4),
-			P50Seconds: i64(75), P90Seconds: i64(120)},
-		TimeToFirstResponse: metrics.Durations{Count: 6, AvgSeconds: f64(360),
-			P50Seconds: i64(330), P90Seconds: i64(700)},
-		TimeToResolve: metrics.Durations{Count: 0},
+		TotalAlerts:         9,
+		BySeverity:          metrics.Severities{Critical: 1, High: 3, Medium: 2, Low: 3},
+		TimeToAcknowledge:   measured(8, 190, 170, 300),
+		TimeToAshContact:    measured(5, 72.4, 75, 120),
+		TimeToFirstResponse: measured(6, 360, 330, 700),
+		TimeToResolve:       metrics.Durations{Count: 0},
 		Ash: metrics.Ash{SessionsStarted: 5, Manual: 4, AutoInitiated: 1, UserOptedOut: 1,
 			SessionsCompleted: 5, AvgSessionSeconds: f64(610)},
 		PeakDay:       &metrics.PeakDay{Date: "2025-12-29", Weekday: "Monday", Alerts: 3},

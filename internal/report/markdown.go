@@ -24,13 +24,13 @@ func Markdown(r Report) string {
 	line("## 📈 Alert Summary")
 	line()
 	if r.Empty {
-		line("No alerts this week", mdChange(r.Total.Change, " "))
+		line("No alerts this week", dChange(r.Total.Change))
 	} else {
 		line("| Severity | Alerts | Since last week |")
 		line("|---|---:|---|")
-		line("| **Total** | **", r.Total.Text(), "** | ", mdChange(r.Total.Change, ""), " |")
+		line("| **Total** | **", r.Total.Text(), "** | ", mdCell(r.Total.Change), " |")
 		for _, s := range r.Severities {
-			line("| ", s.Emoji, " ", s.Label, " | ", s.Text(), " | ", mdChange(s.Change, ""), " |")
+			line("| ", s.Emoji, " ", s.Label, " | ", s.Text(), " | ", mdCell(s.Change), " |")
 		}
 	}
 
@@ -46,7 +46,7 @@ func Markdown(r Report) string {
 		line("| Time to | Alerts | Average | Median (p50) | 90th percentile (p90) |")
 		line("|---|---:|---:|---:|---:|")
 		for _, t := range r.Times {
-			line("| ", t.Short, " | ", t.Count.Text(), mdChange(t.Count.Change, " "),
+			line("| ", t.Short, " | ", t.Count.Text(), dChange(t.Count.Change),
 				" | ", mdDuration(t.Avg), " | ", mdDuration(t.P50), " | ", mdDuration(t.P90), " |")
 		}
 	}
@@ -58,12 +58,12 @@ func Markdown(r Report) string {
 		line("No Ash sessions this week")
 	} else {
 		a := r.Ash
-		line("- Ash sessions started: **", a.Started.Text(), "**", mdChange(a.Started.Change, " "))
-		line("  - Manual (button): ", a.Manual.Text(), mdChange(a.Manual.Change, " "))
-		line("  - Auto-initiated: ", a.Auto.Text(), mdChange(a.Auto.Change, " "))
-		line("  - User opted out: ", a.OptedOut.Text(), mdChange(a.OptedOut.Change, " "))
-		line("- Sessions completed: **", a.Completed.Text(), "**", mdChange(a.Completed.Change, " "))
-		line("- Average session duration: **", a.AvgSession.Text, "**", mdChange(a.AvgSession.Change, " "))
+		line("- Ash sessions started: **", a.Started.Text(), "**", dChange(a.Started.Change))
+		line("  - Manual (button): ", a.Manual.Text(), dChange(a.Manual.Change))
+		line("  - Auto-initiated: ", a.Auto.Text(), dChange(a.Auto.Change))
+		line("  - User opted out: ", a.OptedOut.Text(), dChange(a.OptedOut.Change))
+		line("- Sessions completed: **", a.Completed.Text(), "**", dChange(a.Completed.Change))
+		line("- Average session duration: **", a.AvgSession.Text, "**", dChange(a.AvgSession.Change))
 	}
 
 	line()
@@ -89,26 +89,15 @@ func Markdown(r Report) string {
 	return b.String()
 }
 
-func mdDuration(d Duration) string {
-	if d.Change == nil {
-		return d.Text
-	}
-	return d.Text + " (" + d.Change.String() + ")"
-}
+func mdDuration(d Duration) string { return d.Text + dChange(d.Change) }
 
-// mdChange is a change in parentheses after sep, or "" (or, in a table
-// cell, a dash) when there is nothing to compare with.
-func mdChange(c *Change, sep string) string {
+// mdCell is a change in a table cell: a dash when there is nothing to
+// compare with.
+func mdCell(c *Change) string {
 	if c == nil {
-		if sep == "" {
-			return "–"
-		}
-		return ""
+		return "–"
 	}
-	if sep == "" {
-		return c.String()
-	}
-	return sep + "(" + c.String() + ")"
+	return c.String()
 }
 
 func mdLastWeek(prev string) string {

@@ -305,8 +305,11 @@ func timingTable() []timingDef {
 	}
 }
 
-func countChange(cur, old int64) *Change {
-	c := &Change{Previous: strconv.FormatInt(old, 10)}
+func countChange(cur, old int64) *Change { return change(cur, old, strconv.FormatInt(old, 10)) }
+
+// change compares cur with old, which the report shows as previous.
+func change(cur, old int64, previous string) *Change {
+	c := &Change{Previous: previous}
 	switch {
 	case cur > old:
 		c.Direction = Up
@@ -327,15 +330,8 @@ func duration(cur, old *float64) Duration {
 	if old == nil {
 		return d
 	}
-	c := &Change{Previous: FormatDuration(*old)}
-	a, b := displaySeconds(*cur), displaySeconds(*old)
-	switch {
-	case a > b:
-		c.Direction = Up
-	case a < b:
-		c.Direction = Down
-	}
-	d.Change = c
+	// Compared as shown, so that two equal-looking values are the same.
+	d.Change = change(displaySeconds(*cur), displaySeconds(*old), FormatDuration(*old))
 	return d
 }
 

@@ -69,9 +69,6 @@ func NewCleaner(rdb redis.UniversalClient, cfg Config) (*Cleaner, error) {
 	return c, nil
 }
 
-// Policies returns the policies this cleaner enforces.
-func (c *Cleaner) Policies() []Policy { return Policies(c.ret) }
-
 // Options control one run.
 type Options struct {
 	// DryRun reads everything and changes nothing; the report then says
@@ -386,6 +383,12 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 		return act, true, nil
 	}
 	ret := c.ret.of(it.cat)
+	// bornAt is the action for a key whose age is known: it lives the
+	// retention from ms (unix ms), and never longer than the retention
+	// from now.
+	bornAt := func(ms int64) action {
+		return deadlineAction(now, time.UnixMilli(ms).Add(ret), now.Add(ret), pttl)
+	}
 	if want := it.kind.wantType(); want != "" && typ != want {
 		return act, false, fmt.Errorf("unexpected type %s, want %s; left untouched", typ, want)
 	}
@@ -397,7 +400,7 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 			return act, false, fmt.Errorf("read age: %w", err)
 		}
 		if ms, perr := strconv.ParseInt(v, 10, 64); err == nil && perr == nil {
-			return deadlineAction(now, time.UnixMilli(ms).Add(ret), now.Add(ret), pttl), false, nil
+			return bornAt(ms), false, nil
 		}
 	case kindSession, kindAlertState:
 		if typ != "hash" {
@@ -410,7 +413,7 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 		for _, v := range vals {
 			if s, ok := v.(string); ok {
 				if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-					return deadlineAction(now, time.UnixMilli(ms).Add(ret), now.Add(ret), pttl), false, nil
+					return bornAt(ms), false, nil
 				}
 			}
 		}
@@ -433,7 +436,7 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 		if len(newest) == 0 {
 			return act, true, nil
 		}
-		act = deadlineAction(now, time.UnixMilli(int64(newest[0].Score)).Add(ret), now.Add(ret), pttl)
+		act = bornAt(int64(newest[0].Score))
 		if !act.unlink {
 			if act.prune, err = it.old.Result(); err != nil {
 				return action{}, false, fmt.Errorf("count old members: %w", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -371,24 +372,14 @@ func TestIndexFieldsPrunedAggregatesKept(t *testing.T) {
 		big:   {"total_alerts"},
 	} {
 		got, _ := f.rdb.HKeys(f.ctx, key).Result()
-		if strings.Join(sortStrings(got), ",") != strings.Join(want, ",") {
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
 			t.Errorf("%s fields %v, want %v", key, got, want)
 		}
 	}
 	if got := rep.Categories[Aggregates].EntriesPruned; got != 2502 {
 		t.Errorf("pruned %d index fields, want 2502", got)
 	}
-}
-
-func sortStrings(s []string) []string {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s
 }
 
 func TestHistoryPruning(t *testing.T) {

@@ -2,11 +2,9 @@ package retention_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,55 +17,18 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// startCluster builds a three-master Redis Cluster from private servers.
+// startCluster starts a three-master Redis Cluster of private servers and
+// returns a client for it.
 func startCluster(t *testing.T) *redis.ClusterClient {
 	t.Helper()
-	ctx := context.Background()
-	var addrs []string
-	var nodes []*redis.Client
-	for i := range 3 {
-		s, err := redistest.Start("cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 2000")
-		if err != nil {
-			t.Skipf("cannot start cluster node: %v", err)
-		}
-		t.Cleanup(s.Stop)
-		c := s.Client(0)
-		t.Cleanup(func() { c.Close() })
-		lo, hi := i*16384/3, (i+1)*16384/3-1
-		if err := c.ClusterAddSlotsRange(ctx, lo, hi).Err(); err != nil {
-			t.Fatalf("addslots: %v", err)
-		}
-		addrs = append(addrs, s.Addr)
-		nodes = append(nodes, c)
+	cl, err := redistest.StartCluster(3)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, a := range addrs[1:] {
-		host, port, _ := strings.Cut(a, ":")
-		if err := nodes[0].ClusterMeet(ctx, host, port).Err(); err != nil {
-			t.Fatalf("meet: %v", err)
-		}
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for _, n := range nodes {
-		for !strings.Contains(n.ClusterInfo(ctx).Val(), "cluster_state:ok") ||
-			!strings.Contains(n.ClusterInfo(ctx).Val(), "cluster_known_nodes:3") {
-			if time.Now().After(deadline) {
-				t.Fatalf("cluster did not form: %s", n.ClusterInfo(ctx).Val())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(cl.Stop)
+	cc := cl.Client()
 	t.Cleanup(func() { cc.Close() })
-	for time.Now().Before(deadline) {
-		if cc.Set(ctx, "probe", 1, time.Second).Err() == nil && cc.Set(ctx, "probe2", 1, time.Second).Err() == nil {
-			cc.Del(ctx, "probe")
-			cc.Del(ctx, "probe2")
-			return cc
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("cluster client never ready")
-	return nil
+	return cc
 }
 
 type clock time.Time
@@ -122,12 +83,9 @@ func TestCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); runner.Run(runCtx) }()
+	stop := scheduletest.Start(t, runner)
 	fake.BlockUntil(t, 1)
-	cancel()
-	<-done
+	stop()
 
 	// Scanned includes the scheduler's own claim and done-marker; the
 	// histories had no TTL either.
@@ -145,7 +103,7 @@ func TestCluster(t *testing.T) {
 		id := strconv.Itoa(i)
 		if cc.Exists(ctx, "ash:optout:"+id).Val() != 0 || cc.ZCard(ctx, "ash:history:"+id).Val() != 1 ||
 			cc.PTTL(ctx, "ash:metrics:alert:"+id).Val() < 0 || cc.Exists(ctx, "app:"+id).Val() != 1 {
-			t.Fatalf("key set %s not cleaned as expected", fmt.Sprint(i))
+			t.Fatalf("key set %d not cleaned as expected", i)
 		}
 	}
 }

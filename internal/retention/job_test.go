@@ -4,13 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/schedule"
 	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
+	"github.com/redis/go-redis/v9"
 )
 
 // The scheduler runs on a fake calendar clock; the cleaner measures ages on
@@ -24,16 +24,6 @@ func (f *fixture) dailyRunner(clock schedule.Clock, s Schedule, after func(conte
 		f.t.Fatal(err)
 	}
 	return r
-}
-
-func startRunner(t *testing.T, r *schedule.Runner) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); r.Run(ctx) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return stop
 }
 
 func calTime(d, h int) time.Time { return time.Date(2026, time.January, d, h, 0, 0, 0, time.UTC) }
@@ -52,7 +42,7 @@ func TestDailyCleanupRunsAtConfiguredHour(t *testing.T) {
 	if want := calTime(5, 5); !r.Next().Equal(want) {
 		t.Errorf("Next = %v, want %v", r.Next(), want)
 	}
-	startRunner(t, r)
+	scheduletest.Start(t, r)
 	clock.BlockUntil(t, 1)
 	if !f.exists("ash:optout:gone") {
 		t.Fatal("cleanup ran before its hour")
@@ -78,7 +68,7 @@ func TestDailyCleanupRestartAndReplicas(t *testing.T) {
 	clock := scheduletest.NewClock(calTime(5, 3))
 	a := f.dailyRunner(clock, Schedule{Enabled: true, Hour: 3}, after)
 	b := f.dailyRunner(clock, Schedule{Enabled: true, Hour: 3}, after)
-	stopA, stopB := startRunner(t, a), startRunner(t, b)
+	stopA, stopB := scheduletest.Start(t, a), scheduletest.Start(t, b)
 	clock.BlockUntil(t, 2)
 	clock.Advance(schedule.DefaultPoll) // let a replica that found the claim taken look again
 	clock.BlockUntil(t, 2)
@@ -91,7 +81,7 @@ func TestDailyCleanupRestartAndReplicas(t *testing.T) {
 	// A restart later in the window does not clean again.
 	f.set("ash:optout:gone", f.ms(40*day), 0)
 	clock = scheduletest.NewClock(calTime(5, 9))
-	startRunner(t, f.dailyRunner(clock, Schedule{Enabled: true, Hour: 3}, after))
+	scheduletest.Start(t, f.dailyRunner(clock, Schedule{Enabled: true, Hour: 3}, after))
 	clock.BlockUntil(t, 1)
 	if reports.Load() != 1 || !f.exists("ash:optout:gone") {
 		t.Fatal("restart inside the period ran cleanup again")
@@ -110,7 +100,7 @@ func TestDailyCleanupCatchesUpAfterDowntime(t *testing.T) {
 	f.set("ash:optout:gone", f.ms(40*day), 0)
 	// Down over 03:00, back at 20:00 the same day.
 	clock := scheduletest.NewClock(calTime(5, 20))
-	startRunner(t, f.dailyRunner(clock, Schedule{Enabled: true, Hour: 3}, nil))
+	scheduletest.Start(t, f.dailyRunner(clock, Schedule{Enabled: true, Hour: 3}, nil))
 	clock.BlockUntil(t, 1)
 	f.wantGone("ash:optout:gone")
 	if at, _ := clock.NextDeadline(); !at.Equal(calTime(6, 3)) {
@@ -133,5 +123,45 @@ func TestDailyCleanupDisabled(t *testing.T) {
 	}
 	if _, err := NewDailyRunner(f.rdb, f.cleaner(), Schedule{Enabled: true, Hour: 24}, schedule.Options{}, nil); err == nil {
 		t.Error("hour 24 accepted")
+	}
+}
+
+// Only an incomplete pass is retried: errors on single keys are reported
+// and the pass counts as done, with the after hook run on its report.
+func TestCleanupJobRetriesOnlyIncompletePasses(t *testing.T) {
+	f := newFixture(t)
+	f.hset("ash:optout:wrongtype", 0, "x", 1)
+	f.set("ash:optout:gone", f.ms(40*day), 0)
+	var reps []Report
+	after := func(_ context.Context, rep Report) { reps = append(reps, rep) }
+	task := schedule.Task{Period: schedule.Period{ID: "2026-01-05"}}
+
+	job, err := f.cleaner().Job(3, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := job.Run(f.ctx, task); err != nil {
+		t.Fatalf("pass with a key error returned %v; it would be retried", err)
+	}
+	f.wantGone("ash:optout:gone")
+	if len(reps) != 1 || reps[0].Totals.Errors != 1 || !reps[0].Completed {
+		t.Fatalf("after hook got %+v, want one completed report with one error", reps)
+	}
+
+	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	t.Cleanup(func() { down.Close() })
+	c, err := NewCleaner(down, Config{Retentions: testRetentions, Clock: fixedClock(f.now),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job, err = c.Job(3, after); err != nil {
+		t.Fatal(err)
+	}
+	if err := job.Run(f.ctx, task); err == nil || schedule.IsPermanent(err) {
+		t.Errorf("incomplete pass returned %v, want an error to retry", err)
+	}
+	if len(reps) != 1 {
+		t.Errorf("after hook ran for an incomplete pass")
 	}
 }

@@ -127,26 +127,39 @@ const (
 	prefixAlertState = "ash:alert:"
 )
 
+// managed lists every key pattern cleanup owns, with its kind, its
+// category and where a key's age is read from.
+var managed = []struct {
+	prefix string
+	kind   kind
+	cat    Category
+	age    string
+}{
+	{prefixAlert, kindAlert, AlertMetrics,
+		"hash field t0 (alert creation, unix ms); full retention from now when absent"},
+	{prefixLookup, kindLookup, AlertMetrics,
+		"unknown: a key without TTL gets the full retention from now"},
+	{prefixDaily, kindDaily, Aggregates,
+		"the date in the key (kept for the retention after the day ends); its a:* index fields go once the day is past the alert-metrics retention"},
+	{prefixHistory, kindHistory, MessageHistory,
+		"member scores (message unix ms): older members are removed, the key expires the retention after its newest member"},
+	{prefixOptOut, kindOptOut, OptOuts,
+		"the value (opt-out unix ms); full retention from now when unparsable"},
+	{prefixSession, kindSession, SessionData,
+		"hash field updated_at, else started_at (unix ms); full retention from now otherwise"},
+	{prefixScheduler, kindScheduler, Scheduler,
+		"unknown: TTL capped at the maximum; a key without TTL gets it from now"},
+	{prefixAlertState, kindAlertState, AlertState,
+		"hash field created_at, else claimed_at (unix ms); other keys (thread map, flag counters): full retention from now"},
+}
+
 // Policies returns the policy of every managed key pattern.
 func Policies(r Retentions) []Policy {
-	return []Policy{
-		{AlertMetrics, prefixAlert + "*", r.AlertMetrics,
-			"hash field t0 (alert creation, unix ms); full retention from now when absent"},
-		{AlertMetrics, prefixLookup + "*", r.AlertMetrics,
-			"unknown: a key without TTL gets the full retention from now"},
-		{Aggregates, prefixDaily + "*", r.Aggregates,
-			"the date in the key (kept for the retention after the day ends); its a:* index fields go once the day is past the alert-metrics retention"},
-		{MessageHistory, prefixHistory + "*", r.MessageHistory,
-			"member scores (message unix ms): older members are removed, the key expires the retention after its newest member"},
-		{OptOuts, prefixOptOut + "*", r.OptOuts,
-			"the value (opt-out unix ms); full retention from now when unparsable"},
-		{SessionData, prefixSession + "*", r.SessionData,
-			"hash field updated_at, else started_at (unix ms); full retention from now otherwise"},
-		{Scheduler, prefixScheduler + "*", SchedulerRetention,
-			"unknown: TTL capped at the maximum; a key without TTL gets it from now"},
-		{AlertState, prefixAlertState + "*", r.AlertMetrics,
-			"hash field created_at, else claimed_at (unix ms); other keys (thread map, flag counters): full retention from now"},
+	out := make([]Policy, len(managed))
+	for i, m := range managed {
+		out[i] = Policy{Category: m.cat, Pattern: m.prefix + "*", Retention: r.of(m.cat), Age: m.age}
 	}
+	return out
 }
 
 // Classify returns the category that owns key, or false for keys cleanup
@@ -157,27 +170,14 @@ func Classify(key string) (Category, bool) {
 }
 
 func classify(key string) (kind, Category) {
-	// A bare prefix ("ash:history:") names nothing the bot writes.
-	has := func(prefix string) bool { return len(key) > len(prefix) && strings.HasPrefix(key, prefix) }
-	switch {
-	case !strings.HasPrefix(key, "ash:"):
+	if !strings.HasPrefix(key, "ash:") {
 		return kindNone, ""
-	case has(prefixAlert):
-		return kindAlert, AlertMetrics
-	case has(prefixLookup):
-		return kindLookup, AlertMetrics
-	case has(prefixDaily):
-		return kindDaily, Aggregates
-	case has(prefixHistory):
-		return kindHistory, MessageHistory
-	case has(prefixOptOut):
-		return kindOptOut, OptOuts
-	case has(prefixSession):
-		return kindSession, SessionData
-	case has(prefixScheduler):
-		return kindScheduler, Scheduler
-	case has(prefixAlertState):
-		return kindAlertState, AlertState
+	}
+	for _, m := range managed {
+		// A bare prefix ("ash:history:") names nothing the bot writes.
+		if len(key) > len(m.prefix) && strings.HasPrefix(key, m.prefix) {
+			return m.kind, m.cat
+		}
 	}
 	return kindNone, ""
 }

@@ -1,9 +1,11 @@
-package schedule
+package schedule_test
 
 import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/alphabetcartel/ashbot/internal/schedule"
 )
 
 func utc(y int, m time.Month, d, h, min int) time.Time {
@@ -12,7 +14,7 @@ func utc(y int, m time.Month, d, h, min int) time.Time {
 
 func TestDailyEveryHour(t *testing.T) {
 	for hour := range 24 {
-		cal, err := Daily(hour)
+		cal, err := schedule.Daily(hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,7 +46,7 @@ func TestDailyEveryHour(t *testing.T) {
 }
 
 func TestDailyBoundaries(t *testing.T) {
-	cal, _ := Daily(3)
+	cal, _ := schedule.Daily(3)
 	cases := []struct {
 		now    time.Time
 		wantID string
@@ -67,7 +69,7 @@ func TestWeeklyEveryDayAndHour(t *testing.T) {
 	for offset := range 7 {
 		date := monday.AddDate(0, 0, offset)
 		for hour := range 24 {
-			cal, err := Weekly(date.Weekday(), hour)
+			cal, err := schedule.Weekly(date.Weekday(), hour)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +104,7 @@ func TestWeeklyEveryDayAndHour(t *testing.T) {
 }
 
 func TestWeeklyIDsAcrossYearEnd(t *testing.T) {
-	cal, _ := Weekly(time.Monday, 9)
+	cal, _ := schedule.Weekly(time.Monday, 9)
 	cases := []struct {
 		now    time.Time
 		wantID string
@@ -121,14 +123,14 @@ func TestWeeklyIDsAcrossYearEnd(t *testing.T) {
 
 func TestCalendarValidation(t *testing.T) {
 	for _, h := range []int{-1, 24} {
-		if _, err := Daily(h); err == nil {
+		if _, err := schedule.Daily(h); err == nil {
 			t.Errorf("Daily(%d) accepted", h)
 		}
-		if _, err := Weekly(time.Monday, h); err == nil {
+		if _, err := schedule.Weekly(time.Monday, h); err == nil {
 			t.Errorf("Weekly(Monday, %d) accepted", h)
 		}
 	}
-	if _, err := Weekly(time.Weekday(7), 3); err == nil {
+	if _, err := schedule.Weekly(time.Weekday(7), 3); err == nil {
 		t.Error("Weekly(7, 3) accepted")
 	}
 }

@@ -3,7 +3,6 @@ package schedule
 import (
 	"context"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 )
@@ -73,13 +72,6 @@ func (c *ManualClock) Set(t time.Time) {
 	c.notifyLocked()
 }
 
-// Waiters returns how many After calls are pending.
-func (c *ManualClock) Waiters() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.waiters)
-}
-
 // NextDeadline returns the earliest pending deadline, if any.
 func (c *ManualClock) NextDeadline() (time.Time, bool) {
 	c.mu.Lock()
@@ -87,12 +79,13 @@ func (c *ManualClock) NextDeadline() (time.Time, bool) {
 	if len(c.waiters) == 0 {
 		return time.Time{}, false
 	}
-	ats := make([]time.Time, len(c.waiters))
-	for i, w := range c.waiters {
-		ats[i] = w.at
+	first := c.waiters[0].at
+	for _, w := range c.waiters[1:] {
+		if w.at.Before(first) {
+			first = w.at
+		}
 	}
-	sort.Slice(ats, func(i, j int) bool { return ats[i].Before(ats[j]) })
-	return ats[0], true
+	return first, true
 }
 
 // WaitIdle waits until n goroutines wait in After: the code driven by the

@@ -45,7 +45,9 @@ type Job struct {
 	// done on its own, so one failing channel neither blocks nor repeats the
 	// others.
 	Targets []string
-	Run     func(ctx context.Context, t Task) error
+	// Run does one unit's work. An error is retried with backoff until the
+	// period ends, unless it is Permanent.
+	Run func(ctx context.Context, t Task) error
 }
 
 // Backoff is the delay between retries of a failed run within a period:
@@ -341,15 +343,21 @@ func (r *Runner) runUnit(ctx context.Context, p Period, target string) outcome {
 
 	start := r.clock.Now()
 	log.Info("schedule job starting", "due", p.Due, "late_by", start.Sub(p.Due).String())
-	if err := r.call(ctx, Task{Period: p, Target: target}); err != nil {
+	jobErr := r.call(ctx, Task{Period: p, Target: target})
+	switch {
+	case jobErr == nil:
+		r.runs.Add(1)
+	case IsPermanent(jobErr):
 		r.failures.Add(1)
-		log.Error("schedule job failed", "error", err.Error())
+		log.Error("schedule job failed; not retried this period", "error", jobErr.Error())
+	default:
+		r.failures.Add(1)
+		log.Error("schedule job failed", "error", jobErr.Error())
 		return outcomeFailed
 	}
-	r.runs.Add(1)
 	marker := r.owner + " " + r.clock.Now().UTC().Format(time.RFC3339)
-	// The work is done whether or not the marker lands: report the unit as
-	// done so this process does not repeat it, and keep the claim until its
+	// The unit is over whether or not the marker lands: report it as done
+	// so this process does not repeat it, and keep the claim until its
 	// lease ends so that other replicas cannot repeat it straight away.
 	if err := r.rdb.Set(context.WithoutCancel(ctx), doneKey, marker, r.doneTTL).Err(); err != nil {
 		log.Error("schedule done marker not written; another replica may repeat the job after the lease",
@@ -357,9 +365,34 @@ func (r *Runner) runUnit(ctx context.Context, p Period, target string) outcome {
 		keepClaim = true
 		return outcomeDone
 	}
-	log.Info("schedule job finished", "duration", r.clock.Now().Sub(start).String())
+	if jobErr == nil {
+		log.Info("schedule job finished", "duration", r.clock.Now().Sub(start).String())
+	}
 	return outcomeDone
 }
+
+// Permanent marks err as a failure that trying again within the period
+// cannot mend: the job's target refuses the work until someone changes
+// something (a channel the bot may not post to). The Runner counts and logs
+// it as a failure but marks the unit done, so it is not retried until the
+// next period. Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+// IsPermanent reports whether err, or an error it wraps, came from Permanent.
+func IsPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
+}
+
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
 
 // call runs the job with a deadline inside the lease and turns a panic into
 // an error, so one bad run cannot take the bot down or outlive its claim.

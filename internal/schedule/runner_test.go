@@ -1,16 +1,20 @@
-package schedule
+package schedule_test
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/redistest"
+	"github.com/alphabetcartel/ashbot/internal/schedule"
+	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -23,12 +27,12 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // recorder is a job that records the tasks it ran and fails on demand.
 type recorder struct {
 	mu    sync.Mutex
-	tasks []Task
-	fail  func(n int, t Task) error // n counts calls, from 1
+	tasks []schedule.Task
+	fail  func(n int, t schedule.Task) error // n counts calls, from 1
 	calls int
 }
 
-func (r *recorder) run(_ context.Context, t Task) error {
+func (r *recorder) run(_ context.Context, t schedule.Task) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++
@@ -55,65 +59,35 @@ func (r *recorder) ids() []string {
 	return ids
 }
 
-func newTestRunner(t *testing.T, rdb redis.UniversalClient, clock Clock, cal Calendar, run func(context.Context, Task) error, opts Options) *Runner {
+// wantRan fails t unless the tasks run so far are want, as "period" or
+// "period/target".
+func (r *recorder) wantRan(t *testing.T, want ...string) {
+	t.Helper()
+	if got := r.ids(); !slices.Equal(got, want) {
+		t.Fatalf("ran %v, want %v", got, want)
+	}
+}
+
+func newTestRunner(t *testing.T, rdb redis.UniversalClient, clock schedule.Clock, cal schedule.Calendar, run func(context.Context, schedule.Task) error, opts schedule.Options) *schedule.Runner {
 	t.Helper()
 	opts.Clock = clock
 	opts.Logger = quietLogger()
-	r, err := NewRunner(rdb, Job{Name: "test-job", Calendar: cal, Run: run}, opts)
+	r, err := schedule.NewRunner(rdb, schedule.Job{Name: "test-job", Calendar: cal, Run: run}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-// start runs r in the background and returns a stop function that cancels
-// it and waits for Run to return.
-func start(t *testing.T, r *Runner) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := r.Run(ctx); err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				t.Fatal("Run did not return after cancel")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
-}
-
 func markDone(t *testing.T, rdb redis.UniversalClient, periodID string) {
 	t.Helper()
-	if err := rdb.Set(context.Background(), DoneKey("test-job", periodID, ""), "test", time.Hour).Err(); err != nil {
+	if err := rdb.Set(context.Background(), schedule.DoneKey("test-job", periodID, ""), "test", time.Hour).Err(); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func equalIDs(got []string, want ...string) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func daily3(t *testing.T) Calendar {
-	cal, err := Daily(3)
+func daily3(t *testing.T) schedule.Calendar {
+	cal, err := schedule.Daily(3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,14 +96,14 @@ func daily3(t *testing.T) Calendar {
 
 func TestRunnerRunsAtDueTime(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := newTestClock(utc(2026, time.January, 5, 2, 0))
+	clock := scheduletest.NewClock(utc(2026, time.January, 5, 2, 0))
 	markDone(t, rdb, "2026-01-04")
 	rec := &recorder{}
-	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
+	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, schedule.Options{})
 	if got, want := r.Next(), utc(2026, time.January, 5, 3, 0); !got.Equal(want) {
 		t.Fatalf("Next = %v, want %v", got, want)
 	}
-	start(t, r)
+	scheduletest.Start(t, r)
 
 	clock.BlockUntil(t, 1)
 	clock.Set(utc(2026, time.January, 5, 3, 0).Add(-time.Nanosecond))
@@ -140,25 +114,21 @@ func TestRunnerRunsAtDueTime(t *testing.T) {
 
 	clock.Set(utc(2026, time.January, 5, 3, 0))
 	clock.BlockUntil(t, 1)
-	if ids := rec.ids(); !equalIDs(ids, "2026-01-05") {
-		t.Fatalf("ran %v, want [2026-01-05]", ids)
-	}
+	rec.wantRan(t, "2026-01-05")
 	if at, _ := clock.NextDeadline(); !at.Equal(utc(2026, time.January, 6, 3, 0)) {
 		t.Errorf("next wake-up %v, want the next due time", at)
 	}
-	ttl := rdb.TTL(context.Background(), DoneKey("test-job", "2026-01-05", "")).Val()
+	ttl := rdb.TTL(context.Background(), schedule.DoneKey("test-job", "2026-01-05", "")).Val()
 	if ttl < 34*24*time.Hour {
 		t.Errorf("done marker TTL %v, want about 35 days", ttl)
 	}
-	if n := rdb.Exists(context.Background(), LockKey("test-job", "2026-01-05", "")).Val(); n != 0 {
+	if n := rdb.Exists(context.Background(), schedule.LockKey("test-job", "2026-01-05", "")).Val(); n != 0 {
 		t.Error("claim not released after the run")
 	}
 
 	clock.Set(utc(2026, time.January, 6, 3, 0))
 	clock.BlockUntil(t, 1)
-	if ids := rec.ids(); !equalIDs(ids, "2026-01-05", "2026-01-06") {
-		t.Fatalf("ran %v, want two days", ids)
-	}
+	rec.wantRan(t, "2026-01-05", "2026-01-06")
 	if s := r.Stats(); s.Runs != 2 || s.Failures != 0 {
 		t.Errorf("stats %+v", s)
 	}
@@ -166,21 +136,19 @@ func TestRunnerRunsAtDueTime(t *testing.T) {
 
 func TestRunnerRestartInsideWindowDoesNotRerun(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := newTestClock(utc(2026, time.January, 5, 3, 0))
+	clock := scheduletest.NewClock(utc(2026, time.January, 5, 3, 0))
 	rec := &recorder{}
-	first := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
-	stop := start(t, first)
+	first := newTestRunner(t, rdb, clock, daily3(t), rec.run, schedule.Options{})
+	stop := scheduletest.Start(t, first)
 	clock.BlockUntil(t, 1)
 	stop()
 
 	// A new clock: the stopped runner's abandoned wait would count as a waiter.
-	clock = newTestClock(utc(2026, time.January, 5, 5, 0))
-	second := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
-	start(t, second)
+	clock = scheduletest.NewClock(utc(2026, time.January, 5, 5, 0))
+	second := newTestRunner(t, rdb, clock, daily3(t), rec.run, schedule.Options{})
+	scheduletest.Start(t, second)
 	clock.BlockUntil(t, 1)
-	if ids := rec.ids(); !equalIDs(ids, "2026-01-05") {
-		t.Fatalf("ran %v, want one run", ids)
-	}
+	rec.wantRan(t, "2026-01-05")
 	if s := second.Stats(); s.Runs != 0 || s.Skips != 1 {
 		t.Errorf("restarted runner stats %+v, want one skip", s)
 	}
@@ -188,7 +156,7 @@ func TestRunnerRestartInsideWindowDoesNotRerun(t *testing.T) {
 
 func TestTwoReplicasRunOnce(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := newTestClock(utc(2026, time.January, 5, 2, 0))
+	clock := scheduletest.NewClock(utc(2026, time.January, 5, 2, 0))
 	markDone(t, rdb, "2026-01-04")
 	var (
 		mu      sync.Mutex
@@ -196,7 +164,7 @@ func TestTwoReplicasRunOnce(t *testing.T) {
 		entered = make(chan struct{}, 2)
 		release = make(chan struct{})
 	)
-	job := func(ctx context.Context, _ Task) error {
+	job := func(ctx context.Context, _ schedule.Task) error {
 		mu.Lock()
 		runs++
 		mu.Unlock()
@@ -204,10 +172,10 @@ func TestTwoReplicasRunOnce(t *testing.T) {
 		<-release
 		return nil
 	}
-	a := newTestRunner(t, rdb, clock, daily3(t), job, Options{Owner: "a"})
-	b := newTestRunner(t, rdb, clock, daily3(t), job, Options{Owner: "b"})
-	start(t, a)
-	start(t, b)
+	a := newTestRunner(t, rdb, clock, daily3(t), job, schedule.Options{Owner: "a"})
+	b := newTestRunner(t, rdb, clock, daily3(t), job, schedule.Options{Owner: "b"})
+	scheduletest.Start(t, a)
+	scheduletest.Start(t, b)
 	clock.BlockUntil(t, 2)
 
 	clock.Set(utc(2026, time.January, 5, 3, 0))
@@ -216,7 +184,7 @@ func TestTwoReplicasRunOnce(t *testing.T) {
 	clock.BlockUntil(t, 1)
 	close(release)
 	clock.BlockUntil(t, 2)
-	clock.Advance(DefaultPoll)
+	clock.Advance(schedule.DefaultPoll)
 	clock.BlockUntil(t, 2)
 
 	mu.Lock()
@@ -235,14 +203,12 @@ func TestDowntimeCatchUpWithinPeriod(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
 	// Down at 03:00, back at 10:00 the same day: the period is still open.
-	clock := newTestClock(utc(2026, time.January, 5, 10, 0))
+	clock := scheduletest.NewClock(utc(2026, time.January, 5, 10, 0))
 	rec := &recorder{}
-	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
-	start(t, r)
+	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, schedule.Options{})
+	scheduletest.Start(t, r)
 	clock.BlockUntil(t, 1)
-	if ids := rec.ids(); !equalIDs(ids, "2026-01-05") {
-		t.Fatalf("ran %v, want a catch-up run of 2026-01-05", ids)
-	}
+	rec.wantRan(t, "2026-01-05")
 	if due := rec.tasks[0].Period.Due; !due.Equal(utc(2026, time.January, 5, 3, 0)) {
 		t.Errorf("task due %v, want the period's due time", due)
 	}
@@ -255,14 +221,12 @@ func TestMissedPeriodIsNotRunLate(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
 	// Down from before 2026-01-05 03:00 until after 2026-01-06 03:00.
-	clock := newTestClock(utc(2026, time.January, 6, 4, 0))
+	clock := scheduletest.NewClock(utc(2026, time.January, 6, 4, 0))
 	rec := &recorder{}
-	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{})
-	start(t, r)
+	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, schedule.Options{})
+	scheduletest.Start(t, r)
 	clock.BlockUntil(t, 1)
-	if ids := rec.ids(); !equalIDs(ids, "2026-01-06") {
-		t.Fatalf("ran %v, want only the current period", ids)
-	}
+	rec.wantRan(t, "2026-01-06")
 	if s := r.Stats(); s.Missed != 1 {
 		t.Errorf("stats %+v, want one missed period", s)
 	}
@@ -272,15 +236,15 @@ func TestFailureRetriedWithBackoff(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
 	t0 := utc(2026, time.January, 5, 3, 0)
-	clock := newTestClock(t0)
-	rec := &recorder{fail: func(n int, _ Task) error {
+	clock := scheduletest.NewClock(t0)
+	rec := &recorder{fail: func(n int, _ schedule.Task) error {
 		if n <= 4 {
 			return errors.New("boom")
 		}
 		return nil
 	}}
-	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{Backoff: Backoff{Initial: time.Minute, Max: 3 * time.Minute}})
-	start(t, r)
+	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, schedule.Options{Backoff: schedule.Backoff{Initial: time.Minute, Max: 3 * time.Minute}})
+	scheduletest.Start(t, r)
 
 	// 1m, doubling, capped at 3m.
 	for i, want := range []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute, 3 * time.Minute} {
@@ -289,15 +253,13 @@ func TestFailureRetriedWithBackoff(t *testing.T) {
 		if got := at.Sub(clock.Now()); got != want {
 			t.Fatalf("retry %d after %v, want %v", i+1, got, want)
 		}
-		if n := rdb.Exists(context.Background(), LockKey("test-job", "2026-01-05", "")).Val(); n != 0 {
+		if n := rdb.Exists(context.Background(), schedule.LockKey("test-job", "2026-01-05", "")).Val(); n != 0 {
 			t.Fatal("claim kept after a failure")
 		}
 		clock.Set(at)
 	}
 	clock.BlockUntil(t, 1)
-	if ids := rec.ids(); !equalIDs(ids, "2026-01-05") {
-		t.Fatalf("succeeded %v, want once", ids)
-	}
+	rec.wantRan(t, "2026-01-05")
 	if s := r.Stats(); s.Runs != 1 || s.Failures != 4 {
 		t.Errorf("stats %+v, want 1 run and 4 failures", s)
 	}
@@ -309,15 +271,15 @@ func TestFailureRetriedWithBackoff(t *testing.T) {
 func TestRetryNeverSpillsIntoNextPeriod(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
-	clock := newTestClock(utc(2026, time.January, 6, 2, 30))
-	rec := &recorder{fail: func(_ int, t Task) error {
+	clock := scheduletest.NewClock(utc(2026, time.January, 6, 2, 30))
+	rec := &recorder{fail: func(_ int, t schedule.Task) error {
 		if t.Period.ID == "2026-01-05" {
 			return errors.New("always failing that day")
 		}
 		return nil
 	}}
-	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, Options{Backoff: Backoff{Initial: time.Hour, Max: time.Hour}})
-	start(t, r)
+	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, schedule.Options{Backoff: schedule.Backoff{Initial: time.Hour, Max: time.Hour}})
+	scheduletest.Start(t, r)
 	clock.BlockUntil(t, 1)
 	at, _ := clock.NextDeadline()
 	if want := utc(2026, time.January, 6, 3, 0); !at.Equal(want) {
@@ -325,44 +287,87 @@ func TestRetryNeverSpillsIntoNextPeriod(t *testing.T) {
 	}
 	clock.Set(at)
 	clock.BlockUntil(t, 1)
-	if ids := rec.ids(); !equalIDs(ids, "2026-01-06") {
-		t.Fatalf("ran %v", ids)
-	}
+	rec.wantRan(t, "2026-01-06")
 	if s := r.Stats(); s.Missed != 1 || s.Failures != 1 {
 		t.Errorf("stats %+v, want the failed period counted as missed", s)
 	}
 }
 
+func TestPermanentFailureIsNotRetried(t *testing.T) {
+	rdb := srv.Fresh(t)
+	markDone(t, rdb, "2026-01-04")
+	clock := scheduletest.NewClock(utc(2026, time.January, 5, 3, 0))
+	cause := errors.New("channel forbidden")
+	rec := &recorder{fail: func(_ int, t schedule.Task) error {
+		if t.Period.ID == "2026-01-05" {
+			return fmt.Errorf("post: %w", schedule.Permanent(cause))
+		}
+		return nil
+	}}
+	r := newTestRunner(t, rdb, clock, daily3(t), rec.run, schedule.Options{})
+	scheduletest.Start(t, r)
+	clock.BlockUntil(t, 1)
+	// Not retried: the runner sleeps until the next period.
+	if at, _ := clock.NextDeadline(); !at.Equal(utc(2026, time.January, 6, 3, 0)) {
+		t.Fatalf("next wake-up %v, want the next due time", at)
+	}
+	if n := rdb.Exists(context.Background(), schedule.DoneKey("test-job", "2026-01-05", "")).Val(); n != 1 {
+		t.Error("permanently failed unit not marked done")
+	}
+	if s := r.Stats(); s.Runs != 0 || s.Failures != 1 || s.Missed != 0 {
+		t.Errorf("stats %+v, want one failure, nothing missed", s)
+	}
+	// The next period runs as usual.
+	clock.Set(utc(2026, time.January, 6, 3, 0))
+	clock.BlockUntil(t, 1)
+	rec.wantRan(t, "2026-01-06")
+	if rec.calls != 2 {
+		t.Errorf("job called %d times, want 2", rec.calls)
+	}
+}
+
+func TestPermanent(t *testing.T) {
+	if schedule.Permanent(nil) != nil {
+		t.Error("Permanent(nil) is not nil")
+	}
+	cause := errors.New("cause")
+	err := fmt.Errorf("wrapped: %w", schedule.Permanent(cause))
+	if !schedule.IsPermanent(err) || !errors.Is(err, cause) || err.Error() != "wrapped: cause" {
+		t.Errorf("Permanent error %q: permanent %v, wraps cause %v", err, schedule.IsPermanent(err), errors.Is(err, cause))
+	}
+	if schedule.IsPermanent(cause) || schedule.IsPermanent(nil) {
+		t.Error("plain error counted as permanent")
+	}
+}
+
 func TestTargetsAreIndependent(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := newTestClock(utc(2026, time.January, 5, 9, 0))
-	cal, err := Weekly(time.Monday, 9)
+	clock := scheduletest.NewClock(utc(2026, time.January, 5, 9, 0))
+	cal, err := schedule.Weekly(time.Monday, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, target := range []string{"111", "222"} {
-		rdb.Set(context.Background(), DoneKey("weekly-report", "2026-W01", target), "x", time.Hour)
+		rdb.Set(context.Background(), schedule.DoneKey("weekly-report", "2026-W01", target), "x", time.Hour)
 	}
-	rec := &recorder{fail: func(n int, t Task) error {
+	rec := &recorder{fail: func(n int, t schedule.Task) error {
 		if t.Target == "222" && n == 2 {
 			return errors.New("channel unavailable")
 		}
 		return nil
 	}}
-	r, err := NewRunner(rdb, Job{Name: "weekly-report", Calendar: cal, Targets: []string{"111", "222"}, Run: rec.run},
-		Options{Clock: clock, Logger: quietLogger()})
+	r, err := schedule.NewRunner(rdb, schedule.Job{Name: "weekly-report", Calendar: cal, Targets: []string{"111", "222"}, Run: rec.run},
+		schedule.Options{Clock: clock, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	start(t, r)
+	scheduletest.Start(t, r)
 	clock.BlockUntil(t, 1)
-	clock.Advance(DefaultBackoffInitial)
+	clock.Advance(schedule.DefaultBackoffInitial)
 	clock.BlockUntil(t, 1)
-	if ids := rec.ids(); !equalIDs(ids, "2026-W02/111", "2026-W02/222") {
-		t.Fatalf("ran %v, want each target once", ids)
-	}
+	rec.wantRan(t, "2026-W02/111", "2026-W02/222")
 	for _, target := range []string{"111", "222"} {
-		if rdb.Exists(context.Background(), DoneKey("weekly-report", "2026-W02", target)).Val() != 1 {
+		if rdb.Exists(context.Background(), schedule.DoneKey("weekly-report", "2026-W02", target)).Val() != 1 {
 			t.Errorf("no done marker for target %s", target)
 		}
 	}
@@ -374,9 +379,9 @@ func TestTargetsAreIndependent(t *testing.T) {
 func TestPanicIsAFailure(t *testing.T) {
 	rdb := srv.Fresh(t)
 	markDone(t, rdb, "2026-01-04")
-	clock := newTestClock(utc(2026, time.January, 5, 3, 0))
+	clock := scheduletest.NewClock(utc(2026, time.January, 5, 3, 0))
 	calls := 0
-	r := newTestRunner(t, rdb, clock, daily3(t), func(ctx context.Context, _ Task) error {
+	r := newTestRunner(t, rdb, clock, daily3(t), func(ctx context.Context, _ schedule.Task) error {
 		calls++
 		if calls == 1 {
 			panic("bad job")
@@ -385,10 +390,10 @@ func TestPanicIsAFailure(t *testing.T) {
 			t.Error("job context has no deadline inside the lease")
 		}
 		return nil
-	}, Options{})
-	start(t, r)
+	}, schedule.Options{})
+	scheduletest.Start(t, r)
 	clock.BlockUntil(t, 1)
-	clock.Advance(DefaultBackoffInitial)
+	clock.Advance(schedule.DefaultBackoffInitial)
 	clock.BlockUntil(t, 1)
 	if s := r.Stats(); s.Runs != 1 || s.Failures != 1 {
 		t.Errorf("stats %+v, want the panic counted as a failure", s)
@@ -397,10 +402,10 @@ func TestPanicIsAFailure(t *testing.T) {
 
 func TestCancelStopsPromptly(t *testing.T) {
 	rdb := srv.Fresh(t)
-	clock := newTestClock(utc(2026, time.January, 5, 2, 0))
+	clock := scheduletest.NewClock(utc(2026, time.January, 5, 2, 0))
 	markDone(t, rdb, "2026-01-04")
-	r := newTestRunner(t, rdb, clock, daily3(t), (&recorder{}).run, Options{})
-	stop := start(t, r)
+	r := newTestRunner(t, rdb, clock, daily3(t), (&recorder{}).run, schedule.Options{})
+	stop := scheduletest.Start(t, r)
 	clock.BlockUntil(t, 1)
 	began := time.Now()
 	stop()
@@ -412,8 +417,8 @@ func TestCancelStopsPromptly(t *testing.T) {
 func TestNewRunnerValidates(t *testing.T) {
 	rdb := srv.Fresh(t)
 	cal := daily3(t)
-	run := func(context.Context, Task) error { return nil }
-	bad := []Job{
+	run := func(context.Context, schedule.Task) error { return nil }
+	bad := []schedule.Job{
 		{Name: "", Calendar: cal, Run: run},
 		{Name: "has space", Calendar: cal, Run: run},
 		{Name: "glob*", Calendar: cal, Run: run},
@@ -422,22 +427,8 @@ func TestNewRunnerValidates(t *testing.T) {
 		{Name: "ok", Calendar: cal, Run: run, Targets: []string{"a", "a"}},
 	}
 	for _, job := range bad {
-		if _, err := NewRunner(rdb, job, Options{}); err == nil {
+		if _, err := schedule.NewRunner(rdb, job, schedule.Options{}); err == nil {
 			t.Errorf("NewRunner accepted %+v", job)
 		}
-	}
-}
-
-// testClock is a ManualClock that fails the test instead of hanging.
-type testClock struct{ *ManualClock }
-
-func newTestClock(start time.Time) testClock { return testClock{NewManualClock(start)} }
-
-func (c testClock) BlockUntil(t testing.TB, n int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := c.WaitIdle(ctx, n); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -19,24 +19,24 @@ type Notice struct {
 	Text string `json:"text"`
 }
 
-// CheckThresholds returns a notice for each threshold s exceeds. A
-// threshold of zero or less is switched off.
-func CheckThresholds(s Stats, maxMemoryBytes, maxCategoryKeys int64) []Notice {
+// CheckThresholds returns a notice for each threshold of t that s exceeds.
+// A threshold of zero or less is switched off.
+func CheckThresholds(s Stats, t Thresholds) []Notice {
 	var out []Notice
-	if maxMemoryBytes > 0 && s.UsedMemoryBytes > maxMemoryBytes {
+	if t.MaxMemoryBytes > 0 && s.UsedMemoryBytes > t.MaxMemoryBytes {
 		out = append(out, Notice{
 			Kind: "memory",
 			Text: fmt.Sprintf("Storage alert: Redis uses %s, above the %s threshold.",
-				Bytes(s.UsedMemoryBytes), Bytes(maxMemoryBytes)),
+				Bytes(s.UsedMemoryBytes), Bytes(t.MaxMemoryBytes)),
 		})
 	}
-	if maxCategoryKeys > 0 {
+	if t.MaxCategoryKeys > 0 {
 		for _, c := range s.Categories {
-			if c.Keys > maxCategoryKeys {
+			if c.Keys > t.MaxCategoryKeys {
 				out = append(out, Notice{
 					Kind: "category_keys:" + string(c.Category),
 					Text: fmt.Sprintf("Storage alert: %d %s keys, above the threshold of %d per category.",
-						c.Keys, c.Category, maxCategoryKeys),
+						c.Keys, c.Category, t.MaxCategoryKeys),
 				})
 			}
 		}
@@ -154,7 +154,7 @@ func (m *Monitor) Check(ctx context.Context) (Stats, []Notice, error) {
 			"keys_without_ttl", c.KeysWithoutTTL, "approx_memory_bytes", c.ApproxMemoryBytes))
 	}
 	m.log.Info("storage stats", attrs...)
-	notices := CheckThresholds(st, m.thresholds.MaxMemoryBytes, m.thresholds.MaxCategoryKeys)
+	notices := CheckThresholds(st, m.thresholds)
 	_, err = m.alerter.Alert(ctx, notices)
 	return st, notices, err
 }

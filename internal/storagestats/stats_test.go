@@ -178,7 +178,7 @@ func TestCheckThresholds(t *testing.T) {
 	}
 	for _, c := range cases {
 		var got []string
-		for _, n := range CheckThresholds(st, c.mem, c.keys) {
+		for _, n := range CheckThresholds(st, Thresholds{MaxMemoryBytes: c.mem, MaxCategoryKeys: c.keys}) {
 			got = append(got, n.Kind)
 			if n.Text == "" {
 				t.Error("notice without text")

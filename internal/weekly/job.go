@@ -47,9 +47,10 @@ func NextRun(s Schedule, now time.Time) (time.Time, bool, error) {
 // disgo gave up on) is returned, so the runner retries it with backoff
 // until the week's period ends. A failure that cannot (the bot lacks
 // access to the channel, the channel is gone, the token is refused) is
-// logged with its reason and the unit counts as done: retrying it every
-// half hour for a week would only fill the logs. Fix the cause and run
-// `ashbot report post` to post that week by hand.
+// logged with its reason and returned as schedule.Permanent: the runner
+// counts the failure and does not retry that channel this week, as
+// retrying it every half hour for a week would only fill the logs. Fix the
+// cause and run `ashbot report post` to post that week by hand.
 func (t *Trigger) Job(s Schedule) (schedule.Job, error) {
 	cal, err := schedule.Weekly(s.Day, s.Hour)
 	if err != nil {
@@ -82,7 +83,7 @@ func (t *Trigger) Job(s Schedule) (schedule.Job, error) {
 				attrs = append(attrs, "reason", de.Reason, "status", de.Status, "code", de.Code)
 			}
 			t.log.Error("weekly report not posted and not retried; fix the cause and run `ashbot report post`", attrs...)
-			return nil
+			return schedule.Permanent(err)
 		},
 	}, nil
 }

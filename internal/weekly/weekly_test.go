@@ -161,32 +161,6 @@ func (e *env) posts() []discordsim.Request {
 	return e.sim.RequestsTo("POST", "/channels/*/messages")
 }
 
-// start runs r until the test ends (or stop is called).
-func start(t *testing.T, r *schedule.Runner) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := r.Run(ctx); err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				t.Error("Run did not return after cancel")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
-}
-
 func (e *env) runner(t *testing.T, clock *scheduletest.Clock, owner string) *schedule.Runner {
 	t.Helper()
 	r, err := NewRunner(e.rdb, e.trigger, Schedule{Enabled: true, Channels: e.channels, Day: time.Monday, Hour: 9},
@@ -400,7 +374,7 @@ func TestScheduledPostOncePerChannelPerWeek(t *testing.T) {
 	if got := r.Next(); !got.Equal(due) {
 		t.Errorf("Next = %v, want %v", got, due)
 	}
-	start(t, r)
+	scheduletest.Start(t, r)
 	e.clock.BlockUntil(t, 1)
 	if n := len(e.posts()); n != 0 {
 		t.Fatalf("%d posts before the due time", n)
@@ -440,7 +414,7 @@ func TestScheduledPostOncePerChannelPerWeek(t *testing.T) {
 func TestRestartInPostingWindowDoesNotRepost(t *testing.T) {
 	e := setup(t, due)
 	first := e.runner(t, e.clock, "a")
-	stop := start(t, first)
+	stop := scheduletest.Start(t, first)
 	e.clock.BlockUntil(t, 1)
 	stop()
 	if n := len(e.posts()); n != 2 {
@@ -451,7 +425,7 @@ func TestRestartInPostingWindowDoesNotRepost(t *testing.T) {
 	// runner's abandoned wait would count as a waiter on the old one.
 	clock := scheduletest.NewClock(due.Add(30 * time.Minute))
 	second := e.runner(t, clock, "b")
-	start(t, second)
+	scheduletest.Start(t, second)
 	clock.BlockUntil(t, 1)
 	if n := len(e.posts()); n != 2 {
 		t.Errorf("%d posts after a restart in the window, want still 2", n)
@@ -465,8 +439,8 @@ func TestTwoReplicasPostOnce(t *testing.T) {
 	e := setup(t, due.Add(-time.Minute))
 	e.markDone(t, "2026-W02")
 	a, b := e.runner(t, e.clock, "a"), e.runner(t, e.clock, "b")
-	start(t, a)
-	start(t, b)
+	scheduletest.Start(t, a)
+	scheduletest.Start(t, b)
 	e.clock.BlockUntil(t, 2)
 	e.clock.Set(due)
 	// Whichever replica lost a claim polls until the winner has finished.
@@ -497,7 +471,7 @@ func TestDowntimeCatchUpPostsLastWeekOnce(t *testing.T) {
 	back := time.Date(2026, 1, 15, 14, 0, 0, 0, time.UTC)
 	e := setup(t, back)
 	r := e.runner(t, e.clock, "a")
-	start(t, r)
+	scheduletest.Start(t, r)
 	e.clock.BlockUntil(t, 1)
 	for i := range e.channels {
 		msgs := e.messages(i)
@@ -518,7 +492,7 @@ func TestPermanentFailureIsNotRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.runner(t, e.clock, "a")
-	start(t, r)
+	scheduletest.Start(t, r)
 	e.clock.BlockUntil(t, 1)
 	// Hours pass: a retried unit would be tried again after 1, 2, 4... min.
 	for range 6 {
@@ -541,6 +515,9 @@ func TestPermanentFailureIsNotRetried(t *testing.T) {
 	if done != 1 {
 		t.Error("the forbidden channel's unit is not marked done")
 	}
+	if s := r.Stats(); s.Runs != 1 || s.Failures != 1 {
+		t.Errorf("stats %+v, want 1 run (the healthy channel) and 1 failure (the forbidden one)", s)
+	}
 }
 
 func TestPassingFailureIsRetriedWithBackoff(t *testing.T) {
@@ -549,7 +526,7 @@ func TestPassingFailureIsRetriedWithBackoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.runner(t, e.clock, "a")
-	start(t, r)
+	scheduletest.Start(t, r)
 	for _, backoff := range []time.Duration{schedule.DefaultBackoffInitial, 2 * schedule.DefaultBackoffInitial} {
 		e.clock.BlockUntil(t, 1)
 		at, _ := e.clock.NextDeadline()
