@@ -11,6 +11,7 @@ import (
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/snowflake/v2"
 
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
 )
 
@@ -152,7 +153,7 @@ func NewMessage(a Alert, crtRoles []snowflake.ID) (discord.MessageCreate, error)
 		Embeds:     []discord.Embed{embed},
 		Components: comps,
 		// Ping nobody unless a role is listed below.
-		AllowedMentions: &discord.AllowedMentions{Parse: []discord.AllowedMentionType{}, Roles: []snowflake.ID{}, Users: []snowflake.ID{}},
+		AllowedMentions: discordapi.NoMentions(),
 	}
 	if a.Severity.Rank() >= events.High.Rank() && len(crtRoles) > 0 {
 		mentions := make([]string, len(crtRoles))

@@ -361,9 +361,7 @@ type channelNotifier struct {
 func (n channelNotifier) Notify(ctx context.Context, text string) error {
 	var errs []error
 	for _, ch := range n.channels {
-		msg := discord.MessageCreate{Content: "⚠️ " + text, AllowedMentions: &discord.AllowedMentions{
-			Parse: []discord.AllowedMentionType{}, Users: []snowflake.ID{}, Roles: []snowflake.ID{},
-		}}
+		msg := discord.MessageCreate{Content: "⚠️ " + text, AllowedMentions: discordapi.NoMentions()}
 		if _, err := n.poster.Post(ctx, ch, msg, ""); err != nil {
 			errs = append(errs, err)
 		}

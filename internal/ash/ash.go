@@ -27,6 +27,7 @@ import (
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
 
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
 )
@@ -162,12 +163,6 @@ type ContactRequest struct {
 	By      string // the CRT member, or "auto"
 }
 
-// noMentions lets a message ping nobody. A fresh value each time, so no
-// message can change another's.
-func noMentions() *discord.AllowedMentions {
-	return &discord.AllowedMentions{Parse: []discord.AllowedMentionType{}, Users: []snowflake.ID{}, Roles: []snowflake.ID{}}
-}
-
 // Contact reaches the person by DM with a welcome, the crisis resources and
 // the opt-out and end buttons, and starts a chat. It records ash_contacted
 // and session_started at the time of Ash's message, and tells the team. It
@@ -237,7 +232,7 @@ func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, err
 			discord.NewSecondaryButton("I'd rather not", ButtonID(ActionOptOut, req.AlertID, id)),
 			discord.NewSecondaryButton("End chat", ButtonID(ActionEnd, req.AlertID, id)),
 		)},
-		AllowedMentions: noMentions(),
+		AllowedMentions: discordapi.NoMentions(),
 	}, rest.WithCtx(ctx))
 	if err != nil {
 		return abort(fmt.Errorf("send welcome: %w", err))
@@ -300,7 +295,7 @@ func (m *Manager) HandleMessage(ctx context.Context, userID string, channelID, m
 		m.log.Warn("companion reply failed; using the scripted one", "session_id", s.ID, "error", errText(err))
 		reply, _ = m.fallback.Reply(ctx, conv, content)
 	}
-	if _, err := m.opts.DM.CreateMessage(channelID, discord.MessageCreate{Content: reply, AllowedMentions: noMentions()}, rest.WithCtx(ctx)); err != nil {
+	if _, err := m.opts.DM.CreateMessage(channelID, discord.MessageCreate{Content: reply, AllowedMentions: discordapi.NoMentions()}, rest.WithCtx(ctx)); err != nil {
 		if isCannotMessage(err) {
 			// They closed their DMs or blocked the bot mid-chat: Ash can no
 			// longer answer, and the team must know.
@@ -363,7 +358,7 @@ func (m *Manager) sayClosing(ctx context.Context, ch snowflake.ID, s Session, re
 	if err != nil || strings.TrimSpace(text) == "" {
 		text, _ = m.fallback.Closing(ctx, conv, reason)
 	}
-	if _, err := m.opts.DM.CreateMessage(ch, discord.MessageCreate{Content: text, AllowedMentions: noMentions()}, rest.WithCtx(ctx)); err != nil {
+	if _, err := m.opts.DM.CreateMessage(ch, discord.MessageCreate{Content: text, AllowedMentions: discordapi.NoMentions()}, rest.WithCtx(ctx)); err != nil {
 		log.Warn("could not send Ash's closing message", "session_id", s.ID, "reason", string(reason), "error", err.Error())
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/report"
 	"github.com/alphabetcartel/ashbot/internal/retention"
@@ -294,12 +295,6 @@ func (b *Bot) quick(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, b.opts.RedisTimeout)
 }
 
-// noMentions lets a message ping nobody. A fresh value each time, so no
-// message can change another's.
-func noMentions() *discord.AllowedMentions {
-	return &discord.AllowedMentions{Parse: []discord.AllowedMentionType{}, Users: []snowflake.ID{}, Roles: []snowflake.ID{}}
-}
-
 func (b *Bot) respond(ctx context.Context, i discord.Interaction, typ discord.InteractionResponseType, data discord.InteractionResponseData) error {
 	err := b.opts.Rest.CreateInteractionResponse(i.ID(), i.Token(), discord.InteractionResponse{Type: typ, Data: data}, rest.WithCtx(ctx))
 	if err != nil {
@@ -311,7 +306,7 @@ func (b *Bot) respond(ctx context.Context, i discord.Interaction, typ discord.In
 // private answers only the person who interacted.
 func (b *Bot) private(ctx context.Context, i discord.Interaction, text string) {
 	err := b.respond(ctx, i, discord.InteractionResponseTypeCreateMessage, discord.MessageCreate{
-		Content: text, Flags: discord.MessageFlagEphemeral, AllowedMentions: noMentions(),
+		Content: text, Flags: discord.MessageFlagEphemeral, AllowedMentions: discordapi.NoMentions(),
 	})
 	if err != nil {
 		b.log.Warn("private answer failed", "interaction_id", i.ID().String(), "error", err.Error())
@@ -327,7 +322,7 @@ func (b *Bot) deferPrivate(ctx context.Context, i discord.Interaction) error {
 // finish replaces a deferred answer.
 func (b *Bot) finish(ctx context.Context, i discord.Interaction, u discord.MessageUpdate) {
 	if u.AllowedMentions == nil {
-		u.AllowedMentions = noMentions()
+		u.AllowedMentions = discordapi.NoMentions()
 	}
 	if _, err := b.opts.Rest.UpdateInteractionResponse(i.ApplicationID(), i.Token(), u, rest.WithCtx(ctx)); err != nil {
 		b.log.Warn("could not complete an answer", "interaction_id", i.ID().String(), "error", err.Error())
@@ -341,7 +336,7 @@ func (b *Bot) finishText(ctx context.Context, i discord.Interaction, text string
 // followUp sends a further private message after an answer.
 func (b *Bot) followUp(ctx context.Context, i discord.Interaction, text string) {
 	_, err := b.opts.Rest.CreateFollowupMessage(i.ApplicationID(), i.Token(), discord.MessageCreate{
-		Content: text, Flags: discord.MessageFlagEphemeral, AllowedMentions: noMentions(),
+		Content: text, Flags: discord.MessageFlagEphemeral, AllowedMentions: discordapi.NoMentions(),
 	}, rest.WithCtx(ctx))
 	if err != nil {
 		b.log.Warn("follow-up failed", "interaction_id", i.ID().String(), "error", err.Error())

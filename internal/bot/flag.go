@@ -9,6 +9,7 @@ import (
 	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
 )
 
@@ -49,7 +50,7 @@ func (b *Bot) onFlag(ctx context.Context, i discord.ApplicationCommandInteractio
 			"\nIf someone is in immediate danger, please also contact local emergency services.",
 		Components:      []discord.ContainerComponent{discord.NewActionRow(menu)},
 		Flags:           discord.MessageFlagEphemeral,
-		AllowedMentions: noMentions(),
+		AllowedMentions: discordapi.NoMentions(),
 	})
 	if err != nil {
 		b.log.Warn("could not show the flag menu", "error", err.Error())
@@ -78,7 +79,7 @@ func (b *Bot) onFlagSelect(ctx context.Context, i discord.ComponentInteraction, 
 	update := func(text string) {
 		none := []discord.ContainerComponent{}
 		if err := b.respond(ctx, i, discord.InteractionResponseTypeUpdateMessage, discord.MessageUpdate{
-			Content: &text, Components: &none, AllowedMentions: noMentions(),
+			Content: &text, Components: &none, AllowedMentions: discordapi.NoMentions(),
 		}); err != nil {
 			log.Warn("could not answer the flag", "error", err.Error())
 		}

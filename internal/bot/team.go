@@ -12,6 +12,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
 )
 
@@ -122,7 +123,7 @@ func (t *Team) Tell(ctx context.Context, st alerts.State, text string) {
 		t.log.Warn("alert has no thread to post in", "alert_id", st.AlertID)
 		return
 	}
-	if _, err := t.rest.CreateMessage(ch, discord.MessageCreate{Content: text, AllowedMentions: noMentions()}, rest.WithCtx(ctx)); err != nil {
+	if _, err := t.rest.CreateMessage(ch, discord.MessageCreate{Content: text, AllowedMentions: discordapi.NoMentions()}, rest.WithCtx(ctx)); err != nil {
 		t.log.Warn("could not post in the alert thread", "alert_id", st.AlertID, "thread_id", id, "error", err.Error())
 	}
 }

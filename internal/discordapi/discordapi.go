@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
 )
 
 // APIPath is the REST API version disgo speaks; a base URL without a path
@@ -88,4 +90,12 @@ func restBase(raw string) (string, error) {
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return u.String(), nil
+}
+
+// NoMentions is the allowed_mentions that pings nobody, whatever mentions
+// the text holds: reports, notices and Ash's messages name people without
+// notifying them. A caller that must ping someone lists them on the copy
+// it gets.
+func NoMentions() *discord.AllowedMentions {
+	return &discord.AllowedMentions{Parse: []discord.AllowedMentionType{}, Users: []snowflake.ID{}, Roles: []snowflake.ID{}}
 }

@@ -7,7 +7,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/disgoorg/disgo/discord"
-	"github.com/disgoorg/snowflake/v2"
+
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 )
 
 // Discord's message limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -73,12 +74,8 @@ func Discord(r Report, chart []byte) discord.MessageCreate {
 	embeds[len(embeds)-1].Footer = footer
 
 	msg := discord.MessageCreate{
-		Embeds: embeds,
-		AllowedMentions: &discord.AllowedMentions{
-			Parse: []discord.AllowedMentionType{},
-			Users: []snowflake.ID{},
-			Roles: []snowflake.ID{},
-		},
+		Embeds:          embeds,
+		AllowedMentions: discordapi.NoMentions(),
 	}
 	if chart != nil {
 		msg.Files = []*discord.File{discord.NewFile(ChartFile,
