@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"text/tabwriter"
 	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/app"
@@ -69,6 +71,9 @@ func storageCmd(ctx context.Context, e *Env, args []string) int {
 		if err != nil {
 			return fail(e, err)
 		}
+		if *format == "text" {
+			writePolicies(e.Stdout, retention.Policies(app.Retentions(d.cfg)))
+		}
 		return ExitOK
 	})
 }
@@ -80,3 +85,14 @@ func (c envClock) Now() time.Time                         { return c.now() }
 func (c envClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 func clockOf(e *Env) schedule.Clock { return envClock{e.Now} }
+
+// writePolicies says, under the stats, how long each category is kept and
+// how cleanup reads a key's age.
+func writePolicies(w io.Writer, policies []retention.Policy) {
+	fmt.Fprintln(w, "\nretention policies:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, p := range policies {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Category, p.Pattern, days(p.Retention), p.Age)
+	}
+	tw.Flush()
+}

@@ -51,8 +51,16 @@ func TestStorageStats(t *testing.T) {
 	if !strings.Contains(r.stdout, `"alert_metrics"`) || !strings.Contains(r.stdout, `"aggregates"`) {
 		t.Fatalf("stats: %s", r.stdout)
 	}
-	r = run(t, nil, "", "storage")
+	r = run(t, map[string]string{"BOT_RETENTION_MESSAGE_HISTORY_DAYS": "3"}, "", "storage")
 	if r.code != ExitOK || !strings.Contains(r.stdout, "total keys:") {
 		t.Fatalf("%+v", r)
+	}
+	for _, want := range []string{"retention policies:", "ash:metrics:alert:*", "ash:history:*"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("storage lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout[strings.Index(r.stdout, "ash:history:*"):], "3 days") {
+		t.Errorf("message history retention not shown as configured:\n%s", r.stdout)
 	}
 }
