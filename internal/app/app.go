@@ -198,6 +198,7 @@ type stack struct {
 	client     dbot.Client
 	workers    []func(ctx context.Context)
 	runners    map[string]runnerStats // by job name, for /metrics
+	pollers    map[string]*ash.Poller // by timer name, for /metrics
 	// gatewayReady is set by the gateway's Ready and Resumed events and
 	// cleared at shutdown; /readyz reports it.
 	gatewayReady atomic.Bool
@@ -281,6 +282,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 
+	s.pollers = map[string]*ash.Poller{}
 	for _, p := range []ash.PollerOptions{
 		{Name: "auto-initiate", Set: autoInit.Set(), Handle: s.bot.AutoInitiate},
 		{Name: "session-deadlines", Set: deadlines, Handle: manager.OnDeadline},
@@ -291,6 +293,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 			return err
 		}
 		s.workers = append(s.workers, poller.Run)
+		s.pollers[p.Name] = poller
 	}
 
 	schedOpts := schedule.Options{Clock: clock, Logger: log}

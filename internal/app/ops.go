@@ -33,6 +33,11 @@ func (s *stack) opsServer(addr string) *ops.Server {
 		counter("ashbot_schedule_failures_total", "Scheduled job runs or Redis steps that failed.", labels, func() float64 { return float64(r.Stats().Failures) })
 		counter("ashbot_schedule_missed_total", "Scheduled periods that ended without a run.", labels, func() float64 { return float64(r.Stats().Missed) })
 	}
+	for name, p := range s.pollers {
+		labels := prometheus.Labels{"timer": name}
+		counter("ashbot_timers_fired_total", "Timers (auto-initiate, chat deadlines) fired by this replica.", labels, func() float64 { return float64(p.Stats().Fired) })
+		counter("ashbot_timer_failures_total", "Timer polls or handlers that failed.", labels, func() float64 { return float64(p.Stats().Failures) })
+	}
 	checks := map[string]ops.Check{
 		"redis": func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() },
 		// disgo's gateway status is not safe to read from another

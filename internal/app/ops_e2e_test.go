@@ -38,7 +38,7 @@ func TestOpsEndpoints(t *testing.T) {
 		t.Errorf("readyz %d %s", code, body)
 	}
 	code, body := get("/metrics")
-	for _, want := range []string{"ashbot_events_recorded_total", "ashbot_events_pending 0", "go_goroutines"} {
+	for _, want := range []string{"ashbot_events_recorded_total", "ashbot_events_pending 0", `ashbot_timers_fired_total{timer="auto-initiate"} 0`, "go_goroutines"} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("metrics lacks %q (status %d)", want, code)
 		}
