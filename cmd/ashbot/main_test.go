@@ -1,5 +1,5 @@
 // disgo v0.18.15 races on closing a gateway connection (see
-// internal/discordsim/doc.go), which a real SIGTERM must do: this test runs
+// internal/standin/discordsim/doc.go), which a real SIGTERM must do: this test runs
 // without the race detector only.
 
 //go:build !race
@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alphabetcartel/ashbot/internal/discordsim"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
 // The test binary doubles as ashbot: with ASHBOT_RUN_MAIN set it runs main.

@@ -345,7 +345,7 @@ func Render(e discord.Embed, st Status) discord.Embed {
 // Buttons returns the alert's buttons for st. Acknowledge is disabled once
 // done; while Ash is talking with the person, Talk to Ash becomes "Take
 // over from Ash" (a CRT handoff); a resolved alert keeps no live buttons.
-func Buttons(alertID, userID string, st Status) ([]discord.ContainerComponent, error) {
+func Buttons(alertID, userID string, st Status) ([]discord.LayoutComponent, error) {
 	resolved := st.Resolve.Done()
 	ack := discord.NewPrimaryButton("Acknowledge", ButtonID(ActionAcknowledge, alertID, userID))
 	if st.Ack.Done() {
@@ -375,7 +375,7 @@ func Buttons(alertID, userID string, st Status) ([]discord.ContainerComponent, e
 			return nil, err
 		}
 	}
-	return []discord.ContainerComponent{discord.NewActionRow(ack, ash, res)}, nil
+	return []discord.LayoutComponent{discord.NewActionRow(ack, ash, res)}, nil
 }
 
 // Update builds the edit that shows st on the alert message m.
@@ -428,9 +428,13 @@ func CreatedFromMessage(m discord.Message, btn Button) (events.Event, bool) {
 // ButtonOf finds the alert button on m, to learn the alert and person ids
 // of an alert message (the thread starter, when Redis cannot say).
 func ButtonOf(m discord.Message) (Button, bool) {
-	for _, row := range m.Components {
-		for _, c := range row.Components() {
-			if b, ok := ParseButtonID(c.ID()); ok {
+	for _, layout := range m.Components {
+		row, ok := layout.(discord.ActionRowComponent)
+		if !ok {
+			continue
+		}
+		for _, c := range row.Components {
+			if b, ok := ParseButtonID(c.GetCustomID()); ok {
 				return b, true
 			}
 		}

@@ -136,7 +136,7 @@ func TestRenderAndParseStatus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			row := comps[0].Components()
+			row := comps[0].(discord.ActionRowComponent).Components
 			ack, ash, res := row[0].(discord.ButtonComponent), row[1].(discord.ButtonComponent), row[2].(discord.ButtonComponent)
 			if b, _ := ParseButtonID(ash.CustomID); b.Action != c.ashAction {
 				t.Errorf("middle button %q", ash.CustomID)

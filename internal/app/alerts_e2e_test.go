@@ -13,8 +13,8 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
-	"github.com/alphabetcartel/ashbot/internal/discordsim"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
 // A member flags a message: the CRT channel for its severity gets an alert

@@ -195,7 +195,7 @@ type stack struct {
 	rest       rest.Rest
 	dispatcher *alerts.Dispatcher
 	bot        *bot.Bot
-	client     dbot.Client
+	client     *dbot.Client
 	workers    []func(ctx context.Context)
 	runners    map[string]runnerStats // by job name, for /metrics
 	pollers    map[string]*ash.Poller // by timer name, for /metrics
@@ -382,7 +382,10 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 	go func() { defer close(obDone); s.outbox.Run(obCtx) }()
 
 	var readyOnce sync.Once
-	gwOpts := []gateway.ConfigOpt{gateway.WithIntents(Intents...)}
+	// TODO(issue 8): identify with compress: true (zlib payloads) once the
+	// stand-in sends them; disgo v0.19 defaults to zstd transport
+	// compression, which the stand-in does not speak.
+	gwOpts := []gateway.ConfigOpt{gateway.WithIntents(Intents...), gateway.WithCompression(gateway.CompressionNone)}
 	if cfg.Discord.GatewayURL != "" {
 		gwOpts = append(gwOpts, gateway.WithURL(cfg.Discord.GatewayURL))
 	}
@@ -422,7 +425,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 	}
 
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
-	if err := s.bot.RegisterCommands(sctx, client.ApplicationID()); err != nil {
+	if err := s.bot.RegisterCommands(sctx, client.ApplicationID); err != nil {
 		// Discord keeps commands registered earlier; alerts can still be
 		// answered, so this is no reason to stay down.
 		log.Error("commands not registered; earlier registrations stay in effect", "error", err.Error())
@@ -464,7 +467,7 @@ func (s *stack) shutdown(opts Options, stopWork context.CancelFunc, workers *syn
 	// 1. No new events; let the handlers that run finish.
 	s.gatewayReady.Store(false)
 	if s.client != nil && !opts.KeepGatewayOpen {
-		s.client.Gateway().Close(ctx)
+		s.client.Gateway.Close(ctx)
 	}
 	if err := s.bot.Stop(ctx); err != nil {
 		log.Warn("shutdown: event handlers cut short", "error", err.Error())

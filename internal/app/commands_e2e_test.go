@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
-	"github.com/alphabetcartel/ashbot/internal/discordsim"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
 // runAsh runs /ash sub as user in channel and returns the private answer.

@@ -18,10 +18,10 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/config"
-	"github.com/alphabetcartel/ashbot/internal/discordsim"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
 	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
 var srv *redistest.Server

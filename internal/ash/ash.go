@@ -228,7 +228,7 @@ func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, err
 			Description: m.opts.ResourcesText,
 			Color:       0x8B5CF6,
 		}},
-		Components: []discord.ContainerComponent{discord.NewActionRow(
+		Components: []discord.LayoutComponent{discord.NewActionRow(
 			discord.NewSecondaryButton("I'd rather not", ButtonID(ActionOptOut, req.AlertID, id)),
 			discord.NewSecondaryButton("End chat", ButtonID(ActionEnd, req.AlertID, id)),
 		)},
@@ -342,7 +342,7 @@ func (m *Manager) goodbye(ctx context.Context, s Session, reason events.EndReaso
 		return // never reached the person
 	}
 	if welcome, err := snowflake.Parse(s.WelcomeMessageID); err == nil {
-		none := []discord.ContainerComponent{}
+		none := []discord.LayoutComponent{}
 		if _, err := m.opts.DM.UpdateMessage(ch, welcome, discord.MessageUpdate{Components: &none}, rest.WithCtx(ctx)); err != nil {
 			log.Warn("could not remove the buttons from Ash's welcome", "error", err.Error())
 		}
@@ -439,7 +439,7 @@ func (m *Manager) OnDeadline(ctx context.Context, d Due) time.Time {
 // isCannotMessage reports Discord's "Cannot send messages to this user"
 // (403, code 50007): DMs closed or the bot blocked.
 func isCannotMessage(err error) bool {
-	var re rest.Error
+	var re *rest.Error
 	return errors.As(err, &re) && re.Code == 50007
 }
 

@@ -357,7 +357,7 @@ func (b *Bot) onAshButton(ctx context.Context, i discord.ComponentInteraction, b
 
 // clearButtons takes the buttons off the message a click came from.
 func (b *Bot) clearButtons(ctx context.Context, i discord.ComponentInteraction) {
-	none := []discord.ContainerComponent{}
+	none := []discord.LayoutComponent{}
 	if _, err := b.opts.Rest.UpdateMessage(i.Message.ChannelID, i.Message.ID, discord.MessageUpdate{Components: &none}, rest.WithCtx(ctx)); err != nil {
 		b.log.Warn("could not remove buttons", "error", err.Error())
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
-	"github.com/disgoorg/json"
+	"github.com/disgoorg/omit"
 
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
@@ -43,7 +43,7 @@ func Commands(perms discord.Permissions) []discord.ApplicationCommandCreate {
 		discord.SlashCommandCreate{
 			Name:                     AshCommand,
 			Description:              "Crisis Response Team tools",
-			DefaultMemberPermissions: json.NewNullablePtr(perms),
+			DefaultMemberPermissions: omit.NewPtr(perms),
 			Contexts:                 guildOnly,
 			Options: []discord.ApplicationCommandOption{
 				discord.ApplicationCommandOptionSubCommand{

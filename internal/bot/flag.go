@@ -48,7 +48,7 @@ func (b *Bot) onFlag(ctx context.Context, i discord.ApplicationCommandInteractio
 	err := b.respond(ctx, i, discord.InteractionResponseTypeCreateMessage, discord.MessageCreate{
 		Content: "Thank you for looking out for someone. How urgent does this seem? Only the Crisis Response Team will see the alert." +
 			"\nIf someone is in immediate danger, please also contact local emergency services.",
-		Components:      []discord.ContainerComponent{discord.NewActionRow(menu)},
+		Components:      []discord.LayoutComponent{discord.NewActionRow(menu)},
 		Flags:           discord.MessageFlagEphemeral,
 		AllowedMentions: discordapi.NoMentions(),
 	})
@@ -77,7 +77,7 @@ func (b *Bot) onFlagSelect(ctx context.Context, i discord.ComponentInteraction, 
 	flagger := i.User().ID.String()
 	log := b.log.With("alert_id", messageID, "severity", string(sev))
 	update := func(text string) {
-		none := []discord.ContainerComponent{}
+		none := []discord.LayoutComponent{}
 		if err := b.respond(ctx, i, discord.InteractionResponseTypeUpdateMessage, discord.MessageUpdate{
 			Content: &text, Components: &none, AllowedMentions: discordapi.NoMentions(),
 		}); err != nil {

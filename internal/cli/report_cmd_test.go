@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/alphabetcartel/ashbot/internal/discordsim"
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
 func TestReportText(t *testing.T) {

@@ -1,5 +1,5 @@
 // Package demo acts out a week in the life of the CRT against a simulated
-// Discord (internal/discordsim): members post and flag messages, the real
+// Discord (internal/standin/discordsim): members post and flag messages, the real
 // bot (app.Run) posts alerts, CRT members acknowledge, talk to Ash, reply
 // in threads and resolve, people chat with Ash, opt out or go quiet. Time
 // runs on a manual clock over the demo week, so every lifecycle event
@@ -23,9 +23,9 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/app"
 	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/config"
-	"github.com/alphabetcartel/ashbot/internal/discordsim"
 	"github.com/alphabetcartel/ashbot/internal/redisconn"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
 // Options configure a demo run.

@@ -53,7 +53,7 @@ func NewREST(cfg Config) (rest.Rest, error) {
 		log = slog.Default()
 	}
 	log = log.With("component", "discord_rest")
-	opts := []rest.ConfigOpt{rest.WithLogger(log)}
+	opts := []rest.ClientConfigOpt{rest.WithLogger(log)}
 	if cfg.BaseURL != "" {
 		base, err := restBase(cfg.BaseURL)
 		if err != nil {

@@ -115,7 +115,7 @@ func (p *Poster) Post(ctx context.Context, channelID string, msg discord.Message
 // classify sorts an error from disgo into retryable or not.
 func classify(ctx context.Context, channelID string, err error) *Error {
 	e := &Error{ChannelID: channelID, Err: err}
-	var re rest.Error
+	var re *rest.Error
 	if !errors.As(err, &re) || re.Response == nil {
 		e.Retryable = true
 		e.Reason = "network error"

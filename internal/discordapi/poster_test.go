@@ -16,7 +16,7 @@ import (
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
 
-	"github.com/alphabetcartel/ashbot/internal/discordsim"
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }

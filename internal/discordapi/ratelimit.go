@@ -68,21 +68,21 @@ func (l *lockedRateLimiter) release(key string, held bool) {
 	}
 }
 
-// WaitBucket implements rest.RateLimiter.
-func (l *lockedRateLimiter) WaitBucket(ctx context.Context, e *rest.CompiledEndpoint) error {
+// Wait implements rest.RateLimiter.
+func (l *lockedRateLimiter) Wait(ctx context.Context, e *rest.CompiledEndpoint) error {
 	key := bucketKey(e)
 	if err := l.acquire(ctx, key); err != nil {
 		return err
 	}
-	if err := l.RateLimiter.WaitBucket(ctx, e); err != nil {
+	if err := l.RateLimiter.Wait(ctx, e); err != nil {
 		l.release(key, true)
 		return err
 	}
 	return nil
 }
 
-// UnlockBucket implements rest.RateLimiter.
-func (l *lockedRateLimiter) UnlockBucket(e *rest.CompiledEndpoint, rs *http.Response) error {
+// Unlock implements rest.RateLimiter.
+func (l *lockedRateLimiter) Unlock(e *rest.CompiledEndpoint, rs *http.Response) error {
 	defer l.release(bucketKey(e), true)
-	return l.RateLimiter.UnlockBucket(e, rs)
+	return l.RateLimiter.Unlock(e, rs)
 }

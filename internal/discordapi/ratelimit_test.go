@@ -9,7 +9,7 @@ import (
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/rest"
 
-	"github.com/alphabetcartel/ashbot/internal/discordsim"
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
 // Concurrent posts to one channel share a rate-limit bucket; under the

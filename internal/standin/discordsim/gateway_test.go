@@ -286,12 +286,12 @@ func TestInvalidTokenREST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = client.Rest().GetCurrentUser("")
+	_, err = client.Rest.GetCurrentUser("")
 	if re := restErr(t, err); re.Response.StatusCode != http.StatusUnauthorized || re.Message != "401: Unauthorized" {
 		t.Errorf("REST with bad token: %v", err)
 	}
 	sim.SetTokenValid(true)
-	u, err := client.Rest().GetCurrentUser("")
+	u, err := client.Rest.GetCurrentUser("")
 	if err != nil || u.ID != DefaultBotUserID {
 		t.Errorf("after restoring token: %v %v", u, err)
 	}

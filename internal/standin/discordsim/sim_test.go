@@ -79,7 +79,7 @@ var allIntents = []gateway.Intents{
 // op 7/9), so closing would make `go test -race` fail on disgo's own code.
 // Leaving the client connected until the test binary exits is harmless: with
 // the default heartbeat interval it stays idle.
-func connect(t *testing.T, sim *Sim, intents []gateway.Intents, opts ...bot.ConfigOpt) bot.Client {
+func connect(t *testing.T, sim *Sim, intents []gateway.Intents, opts ...bot.ConfigOpt) *bot.Client {
 	t.Helper()
 	all := append(sim.ClientOpts(),
 		bot.WithLogger(testLogger()),
@@ -102,9 +102,9 @@ func connect(t *testing.T, sim *Sim, intents []gateway.Intents, opts ...bot.Conf
 	return client
 }
 
-func restErr(t *testing.T, err error) rest.Error {
+func restErr(t *testing.T, err error) *rest.Error {
 	t.Helper()
-	var re rest.Error
+	var re *rest.Error
 	if !errors.As(err, &re) {
 		t.Fatalf("want rest.Error, got %T: %v", err, err)
 	}
@@ -145,18 +145,18 @@ func TestGatewayReadyAndGuildCreate(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no GUILD_CREATE")
 	}
-	if client.ApplicationID() != sim.ApplicationID() || client.ID() != DefaultBotUserID {
-		t.Errorf("client ids app=%s self=%s", client.ApplicationID(), client.ID())
+	if client.ApplicationID != sim.ApplicationID() || client.ID() != DefaultBotUserID {
+		t.Errorf("client ids app=%s self=%s", client.ApplicationID, client.ID())
 	}
-	if ch, ok := client.Caches().Channel(general); !ok || ch.Name() != "general" {
+	if ch, ok := client.Caches.Channel(general); !ok || ch.Name() != "general" {
 		t.Errorf("channel not cached: %v %v", ch, ok)
 	}
-	m, ok := client.Caches().Member(sim.GuildID(), alice.ID)
+	m, ok := client.Caches.Member(sim.GuildID(), alice.ID)
 	if !ok || len(m.RoleIDs) != 1 {
 		t.Fatalf("member not cached with role: %+v %v", m, ok)
 	}
 	crt, _ := sim.RoleByName("CRT")
-	if r, ok := client.Caches().Role(sim.GuildID(), crt.ID); !ok || r.Name != "CRT" || m.RoleIDs[0] != crt.ID {
+	if r, ok := client.Caches.Role(sim.GuildID(), crt.ID); !ok || r.Name != "CRT" || m.RoleIDs[0] != crt.ID {
 		t.Errorf("role cache %+v %v", r, ok)
 	}
 
@@ -203,18 +203,16 @@ func TestButtonUpdateMessage(t *testing.T) {
 		if e.Message.ID == 0 || e.Token() == "" {
 			t.Errorf("interaction without message or token")
 		}
-		err := e.UpdateMessage(discord.NewMessageUpdateBuilder().
-			SetContent("claimed by " + e.User().Username).
-			ClearContainerComponents().
-			Build())
+		err := e.UpdateMessage(discord.NewMessageUpdate().
+			WithContent("claimed by " + e.User().Username).
+			ClearComponents())
 		if err != nil {
 			t.Errorf("update message: %v", err)
 		}
 	}))
-	msg, err := client.Rest().CreateMessage(ch, discord.NewMessageCreateBuilder().
-		SetContent("new alert").
-		AddActionRow(discord.NewPrimaryButton("Claim", "claim")).
-		Build())
+	msg, err := client.Rest.CreateMessage(ch, discord.NewMessageCreate().
+		WithContent("new alert").
+		AddActionRow(discord.NewPrimaryButton("Claim", "claim")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,13 +255,12 @@ func TestMessageWithEmbedComponentsAttachment(t *testing.T) {
 	ch := sim.AddChannel("reports")
 	client := connect(t, sim, allIntents)
 	pngData := testPNG(t)
-	msg, err := client.Rest().CreateMessage(ch, discord.NewMessageCreateBuilder().
-		SetContent("weekly report").
-		AddEmbeds(discord.NewEmbedBuilder().SetTitle("Alerts").SetDescription("3 handled").AddField("open", "0", true).Build()).
+	msg, err := client.Rest.CreateMessage(ch, discord.NewMessageCreate().
+		WithContent("weekly report").
+		AddEmbeds(discord.NewEmbed().WithTitle("Alerts").WithDescription("3 handled").AddField("open", "0", true)).
 		AddActionRow(discord.NewPrimaryButton("Ack", "ack"), discord.NewLinkButton("Docs", "https://example.org")).
 		AddFile("chart.png", "alerts per day", bytes.NewReader(pngData)).
-		SetAllowedMentions(&discord.AllowedMentions{}).
-		Build())
+		WithAllowedMentions(&discord.AllowedMentions{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +295,7 @@ func TestMessageWithEmbedComponentsAttachment(t *testing.T) {
 		t.Error("attachment URL does not serve the uploaded bytes")
 	}
 	// And the message reads back through REST with its components intact.
-	back, err := client.Rest().GetMessage(ch, msg.ID)
+	back, err := client.Rest.GetMessage(ch, msg.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,17 +304,17 @@ func TestMessageWithEmbedComponentsAttachment(t *testing.T) {
 	}
 
 	// Discord's validation: a top-level button is rejected with 50035.
-	_, err = client.Rest().CreateMessage(ch, discord.MessageCreate{Content: "x", Components: []discord.ContainerComponent{
+	_, err = client.Rest.CreateMessage(ch, discord.MessageCreate{Content: "x", Components: []discord.LayoutComponent{
 		discord.NewActionRow(discord.NewPrimaryButton("a", "dup"), discord.NewPrimaryButton("b", "dup")),
 	}})
 	if re := restErr(t, err); re.Code != CodeInvalidFormBody {
 		t.Errorf("duplicate custom ids: %v", err)
 	}
-	_, err = client.Rest().CreateMessage(ch, discord.MessageCreate{})
+	_, err = client.Rest.CreateMessage(ch, discord.MessageCreate{})
 	if re := restErr(t, err); re.Code != CodeCannotSendEmptyMessage {
 		t.Errorf("empty message: %v", err)
 	}
-	_, err = client.Rest().CreateMessage(snowflake.ID(42), discord.MessageCreate{Content: "x"})
+	_, err = client.Rest.CreateMessage(snowflake.ID(42), discord.MessageCreate{Content: "x"})
 	if re := restErr(t, err); re.Code != CodeUnknownChannel || re.Response.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown channel: %v", err)
 	}
@@ -333,11 +330,11 @@ func TestThreadFromMessageAndArchive(t *testing.T) {
 	ch := sim.AddChannel("alerts")
 	threads := make(chan *events.ThreadCreate, 1)
 	client := connect(t, sim, allIntents, bot.WithEventListenerFunc(func(e *events.ThreadCreate) { threads <- e }))
-	msg, err := client.Rest().CreateMessage(ch, discord.MessageCreate{Content: "alert #1"})
+	msg, err := client.Rest.CreateMessage(ch, discord.MessageCreate{Content: "alert #1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	thread, err := client.Rest().CreateThreadFromMessage(ch, msg.ID, discord.ThreadCreateFromMessage{Name: "alert-1", AutoArchiveDuration: discord.AutoArchiveDuration24h})
+	thread, err := client.Rest.CreateThreadFromMessage(ch, msg.ID, discord.ThreadCreateFromMessage{Name: "alert-1", AutoArchiveDuration: discord.AutoArchiveDuration24h})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,13 +349,13 @@ func TestThreadFromMessageAndArchive(t *testing.T) {
 	case <-ctxT(t).Done():
 		t.Fatal("no THREAD_CREATE")
 	}
-	if _, err := client.Rest().CreateThreadFromMessage(ch, msg.ID, discord.ThreadCreateFromMessage{Name: "again"}); restErr(t, err).Code != CodeThreadAlreadyCreated {
+	if _, err := client.Rest.CreateThreadFromMessage(ch, msg.ID, discord.ThreadCreateFromMessage{Name: "again"}); restErr(t, err).Code != CodeThreadAlreadyCreated {
 		t.Errorf("second thread: %v", err)
 	}
-	if _, err := client.Rest().CreateMessage(thread.ID(), discord.MessageCreate{Content: "in thread"}); err != nil {
+	if _, err := client.Rest.CreateMessage(thread.ID(), discord.MessageCreate{Content: "in thread"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Rest().UpdateChannel(thread.ID(), discord.GuildThreadUpdate{Archived: ptr(true), Locked: ptr(true)}); err != nil {
+	if _, err := client.Rest.UpdateChannel(thread.ID(), discord.GuildThreadUpdate{Archived: ptr(true), Locked: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := sim.Channel(thread.ID())
@@ -369,7 +366,7 @@ func TestThreadFromMessageAndArchive(t *testing.T) {
 	if starter.ThreadID != thread.ID() || !starter.Flags.Has(discord.MessageFlagHasThread) {
 		t.Errorf("starter = %+v", starter)
 	}
-	_, err = client.Rest().CreateMessage(thread.ID(), discord.MessageCreate{Content: "late"})
+	_, err = client.Rest.CreateMessage(thread.ID(), discord.MessageCreate{Content: "late"})
 	if restErr(t, err).Code != CodeThreadArchived {
 		t.Errorf("post in locked thread: %v", err)
 	}
@@ -387,11 +384,11 @@ func TestDMClosedGives50007(t *testing.T) {
 	carol := sim.AddMember("carol")
 	client := connect(t, sim, allIntents)
 
-	dm, err := client.Rest().CreateDMChannel(bob.ID)
+	dm, err := client.Rest.CreateDMChannel(bob.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = client.Rest().CreateMessage(dm.ID(), discord.MessageCreate{Content: "check-in"})
+	_, err = client.Rest.CreateMessage(dm.ID(), discord.MessageCreate{Content: "check-in"})
 	re := restErr(t, err)
 	if re.Code != CodeCannotMessageUser || re.Response.StatusCode != http.StatusForbidden || re.Message != "Cannot send messages to this user" {
 		t.Errorf("err = %v (status %d)", err, re.Response.StatusCode)
@@ -400,11 +397,11 @@ func TestDMClosedGives50007(t *testing.T) {
 		t.Error("errors.Is with rest.Error code should match")
 	}
 
-	dm2, err := client.Rest().CreateDMChannel(carol.ID)
+	dm2, err := client.Rest.CreateDMChannel(carol.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Rest().CreateMessage(dm2.ID(), discord.MessageCreate{Content: "hi carol"}); err != nil {
+	if _, err := client.Rest.CreateMessage(dm2.ID(), discord.MessageCreate{Content: "hi carol"}); err != nil {
 		t.Fatal(err)
 	}
 	if msgs := sim.DMs(carol.ID); len(msgs) != 1 || msgs[0].Content != "hi carol" || msgs[0].GuildID != 0 {
@@ -420,7 +417,7 @@ func TestRateLimitThenSuccess(t *testing.T) {
 	ch := sim.AddChannel("general")
 	client := connect(t, sim, allIntents)
 	sim.FailNext(http.MethodPost, "/channels/*/messages", http.StatusTooManyRequests, 2)
-	msg, err := client.Rest().CreateMessage(ch, discord.MessageCreate{Content: "eventually"})
+	msg, err := client.Rest.CreateMessage(ch, discord.MessageCreate{Content: "eventually"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +439,7 @@ func TestServerErrorAndForbidden(t *testing.T) {
 	client := connect(t, sim, allIntents)
 
 	sim.FailNext("", "/channels/*/messages", http.StatusInternalServerError, 1)
-	_, err := client.Rest().CreateMessage(ch, discord.MessageCreate{Content: "boom"})
+	_, err := client.Rest.CreateMessage(ch, discord.MessageCreate{Content: "boom"})
 	if re := restErr(t, err); re.Response.StatusCode != http.StatusInternalServerError {
 		t.Errorf("want 500, got %v", err)
 	}
@@ -451,11 +448,11 @@ func TestServerErrorAndForbidden(t *testing.T) {
 	}
 
 	sim.FailNext(http.MethodPost, "/channels/*/messages", http.StatusForbidden, 1)
-	_, err = client.Rest().CreateMessage(ch, discord.MessageCreate{Content: "nope"})
+	_, err = client.Rest.CreateMessage(ch, discord.MessageCreate{Content: "nope"})
 	if re := restErr(t, err); re.Code != CodeMissingAccess || re.Response.StatusCode != http.StatusForbidden {
 		t.Errorf("want 403/50001, got %v", err)
 	}
-	if _, err := client.Rest().CreateMessage(ch, discord.MessageCreate{Content: "fine"}); err != nil {
+	if _, err := client.Rest.CreateMessage(ch, discord.MessageCreate{Content: "fine"}); err != nil {
 		t.Errorf("after faults: %v", err)
 	}
 }
@@ -466,7 +463,7 @@ func TestNonceDedup(t *testing.T) {
 	client := connect(t, sim, allIntents)
 	send := func(enforce bool) *discord.Message {
 		t.Helper()
-		m, err := client.Rest().CreateMessage(ch, discord.MessageCreate{Content: "page CRT", Nonce: "alert-77", EnforceNonce: enforce})
+		m, err := client.Rest.CreateMessage(ch, discord.MessageCreate{Content: "page CRT", Nonce: "alert-77", EnforceNonce: enforce})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -507,7 +504,7 @@ func TestInteractionDoubleAnswerAndExpiry(t *testing.T) {
 		}
 		handled <- struct{}{}
 	}))
-	msg, err := client.Rest().CreateMessage(ch, discord.NewMessageCreateBuilder().SetContent("x").AddActionRow(discord.NewSecondaryButton("Go", "go")).Build())
+	msg, err := client.Rest.CreateMessage(ch, discord.NewMessageCreate().WithContent("x").AddActionRow(discord.NewSecondaryButton("Go", "go")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -521,7 +518,7 @@ func TestInteractionDoubleAnswerAndExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-handled
-	err = client.Rest().CreateInteractionResponse(h.ID, h.Token, discord.InteractionResponse{Type: discord.InteractionResponseTypeDeferredUpdateMessage})
+	err = client.Rest.CreateInteractionResponse(h.ID, h.Token, discord.InteractionResponse{Type: discord.InteractionResponseTypeDeferredUpdateMessage})
 	if re := restErr(t, err); re.Code != CodeInteractionAcknowledged || re.Response.StatusCode != http.StatusBadRequest {
 		t.Errorf("double answer: %v", err)
 	}
@@ -537,7 +534,7 @@ func TestInteractionDoubleAnswerAndExpiry(t *testing.T) {
 	}
 	<-handled
 	clock.Advance(3*time.Second + time.Millisecond)
-	err = client.Rest().CreateInteractionResponse(h2.ID, h2.Token, discord.InteractionResponse{Type: discord.InteractionResponseTypeDeferredUpdateMessage})
+	err = client.Rest.CreateInteractionResponse(h2.ID, h2.Token, discord.InteractionResponse{Type: discord.InteractionResponseTypeDeferredUpdateMessage})
 	if re := restErr(t, err); re.Code != CodeUnknownInteraction || re.Response.StatusCode != http.StatusNotFound {
 		t.Errorf("late answer: %v", err)
 	}
@@ -558,17 +555,17 @@ func TestSlashCommandDeferAndFollowup(t *testing.T) {
 			t.Errorf("defer: %v", err)
 			return
 		}
-		_, err := e.Client().Rest().CreateFollowupMessage(e.ApplicationID(), e.Token(), discord.MessageCreate{
+		_, err := e.Client().Rest.CreateFollowupMessage(e.ApplicationID(), e.Token(), discord.MessageCreate{
 			Content: "assigned " + target.Username + " priority " + d.String("priority"),
 		})
 		if err != nil {
 			t.Errorf("followup: %v", err)
 		}
-		if _, err := e.Client().Rest().CreateFollowupMessage(e.ApplicationID(), e.Token(), discord.MessageCreate{Content: "second"}); err != nil {
+		if _, err := e.Client().Rest.CreateFollowupMessage(e.ApplicationID(), e.Token(), discord.MessageCreate{Content: "second"}); err != nil {
 			t.Errorf("second followup: %v", err)
 		}
 	}))
-	_, err := client.Rest().SetGlobalCommands(client.ApplicationID(), []discord.ApplicationCommandCreate{
+	_, err := client.Rest.SetGlobalCommands(client.ApplicationID, []discord.ApplicationCommandCreate{
 		discord.SlashCommandCreate{Name: "case", Description: "case tools", Options: []discord.ApplicationCommandOption{
 			discord.ApplicationCommandOptionSubCommand{Name: "assign", Description: "assign a case", Options: []discord.ApplicationCommandOption{
 				discord.ApplicationCommandOptionUser{Name: "who", Description: "responder", Required: true},
@@ -585,13 +582,13 @@ func TestSlashCommandDeferAndFollowup(t *testing.T) {
 		t.Fatalf("commands = %+v", cmds)
 	}
 	// Overwriting again keeps ids, as on Discord.
-	again, err := client.Rest().SetGlobalCommands(client.ApplicationID(), []discord.ApplicationCommandCreate{
+	again, err := client.Rest.SetGlobalCommands(client.ApplicationID, []discord.ApplicationCommandCreate{
 		discord.SlashCommandCreate{Name: "case", Description: "case tools v2"},
 	})
 	if err != nil || len(again) != 1 || again[0].ID() != cmds[0].ID {
 		t.Fatalf("overwrite: %v %+v", err, again)
 	}
-	if _, err := client.Rest().SetGlobalCommands(client.ApplicationID(), []discord.ApplicationCommandCreate{
+	if _, err := client.Rest.SetGlobalCommands(client.ApplicationID, []discord.ApplicationCommandCreate{
 		discord.SlashCommandCreate{Name: "case", Description: "case tools", Options: []discord.ApplicationCommandOption{
 			discord.ApplicationCommandOptionSubCommand{Name: "assign", Description: "assign a case", Options: []discord.ApplicationCommandOption{
 				discord.ApplicationCommandOptionUser{Name: "who", Description: "responder", Required: true},
@@ -639,8 +636,8 @@ func TestMessageCommandModalAndSubmit(t *testing.T) {
 			if d.TargetMessage().Content != "I need help" {
 				t.Errorf("target = %+v", d.TargetMessage())
 			}
-			err := e.Modal(discord.NewModalCreateBuilder().SetCustomID("esc:" + d.TargetID().String()).SetTitle("Escalate").
-				AddActionRow(discord.NewParagraphTextInput("reason", "Reason").WithRequired(true)).Build())
+			err := e.Modal(discord.NewModalCreate("esc:"+d.TargetID().String(), "Escalate",
+				discord.NewLabel("Reason", discord.NewParagraphTextInput("reason").WithRequired(true))))
 			if err != nil {
 				t.Errorf("modal: %v", err)
 			}
@@ -651,7 +648,7 @@ func TestMessageCommandModalAndSubmit(t *testing.T) {
 			}
 		}),
 	)
-	if _, err := client.Rest().SetGuildCommands(client.ApplicationID(), sim.GuildID(), []discord.ApplicationCommandCreate{
+	if _, err := client.Rest.SetGuildCommands(client.ApplicationID, sim.GuildID(), []discord.ApplicationCommandCreate{
 		discord.MessageCommandCreate{Name: "Escalate"},
 	}); err != nil {
 		t.Fatal(err)
@@ -727,11 +724,11 @@ func TestDMButtonInteractionHasUser(t *testing.T) {
 		got <- e
 		_ = e.CreateMessage(discord.MessageCreate{Content: "thanks"})
 	}))
-	dm, err := client.Rest().CreateDMChannel(dave.ID)
+	dm, err := client.Rest.CreateDMChannel(dave.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg, err := client.Rest().CreateMessage(dm.ID(), discord.NewMessageCreateBuilder().SetContent("ok?").AddActionRow(discord.NewSuccessButton("I'm ok", "ok")).Build())
+	msg, err := client.Rest.CreateMessage(dm.ID(), discord.NewMessageCreate().WithContent("ok?").AddActionRow(discord.NewSuccessButton("I'm ok", "ok")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -762,10 +759,10 @@ func TestRESTMessageLifecycle(t *testing.T) {
 	alice := sim.AddMember("alice")
 	crt := sim.AddRole("CRT")
 	client := connect(t, sim, allIntents)
-	rs := client.Rest()
+	rs := client.Rest
 
-	first, err := rs.CreateMessage(ch, discord.NewMessageCreateBuilder().SetContent("v1").
-		AddFile("a.txt", "", strings.NewReader("alpha")).Build())
+	first, err := rs.CreateMessage(ch, discord.NewMessageCreate().WithContent("v1").
+		AddFile("a.txt", "", strings.NewReader("alpha")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -846,17 +843,17 @@ func TestRESTMessageLifecycle(t *testing.T) {
 		t.Errorf("GetMember = %+v %v", m, err)
 	}
 
-	cmd, err := rs.CreateGlobalCommand(client.ApplicationID(), discord.SlashCommandCreate{Name: "ping", Description: "ping"})
+	cmd, err := rs.CreateGlobalCommand(client.ApplicationID, discord.SlashCommandCreate{Name: "ping", Description: "ping"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cmds, err := rs.GetGlobalCommands(client.ApplicationID(), false); err != nil || len(cmds) != 1 || cmds[0].Name() != "ping" {
+	if cmds, err := rs.GetGlobalCommands(client.ApplicationID, false); err != nil || len(cmds) != 1 || cmds[0].Name() != "ping" {
 		t.Errorf("commands = %v %v", cmds, err)
 	}
-	if err := rs.DeleteGlobalCommand(client.ApplicationID(), cmd.ID()); err != nil || len(sim.Commands()) != 0 {
+	if err := rs.DeleteGlobalCommand(client.ApplicationID, cmd.ID()); err != nil || len(sim.Commands()) != 0 {
 		t.Errorf("delete command: %v %v", err, sim.Commands())
 	}
-	_, err = rs.CreateGlobalCommand(client.ApplicationID(), discord.SlashCommandCreate{Name: "Bad Name", Description: "x"})
+	_, err = rs.CreateGlobalCommand(client.ApplicationID, discord.SlashCommandCreate{Name: "Bad Name", Description: "x"})
 	if restErr(t, err).Code != CodeInvalidFormBody {
 		t.Errorf("invalid command name: %v", err)
 	}
@@ -875,9 +872,9 @@ func TestFollowupBeforeAckAndSelectMenu(t *testing.T) {
 			picked <- d.Values
 		}
 	}))
-	msg, err := client.Rest().CreateMessage(ch, discord.NewMessageCreateBuilder().SetContent("risk?").
+	msg, err := client.Rest.CreateMessage(ch, discord.NewMessageCreate().WithContent("risk?").
 		AddActionRow(discord.NewStringSelectMenu("risk", "level",
-			discord.NewStringSelectMenuOption("Low", "low"), discord.NewStringSelectMenuOption("High", "high"))).Build())
+			discord.NewStringSelectMenuOption("Low", "low"), discord.NewStringSelectMenuOption("High", "high"))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -906,14 +903,14 @@ func TestFollowupBeforeAckAndSelectMenu(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-picked
-	_, err = client.Rest().CreateFollowupMessage(client.ApplicationID(), h2.Token, discord.MessageCreate{Content: "early"})
+	_, err = client.Rest.CreateFollowupMessage(client.ApplicationID, h2.Token, discord.MessageCreate{Content: "early"})
 	if re := restErr(t, err); re.Code != CodeUnknownWebhook {
 		t.Errorf("follow-up before ack: %v", err)
 	}
-	if err := client.Rest().CreateInteractionResponse(h2.ID, h2.Token, discord.InteractionResponse{Type: discord.InteractionResponseTypeDeferredUpdateMessage}); err != nil {
+	if err := client.Rest.CreateInteractionResponse(h2.ID, h2.Token, discord.InteractionResponse{Type: discord.InteractionResponseTypeDeferredUpdateMessage}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := client.Rest().CreateFollowupMessage(client.ApplicationID(), h2.Token, discord.MessageCreate{Content: "noted", Flags: discord.MessageFlagEphemeral})
+	f, err := client.Rest.CreateFollowupMessage(client.ApplicationID, h2.Token, discord.MessageCreate{Content: "noted", Flags: discord.MessageFlagEphemeral})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -252,7 +252,7 @@ func (s *Sim) messageWire(m *Message, blank, withMember bool, depth int) discord
 	}
 	if withMember && m.GuildID != 0 && m.WebhookID == 0 {
 		if mem, ok := s.st.members[m.Author.ID]; ok {
-			w.Member = &discord.Member{RoleIDs: slices.Clone(mem.roles), JoinedAt: mem.joinedAt}
+			w.Member = &discord.Member{RoleIDs: slices.Clone(mem.roles), JoinedAt: &mem.joinedAt}
 		}
 	}
 	if blank {

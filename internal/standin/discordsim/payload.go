@@ -60,7 +60,7 @@ type upload struct {
 // parsed is a validated message payload.
 type parsed struct {
 	msgPayload
-	components []discord.ContainerComponent
+	components []discord.LayoutComponent
 	nonce      string
 	uploads    []upload
 }
@@ -242,23 +242,32 @@ type rawComponent struct {
 	URL        string                `json:"url"`
 	SkuID      string                `json:"sku_id"`
 	Options    []json.RawMessage     `json:"options"`
+	Component  json.RawMessage       `json:"component"`
 	MinValues  *int                  `json:"min_values"`
 	MaxValues  *int                  `json:"max_values"`
 }
 
 // parseComponents validates top-level action rows; modal selects the rules
-// for modal bodies (text inputs only) instead of message bodies.
-func parseComponents(rows []json.RawMessage, modal bool) ([]discord.ContainerComponent, error) {
+// for modal bodies (labels around text inputs) instead of message bodies.
+func parseComponents(rows []json.RawMessage, modal bool) ([]discord.LayoutComponent, error) {
 	if len(rows) > 5 {
 		return nil, fieldErr("components", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
 	}
 	seen := map[string]bool{}
-	out := make([]discord.ContainerComponent, 0, len(rows))
+	out := make([]discord.LayoutComponent, 0, len(rows))
 	for i, raw := range rows {
 		at := fmt.Sprintf("components.%d", i)
 		var row rawComponent
 		if err := json.Unmarshal(raw, &row); err != nil {
 			return nil, fieldErr(at, "MODEL_TYPE_CONVERT", "Could not interpret component: %v", err)
+		}
+		if modal {
+			label, err := parseModalLabel(row, raw, at, seen)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, label)
+			continue
 		}
 		if row.Type != discord.ComponentTypeActionRow {
 			return nil, fieldErr(at+".type", "UNION_TYPE_CHOICES", "Top-level components must be action rows (type 1), got %d", row.Type)
@@ -291,6 +300,36 @@ func parseComponents(rows []json.RawMessage, modal bool) ([]discord.ContainerCom
 	return out, nil
 }
 
+// parseModalLabel validates one top-level modal component: a label (type
+// 18) holding a text input, the form Discord documents for modals
+// (https://discord.com/developers/docs/components/reference#label); the
+// older action row of text inputs is deprecated there and disgo no longer
+// builds it.
+func parseModalLabel(row rawComponent, raw json.RawMessage, at string, seen map[string]bool) (discord.LabelComponent, error) {
+	var label discord.LabelComponent
+	if row.Type != discord.ComponentTypeLabel {
+		return label, fieldErr(at+".type", "UNION_TYPE_CHOICES", "Modals take labels (type 18), got %d", row.Type)
+	}
+	if row.Label == "" || utf8.RuneCountInString(row.Label) > 45 {
+		return label, fieldErr(at+".label", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length.")
+	}
+	var c rawComponent
+	if err := json.Unmarshal(row.Component, &c); err != nil || len(row.Component) == 0 {
+		return label, fieldErr(at+".component", "BASE_TYPE_REQUIRED", "This field is required")
+	}
+	if err := validateComponent(c, at+".component", true, 1); err != nil {
+		return label, err
+	}
+	if seen[*c.CustomID] {
+		return label, fieldErr(at+".component.custom_id", "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
+	}
+	seen[*c.CustomID] = true
+	if err := json.Unmarshal(raw, &label); err != nil {
+		return label, fieldErr(at, "MODEL_TYPE_CONVERT", "Could not interpret component: %v", err)
+	}
+	return label, nil
+}
+
 func validateComponent(c rawComponent, at string, modal bool, rowLen int) error {
 	needID := func(max int) error {
 		if c.CustomID == nil || *c.CustomID == "" {
@@ -304,9 +343,6 @@ func validateComponent(c rawComponent, at string, modal bool, rowLen int) error 
 	if modal {
 		if c.Type != discord.ComponentTypeTextInput {
 			return fieldErr(at+".type", "UNION_TYPE_CHOICES", "Modals only accept text inputs (type 4), got %d", c.Type)
-		}
-		if c.Label == "" || utf8.RuneCountInString(c.Label) > 45 {
-			return fieldErr(at+".label", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length.")
 		}
 		if c.Style != 1 && c.Style != 2 {
 			return fieldErr(at+".style", "BASE_TYPE_CHOICES", "Value must be one of {1, 2}.")

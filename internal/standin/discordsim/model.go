@@ -99,7 +99,7 @@ type Message struct {
 
 	Content         string
 	Embeds          []discord.Embed
-	Components      []discord.ContainerComponent
+	Components      []discord.LayoutComponent
 	Attachments     []Attachment
 	Flags           discord.MessageFlags
 	TTS             bool
@@ -131,8 +131,12 @@ func (m Message) Ephemeral() bool { return m.Flags.Has(discord.MessageFlagEpheme
 // Buttons returns every button in the message's action rows.
 func (m Message) Buttons() []discord.ButtonComponent {
 	var out []discord.ButtonComponent
-	for _, row := range m.Components {
-		for _, c := range row.Components() {
+	for _, layout := range m.Components {
+		row, ok := layout.(discord.ActionRowComponent)
+		if !ok {
+			continue
+		}
+		for _, c := range row.Components {
 			if b, ok := c.(discord.ButtonComponent); ok {
 				out = append(out, b)
 			}

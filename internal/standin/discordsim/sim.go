@@ -269,7 +269,7 @@ func (s *Sim) Token() string {
 func (s *Sim) ClientOpts() []bot.ConfigOpt {
 	return []bot.ConfigOpt{
 		bot.WithRestClientConfigOpts(rest.WithURL(s.URL())),
-		bot.WithGatewayConfigOpts(gateway.WithURL(s.GatewayURL())),
+		bot.WithGatewayConfigOpts(gateway.WithURL(s.GatewayURL()), gateway.WithCompression(gateway.CompressionNone)),
 	}
 }
 

@@ -43,15 +43,15 @@ func (c InteractionCallback) Ephemeral() bool {
 type Modal struct {
 	CustomID   string
 	Title      string
-	Components []discord.ContainerComponent
+	Components []discord.LayoutComponent
 }
 
 // TextInputs returns the modal's text inputs in order.
 func (m Modal) TextInputs() []discord.TextInputComponent {
 	var out []discord.TextInputComponent
-	for _, row := range m.Components {
-		for _, c := range row.Components() {
-			if ti, ok := c.(discord.TextInputComponent); ok {
+	for _, layout := range m.Components {
+		if label, ok := layout.(discord.LabelComponent); ok {
+			if ti, ok := label.Component.(discord.TextInputComponent); ok {
 				out = append(out, ti)
 			}
 		}
@@ -271,9 +271,13 @@ func (s *Sim) componentLocked(messageID snowflake.ID, user snowflake.ID, customI
 			return nil, nil, nil, fmt.Errorf("discordsim: ephemeral message %s is only visible to its recipient", messageID)
 		}
 	}
-	for _, row := range m.Components {
-		for _, comp := range row.Components() {
-			if comp.ID() != customID {
+	for _, layout := range m.Components {
+		row, ok := layout.(discord.ActionRowComponent)
+		if !ok {
+			continue
+		}
+		for _, comp := range row.Components {
+			if comp.GetCustomID() != customID {
 				continue
 			}
 			disabled := false
@@ -638,8 +642,8 @@ func (s *Sim) SubmitModal(parent *Interaction, values map[string]string) (*Inter
 		if ti.MaxLength > 0 && len([]rune(v)) > ti.MaxLength {
 			return nil, fmt.Errorf("discordsim: text input %q longer than %d", ti.CustomID, ti.MaxLength)
 		}
-		rows = append(rows, map[string]any{"type": discord.ComponentTypeActionRow, "components": []map[string]any{
-			{"type": discord.ComponentTypeTextInput, "custom_id": ti.CustomID, "value": v},
+		rows = append(rows, map[string]any{"type": discord.ComponentTypeLabel, "component": map[string]any{
+			"type": discord.ComponentTypeTextInput, "custom_id": ti.CustomID, "value": v,
 		}})
 	}
 	for _, k := range slices.Sorted(maps.Keys(values)) {
@@ -781,7 +785,7 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 		}
 		in.modal = &Modal{CustomID: d.CustomID, Title: d.Title, Components: comps}
 		cb.Modal = in.modal
-	case discord.InteractionResponseTypePremiumRequired, discord.InteractionResponseTypeLaunchActivity:
+	case discord.InteractionResponseTypeLaunchActivity:
 		// Recorded only; there is nothing to simulate.
 	default:
 		return invalid()

@@ -1,0 +1,9 @@
+// Package standin is the wing of the house that stands in for the world
+// outside ashbot: each subpackage speaks one outside service's real
+// protocol on loopback, strictly enough that the real client libraries run
+// against it unchanged, for tests and for `ashbot demo`. Nothing under
+// internal/standin is product code, and product packages never import it
+// (only tests, the demo and the stand-ins' own commands do).
+//
+//   - discordsim: Discord's REST API and gateway.
+package standin
