@@ -52,7 +52,7 @@ var (
 func ParseStory(name, src string) (*Story, error) {
 	p := &parser{story: &Story{name: name}, cast: map[string]bool{}}
 	for i, line := range strings.Split(src, "\n") {
-		if err := p.line(i+1, line); err != nil {
+		if err := p.parseLine(i+1, line); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, i+1, err)
 		}
 	}
@@ -75,7 +75,8 @@ type token struct {
 	quoted bool
 }
 
-func (p *parser) line(n int, line string) error {
+// parseLine parses line n of the story.
+func (p *parser) parseLine(n int, line string) error {
 	toks, err := tokenize(line)
 	if err != nil || len(toks) == 0 {
 		return err
@@ -116,7 +117,8 @@ func (p *parser) line(n int, line string) error {
 }
 
 func (p *parser) dayLine(toks []token) error {
-	n, err := 0, error(nil)
+	var n int
+	var err error
 	if len(toks) == 2 && !toks[1].quoted {
 		n, err = strconv.Atoi(toks[1].text)
 	}
