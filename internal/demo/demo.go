@@ -27,11 +27,10 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
+// weekStory is the demo week, the story Run acts out by default.
+//
 //go:embed week.story
 var weekStory string
-
-// Week parses the embedded story of the demo week.
-func Week() (*Story, error) { return ParseStory("week.story", weekStory) }
 
 // channels are the simulated server's; the configuration below points the
 // bot's alert and report channels at the crt-* ones.
@@ -39,7 +38,7 @@ var channels = []string{"general", "vent", "crt-monitor", "crt-crisis", "crt-cri
 
 // Options configure a demo run.
 type Options struct {
-	// Story is acted out; nil means the demo week (Week).
+	// Story is acted out; nil means the demo week, week.story.
 	Story *Story
 	// Out receives the narration, one line per step. Nil discards it.
 	Out io.Writer
@@ -79,7 +78,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 	story := opts.Story
 	if story == nil {
 		var err error
-		if story, err = Week(); err != nil {
+		if story, err = ParseStory("week.story", weekStory); err != nil {
 			return Result{}, fmt.Errorf("demo: %w", err)
 		}
 	}
