@@ -178,3 +178,16 @@ func TestRunRefusesIncompleteSettings(t *testing.T) {
 		}
 	}
 }
+
+// A story with a mistake stops `ashbot demo` before anything starts, naming
+// the file and line.
+func TestDemoBadStoryExitsTwo(t *testing.T) {
+	r := run(t, nil, "", "demo", "--story", "testdata/typo.story")
+	if r.code != ExitUsage || r.stderr != "ashbot demo: testdata/typo.story:5: unknown person \"Robn\" (the cast is declared by the people, crt and admins lines)\n" {
+		t.Errorf("%+v", r)
+	}
+	r = run(t, nil, "", "demo", "--story", "testdata/missing.story")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "missing.story") {
+		t.Errorf("%+v", r)
+	}
+}

@@ -43,12 +43,25 @@ func runCmd(ctx context.Context, e *Env, args []string) int {
 func demoCmd(ctx context.Context, e *Env, args []string) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	png := fs.String("png", "", "also write the week's report chart to this `file`")
+	storyFile := fs.String("story", "", "act out this story `file` instead of the built-in week (format: see its header)")
 	if pos, ok := parseFlags(fs, e, args); !ok || len(pos) > 0 {
-		fmt.Fprintln(e.Stderr, "usage: ashbot demo [--png FILE]")
+		fmt.Fprintln(e.Stderr, "usage: ashbot demo [--png FILE] [--story FILE]")
 		return ExitUsage
 	}
+	var story *demo.Story
+	if *storyFile != "" {
+		// A bad story is bad input: say where, before anything starts.
+		src, err := e.ReadFile(*storyFile)
+		if err == nil {
+			story, err = demo.ParseStory(*storyFile, string(src))
+		}
+		if err != nil {
+			fmt.Fprintln(e.Stderr, "ashbot demo:", err)
+			return ExitUsage
+		}
+	}
 	return withRedis(ctx, e, func(d deps) int {
-		res, err := demo.Run(ctx, d.cfg, demo.Options{Out: e.Stdout, Logger: d.log})
+		res, err := demo.Run(ctx, d.cfg, demo.Options{Story: story, Out: e.Stdout, Logger: d.log})
 		if err != nil {
 			return fail(e, err)
 		}

@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -57,12 +58,48 @@ func TestDemoWeek(t *testing.T) {
 	if a.SessionsStarted != 6 || a.Manual != 5 || a.AutoInitiated != 1 || a.UserOptedOut != 1 || a.SessionsCompleted != 5 {
 		t.Errorf("Ash %+v", a)
 	}
-	if len(sum.TopResponders) == 0 {
-		t.Error("no responders")
+	// The response times of the week as week.story tells it (the numbers
+	// of `make demo`'s report): count, average, p50, p90 in seconds.
+	for name, tc := range map[string]struct {
+		got  metrics.Durations
+		want string
+	}{
+		"acknowledge":    {sum.TimeToAcknowledge, "12 307.5 240 720"},
+		"Ash contact":    {sum.TimeToAshContact, "6 170 120 420"},
+		"first response": {sum.TimeToFirstResponse, "8 352.5 360 600"},
+		"resolve":        {sum.TimeToResolve, "12 2075 1800 3000"},
+	} {
+		if got := durations(tc.got); got != tc.want {
+			t.Errorf("time to %s %s, want %s", name, got, tc.want)
+		}
+	}
+	if a.AvgSessionSeconds == nil || *a.AvgSessionSeconds != 648 {
+		t.Errorf("average Ash session %v", a.AvgSessionSeconds)
+	}
+	if p := sum.PeakDay; p == nil || p.Date != res.WeekStart.Format(time.DateOnly) || p.Alerts != 2 {
+		t.Errorf("peak day %+v", p)
+	}
+	if p := sum.PeakHour; p == nil || p.Hour != 22 || p.Alerts != 3 {
+		t.Errorf("peak hour %+v", p)
+	}
+	var acks []int64
+	for _, r := range sum.TopResponders {
+		acks = append(acks, r.Acknowledgments)
+	}
+	if fmt.Sprint(acks) != "[4 3 3 2]" {
+		t.Errorf("responders' acknowledgments %v", acks)
 	}
 	for _, want := range []string{"Ash reached out to Kai by DM", "DMs are closed", "opted out", "maximum length", "/ash report post:true"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("narration lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+func durations(d metrics.Durations) string {
+	s := fmt.Sprint(d.Count)
+	if d.AvgSeconds != nil && d.P50Seconds != nil && d.P90Seconds != nil {
+		s += fmt.Sprintf(" %v %d %d", *d.AvgSeconds, *d.P50Seconds, *d.P90Seconds)
+	}
+	return s
 }

@@ -1,0 +1,183 @@
+# The demo week: a week in the life of the Crisis Response Team of
+# "Rainbow Commons", acted out by `ashbot demo` (and `make demo`) against a
+# simulated Discord server and the real bot. Edit it and run
+# `ashbot demo --story FILE` to try a variant; `go test ./internal/demo`
+# checks that this one ends in the report numbers it was written for.
+#
+# THE FORMAT
+#
+# One statement a line. A "#" followed by a space (or alone) starts a
+# comment, here or after a statement; #general is a channel. Indentation is
+# free. Texts are "quoted" (Go syntax: \" and \\ inside).
+#
+# Time runs on the demo's own clock, in UTC. `day N` (1 to 7, 8 is the
+# morning after the week) starts a day. A line may start with a time:
+#   09:12   the clock moves to 09:12 of the current day
+#   +4m     the clock moves on by a duration (+30s, +4m, +1h30m)
+# then does its statement; a line without a time happens at once, after the
+# line before. Time never runs backwards.
+#
+# In the statements, {name} is a person of the cast ({name}'s: "Robin's"),
+# {channel} one of #general, #vent, #crt-monitor, #crt-crisis,
+# #crt-critical, #crt-reports, {text} a quoted text, {severity} low, medium,
+# high or critical. "Robin's alert" is the latest alert about Robin.
+#
+# The cast, before the first day (each line lists new names):
+#   people {new...}                       members of the server
+#   crt {new...}                          members of the Crisis Response Team
+#   admins {new...}                       CRT members who are also Bot Admins
+#
+# What people do:
+#   {name} posts in {channel}: {text}
+#   {name} flags {name}'s message as {severity}     the "Flag for CRT" command
+#                                          on that person's latest post; the
+#                                          alert must appear in its channel
+#   {name} acknowledges {name}'s alert
+#   {name} writes in {name}'s alert thread: {text}
+#   {name} asks Ash to reach out to {name}          the "Talk to Ash" button
+#   {name} takes over {name}'s alert from Ash       the "Take over" button
+#   {name} resolves {name}'s alert
+#   {name} tells Ash: {text}               a DM to Ash; Ash must answer
+#   {name} presses {text} under Ash's message       a button by its label
+#   {name} closes their DMs                the bot can no longer DM them
+#   {name} runs /ash report post:true      posts the week's report
+#
+# What the bot must have done by then (the demo fails otherwise):
+#   expect Ash's DM to {name}              Ash's welcome, with its buttons
+#   expect {name}'s alert thread to say {text}      a message containing text
+#
+# And a line for the reader of the demo's output:
+#   note {text}
+
+people Robin Sam Alex Jordan Kai Riley
+crt    Morgan Casey Taylor
+admins Avery
+
+day 1
+# Morning: a MEDIUM alert that Morgan handles with Ash's help; Robin talks
+# with Ash a little and says goodbye, which ends the chat.
+09:12  Robin posts in #general: "I haven't slept in days and I feel like I'm falling apart"
+       Sam flags Robin's message as medium
++4m    Morgan acknowledges Robin's alert
++2m    Morgan writes in Robin's alert thread: "I know Robin from the art channel, I'll keep an eye out"
++1m    Morgan asks Ash to reach out to Robin
++1m    Robin tells Ash: "hi. it's just been a really bad week"
++2m    Robin tells Ash: "thank you, that helps a bit"
+       Robin tells Ash: "bye ash"
+       expect Robin's alert thread to say "they ended the chat"
++20m   Morgan resolves Robin's alert
+
+# Late evening: a HIGH alert nobody acknowledges within the auto-initiate
+# delay (3 minutes), so Ash reaches out on its own. Kai answers once, then
+# goes quiet, and the chat times out (5 minutes idle).
+22:40  Kai posts in #vent: "I don't want to be here anymore"
+       Riley flags Kai's message as high
++3m    expect Ash's DM to Kai
+       note "nobody acknowledged in 3 minutes: Ash reached out to Kai by DM"
+       Kai tells Ash: "i don't know why i'm even answering"
++2m    Casey acknowledges Kai's alert
++1m    Casey writes in Kai's alert thread: "On it. Kai, if you see this, we're here."
++5m    expect Kai's alert thread to say "idle timeout"
+       note "Kai stopped replying; Ash's chat timed out"
++30m   Casey resolves Kai's alert
+
+day 2
+# A LOW alert handled by a CRT member alone.
+14:05  Jordan posts in #general: "today was rough, my family misgendered me again all day"
+       Alex flags Jordan's message as low
++12m   Taylor acknowledges Jordan's alert
++8m    Taylor resolves Jordan's alert
+
+# A CRITICAL alert: Ash starts, Sam asks for a person, Avery takes over.
+23:30  Sam posts in #vent: "I've been thinking about ending it"
+       Robin flags Sam's message as critical
++1m    Avery acknowledges Sam's alert
++1m    Avery writes in Sam's alert thread: "I'm reaching out to Sam now"
+       Avery asks Ash to reach out to Sam
++3m    Sam tells Ash: "i'm scared of what i might do"
++3m    Sam tells Ash: "can someone real talk to me"
++2m    Avery takes over Sam's alert from Ash
++45m   Avery resolves Sam's alert
+
+day 3
+# Alex would rather not talk with Ash: the opt-out is remembered (day 5).
+19:20  Alex posts in #general: "nobody would notice if I disappeared"
+       Jordan flags Alex's message as high
++2m    Morgan acknowledges Alex's alert
++1m    Morgan asks Ash to reach out to Alex
++1m    Alex presses "I'd rather not" under Ash's message
+       expect Alex's alert thread to say "opted out of Ash"
++3m    Morgan writes in Alex's alert thread: "Alex opted out of Ash, I'll DM them myself"
++33m   Morgan resolves Alex's alert
+
+21:10  Riley posts in #vent: "can't stop crying"
+       Kai flags Riley's message as medium
++6m    Casey acknowledges Riley's alert
++4m    Casey writes in Riley's alert thread: "Sent Riley a message"
++15m   Casey resolves Riley's alert
+
+day 4
+# Jordan's DMs are closed: Ash's automatic outreach fails, and the CRT is
+# told in the alert's thread.
+02:00  Jordan closes their DMs
+02:15  Jordan posts in #vent: "i can't do this"
+       Sam flags Jordan's message as high
++3m    expect Jordan's alert thread to say "their DMs are closed"
+       note "Ash tried to reach Jordan automatically, but Jordan's DMs are closed; the CRT is told in the thread"
++5m    Taylor acknowledges Jordan's alert
++2m    Taylor writes in Jordan's alert thread: "Pinging Jordan in #general, they're not taking DMs"
++40m   Taylor resolves Jordan's alert
+
+day 5
+# Robin again; this time Robin ends the chat with the button.
+22:05  Robin posts in #general: "another panic attack, I can't breathe"
+       Alex flags Robin's message as high
++1m    Taylor acknowledges Robin's alert
+       Taylor asks Ash to reach out to Robin
++1m    Robin tells Ash: "it's happening again"
++4m    Robin tells Ash: "ok, breathing slower now"
++3m    Robin presses "End chat" under Ash's message
++20m   Taylor resolves Robin's alert
+
+# Alex opted out on day 3: auto-initiate leaves them alone and says so.
+22:50  Alex posts in #vent: "it's getting worse"
+       Riley flags Alex's message as high
++3m    expect Alex's alert thread to say "Ash did not contact"
+       note "Alex opted out two days ago, so Ash does not reach out; the CRT is told"
++1m    Morgan acknowledges Alex's alert
++30m   Morgan resolves Alex's alert
+
+day 6
+16:30  Riley posts in #general: "feeling really low today"
+       Sam flags Riley's message as low
++15m   Casey acknowledges Riley's alert
++5m    Casey resolves Riley's alert
+
+day 7
+20:45  Sam posts in #vent: "I relapsed"
+       Jordan flags Sam's message as medium
++3m    Avery acknowledges Sam's alert
++2m    Avery writes in Sam's alert thread: "Checking in with Sam"
++25m   Avery resolves Sam's alert
+
+# Kai keeps talking with Ash until the chat reaches its maximum length
+# (30 minutes), and Ash hands back to the team.
+23:10  Kai posts in #vent: "I wrote a goodbye letter"
+       Robin flags Kai's message as critical
++30s   Morgan acknowledges Kai's alert
++30s   Morgan asks Ash to reach out to Kai
+       Morgan writes in Kai's alert thread: "Ash is with Kai, I'm calling the on-call lead"
+23:15  Kai tells Ash: "i don't know what to do"
++4m    Kai tells Ash: "it's so loud in my head"
++4m    Kai tells Ash: "i'm still here"
++4m    Kai tells Ash: "talking helps a little"
++4m    Kai tells Ash: "i keep thinking about it"
++4m    Kai tells Ash: "thank you for staying"
++4m    Kai tells Ash: "i'm tired"
+23:41  expect Kai's alert thread to say "maximum chat length"
+       note "Kai's chat reached the maximum length; Ash hands back to the team"
++10m   Morgan resolves Kai's alert
+
+day 8
+# The morning after: a CRT lead posts the week's report.
+09:00  Avery runs /ash report post:true
