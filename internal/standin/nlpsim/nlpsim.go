@@ -87,13 +87,13 @@ type Server struct {
 	closed  chan struct{} // released hangs on Close
 	once    sync.Once
 
-	mu       sync.Mutex
-	faults   Faults
-	next     []next // faults for the next answers, first first
-	calls    []Call
-	seq      int
-	addr     string
-	srv      *http.Server
+	mu     sync.Mutex
+	faults Faults
+	next   []next // faults for the next answers, first first
+	calls  []Call
+	seq    int
+	addr   string
+	srv    *http.Server
 }
 
 // New returns a stand-in that is not listening: serve Handler yourself
