@@ -58,12 +58,21 @@ func TestBreakerOpenStopsRetries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := inBubble(t, ashnlp.Options{Retries: 5, BreakerFailures: 2})
 		f.sim.SetFaults(nlpsim.Faults{Status: 502})
+		// The breaker opens during the retries: the service's error is
+		// returned, since ErrBreakerOpen means nothing was called.
 		_, err := f.client.Analyze(t.Context(), ashnlp.Request{Message: "hello"})
-		if !errors.Is(err, ashnlp.ErrBreakerOpen) {
+		var se *ashnlp.StatusError
+		if !errors.As(err, &se) || se.Code != 502 || errors.Is(err, ashnlp.ErrBreakerOpen) {
 			t.Fatalf("err = %v", err)
 		}
 		if n := len(f.sim.Calls()); n != 2 {
 			t.Errorf("%d attempts, want 2 (then the breaker opened)", n)
+		}
+		if _, err := f.client.Analyze(t.Context(), ashnlp.Request{Message: "hello"}); !errors.Is(err, ashnlp.ErrBreakerOpen) {
+			t.Fatalf("next call: err = %v", err)
+		}
+		if n := len(f.sim.Calls()); n != 2 {
+			t.Errorf("called with the breaker open")
 		}
 	})
 }

@@ -102,7 +102,11 @@ func New(o Options) (*Client, error) {
 		o.BreakerSuccesses = defaultBreakerSuccesses
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{}
+		// Its own pool, wide enough for the detection side's concurrent
+		// calls (the default keeps 2 idle connections per host).
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		o.HTTPClient = &http.Client{Transport: tr}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -143,6 +147,7 @@ func (c *Client) Analyze(ctx context.Context, r Request) (Result, error) {
 	}
 	c.stats.request()
 	attempts := 0
+	var last error // the last attempt's error, while retrying
 	res, err := backoff.Retry(ctx, func() (Result, error) {
 		attempts++
 		if attempts > 1 {
@@ -150,8 +155,14 @@ func (c *Client) Analyze(ctx context.Context, r Request) (Result, error) {
 		}
 		res, err := c.breaker.Execute(func() (Result, error) { return c.attempt(ctx, body) })
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+			if last != nil {
+				// The breaker opened while retrying: the service's own
+				// error says more, and ErrBreakerOpen promises no call.
+				return Result{}, backoff.Permanent(last)
+			}
 			err = &kindError{kind: KindBreakerOpen, err: ErrBreakerOpen}
 		}
+		last = err
 		if err != nil && !kindOf(err).retryable() {
 			return res, backoff.Permanent(err)
 		}
