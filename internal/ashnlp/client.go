@@ -255,7 +255,7 @@ func (c *Client) statusError(code int, raw []byte) error {
 		kind = KindStatus4xx
 		c.log.Warn("ash-nlp refused a request", "status", code, "detail", se.Detail)
 	case code < 500:
-		// 1xx and 3xx the client did not follow: not an answer either.
+		// Another 2xx, or a 3xx the client did not follow: no answer either.
 		kind = KindBadResponse
 	}
 	return &kindError{kind: kind, err: se}
