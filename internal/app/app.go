@@ -23,10 +23,12 @@ import (
 	"github.com/disgoorg/disgo/gateway"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
+	"github.com/alphabetcartel/ashbot/internal/ashnlp"
 	"github.com/alphabetcartel/ashbot/internal/bot"
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
@@ -199,6 +201,10 @@ type stack struct {
 	workers    []func(ctx context.Context)
 	runners    map[string]runnerStats // by job name, for /metrics
 	pollers    map[string]*ash.Poller // by timer name, for /metrics
+	// nlp is the Ash-NLP client, nil when BOT_NLP_BASE_URL=off; the
+	// detection side classifies monitored messages with it.
+	nlp        *ashnlp.Client
+	nlpLatency *prometheus.HistogramVec
 	// gatewayReady is set by the gateway's Ready and Resumed events and
 	// cleared at shutdown; /readyz reports it.
 	gatewayReady atomic.Bool
@@ -255,6 +261,10 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		Clock: clock, Logger: log,
 	})
 	if err != nil {
+		return err
+	}
+
+	if err := s.buildNLP(cfg); err != nil {
 		return err
 	}
 

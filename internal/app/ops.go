@@ -49,7 +49,9 @@ func (s *stack) opsServer(addr string) *ops.Server {
 			return nil
 		},
 	}
-	return ops.New(addr, reg, checks, s.log)
+	srv := ops.New(addr, reg, checks, s.log)
+	s.nlpMetrics(reg, srv)
+	return srv
 }
 
 // runnerStats is what the ops server reads of a schedule.

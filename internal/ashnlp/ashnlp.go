@@ -59,7 +59,7 @@ type Result struct {
 	KeyFactors      []string // explanation.key_factors, may be empty
 }
 
-// The client's Analyze and Health are, in its consumer's words:
+// Client (client.go) has Analyze and Health; in its consumer's words:
 //
 //	Analyze(ctx context.Context, r Request) (Result, error)
 //	Health(ctx context.Context) error
@@ -76,8 +76,10 @@ var ErrBreakerOpen = errors.New("ash-nlp: circuit breaker open")
 // StatusError is an answer other than 200 from the service.
 type StatusError struct {
 	Code int
-	// Detail is the start of the body (FastAPI's "detail" for a 422); it
-	// never holds the message text the service was sent.
+	// Detail is safe to log: for a 422 the field and type of each
+	// problem ("body.message: string_too_long"), otherwise the body's
+	// "detail" when it is a string, cut to 200 characters. It never holds
+	// the rest of the body, where FastAPI echoes the message text.
 	Detail string
 }
 

@@ -14,6 +14,7 @@ type Config struct {
 	Report    Report
 	Retention Retention
 	Discord   Discord
+	NLP       NLP
 	Ash       Ash
 	Runtime   Runtime
 

@@ -27,7 +27,9 @@ type Check func(ctx context.Context) error
 type Server struct {
 	srv    *http.Server
 	checks map[string]Check
-	log    *slog.Logger
+	// info are informational checks: shown by /readyz, never failing it.
+	info map[string]Check
+	log  *slog.Logger
 }
 
 // NewRegistry returns a Prometheus registry with the Go runtime and
@@ -41,7 +43,7 @@ func NewRegistry() *prometheus.Registry {
 // New returns a server for addr. checks are run by /readyz, each with a
 // short timeout, so a hung dependency makes the bot unready, not /readyz.
 func New(addr string, reg *prometheus.Registry, checks map[string]Check, log *slog.Logger) *Server {
-	s := &Server{checks: checks, log: log}
+	s := &Server{checks: checks, info: map[string]Check{}, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -53,30 +55,49 @@ func New(addr string, reg *prometheus.Registry, checks map[string]Check, log *sl
 	return s
 }
 
+// Inform adds an informational check: /readyz shows its result under
+// "info" but readiness does not depend on it, for a dependency the bot
+// works on without (Ash-NLP: alerts from flags go on while it is down).
+// Call it before Run or Serve.
+func (s *Server) Inform(name string, c Check) {
+	s.info[name] = c
+}
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	names := make([]string, 0, len(s.checks))
-	for n := range s.checks {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	status := map[string]string{}
-	ready := true
-	for _, n := range names {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		err := s.checks[n](ctx)
-		cancel()
-		if err != nil {
-			ready = false
-			status[n] = err.Error()
-			continue
-		}
-		status[n] = "ok"
+	status, ready := runChecks(r.Context(), s.checks)
+	body := map[string]any{"ready": ready, "checks": status}
+	if len(s.info) > 0 {
+		body["info"], _ = runChecks(r.Context(), s.info)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if !ready {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	json.NewEncoder(w).Encode(map[string]any{"ready": ready, "checks": status})
+	json.NewEncoder(w).Encode(body)
+}
+
+// runChecks runs checks one by one, each bounded by a short timeout, and
+// reports "ok" or the error of each, and whether all passed.
+func runChecks(ctx context.Context, checks map[string]Check) (map[string]string, bool) {
+	names := make([]string, 0, len(checks))
+	for n := range checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	status := map[string]string{}
+	ok := true
+	for _, n := range names {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := checks[n](cctx)
+		cancel()
+		if err != nil {
+			ok = false
+			status[n] = err.Error()
+			continue
+		}
+		status[n] = "ok"
+	}
+	return status, ok
 }
 
 // Run listens on the address and serves until ctx ends, then shuts down

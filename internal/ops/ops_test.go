@@ -28,6 +28,13 @@ func TestEndpoints(t *testing.T) {
 			return errors.New("redis: connection refused")
 		},
 	}, slog.New(slog.DiscardHandler))
+	nlpUp := false
+	s.Inform("ash_nlp", func(context.Context) error {
+		if nlpUp {
+			return nil
+		}
+		return errors.New("ash-nlp health: not ready")
+	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -53,9 +60,16 @@ func TestEndpoints(t *testing.T) {
 	var r struct {
 		Ready  bool
 		Checks map[string]string
+		Info   map[string]string
 	}
-	if err := json.Unmarshal([]byte(body), &r); code != 200 || err != nil || !r.Ready || r.Checks["redis"] != "ok" {
+	// An informational check that fails shows, and readiness holds.
+	if err := json.Unmarshal([]byte(body), &r); code != 200 || err != nil || !r.Ready || r.Checks["redis"] != "ok" ||
+		r.Info["ash_nlp"] != "ash-nlp health: not ready" || len(r.Checks) != 1 {
 		t.Errorf("readyz %d %s", code, body)
+	}
+	nlpUp = true
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"info":{"ash_nlp":"ok"}`) {
+		t.Errorf("readyz with ash-nlp up %d %s", code, body)
 	}
 	redisUp = false
 	code, body = get("/readyz")

@@ -6,4 +6,5 @@
 // (only tests, the demo and the stand-ins' own commands do).
 //
 //   - discordsim: Discord's REST API and gateway.
+//   - nlpsim: Ash-NLP, the crisis classifier (POST /analyze, GET /health).
 package standin
