@@ -191,6 +191,9 @@ func (d *driver) setUp(cfg *config.Config) *config.Config {
 	c.Report.Enabled, c.Report.ChannelIDs = false, []string{d.ch["crt-reports"].String()}
 	c.Retention.Enabled = false
 	c.Metrics.Enabled = true
+	// Nothing probes a demo, and a bot running on this machine may hold
+	// BOT_HTTP_ADDR: binding it would stop the demo.
+	c.Runtime.HTTPAddr = ""
 	return &c
 }
 
