@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/alphabetcartel/ashbot/internal/cli"
+	"github.com/alphabetcartel/ashbot/internal/config"
 )
 
 // redisLog routes go-redis's own diagnostics (dial retries and the like)
@@ -34,7 +35,7 @@ func main() {
 		Stderr:           os.Stderr,
 		LookupEnv:        os.LookupEnv,
 		Environ:          os.Environ(),
-		ReadFile:         os.ReadFile,
+		ReadFile:         config.ReadFile,
 		Now:              time.Now,
 		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 		StdoutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),

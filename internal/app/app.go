@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/ops"
 	"github.com/alphabetcartel/ashbot/internal/outbox"
 	"github.com/alphabetcartel/ashbot/internal/redisconn"
 	"github.com/alphabetcartel/ashbot/internal/retention"
@@ -107,6 +109,21 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
+	// The ops port is bound before anything else starts: a bot without its
+	// health endpoint would be killed by its orchestrator in a loop with no
+	// clear reason, so a port that cannot be bound stops start-up here.
+	var opsLn net.Listener
+	if cfg.Runtime.HTTPAddr != "" {
+		if opsLn, err = ops.Listen(cfg.Runtime.HTTPAddr); err != nil {
+			return fmt.Errorf("run: BOT_HTTP_ADDR=%s: %w", cfg.Runtime.HTTPAddr, err)
+		}
+	}
+	// Until run serves it, a failed start-up closes it.
+	closeOps := func() {
+		if opsLn != nil {
+			opsLn.Close()
+		}
+	}
 
 	// redisconn's client honours context deadlines on every call, which
 	// the dispatch path's short timeouts rely on.
@@ -114,15 +131,17 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	rdb, err := redisconn.Connect(pctx, cfg.Redis)
 	cancel()
 	if err != nil {
+		closeOps()
 		return fmt.Errorf("run: %w", err)
 	}
 	s := &stack{log: log, rdb: rdb}
 	defer s.closeRedis()
 
 	if err := s.build(cfg, settings, opts); err != nil {
+		closeOps()
 		return fmt.Errorf("run: %w", err)
 	}
-	return s.run(ctx, cfg, opts)
+	return s.run(ctx, cfg, opts, opsLn)
 }
 
 // settings are the Discord ids of the configuration, parsed once.
@@ -385,8 +404,20 @@ func (n channelNotifier) Notify(ctx context.Context, text string) error {
 // startTimeout bounds connecting to Discord and registering commands.
 const startTimeout = 30 * time.Second
 
-func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error {
+// run starts the bot; opsLn, when not nil, is the bound BOT_HTTP_ADDR.
+func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn net.Listener) error {
 	log := s.log
+	if opsLn != nil {
+		// Served until the very end of shutdown, so probes see it through.
+		opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopOps()
+		srv := s.opsServer()
+		go func() {
+			if err := srv.Serve(opsCtx, opsLn); err != nil {
+				log.Error("ops http stopped", "error", err.Error())
+			}
+		}()
+	}
 	obCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
 	obDone := make(chan struct{})
 	go func() { defer close(obDone); s.outbox.Run(obCtx) }()
@@ -421,18 +452,6 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 		return fmt.Errorf("run: discord client: %w", err)
 	}
 	s.client = client
-
-	if cfg.Runtime.HTTPAddr != "" {
-		// Served until the very end of shutdown, so probes see it through.
-		opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
-		defer stopOps()
-		srv := s.opsServer(cfg.Runtime.HTTPAddr)
-		go func() {
-			if err := srv.Run(opsCtx); err != nil {
-				log.Error("ops http stopped", "error", err.Error())
-			}
-		}()
-	}
 
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	if err := s.bot.RegisterCommands(sctx, client.ApplicationID); err != nil {

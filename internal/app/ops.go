@@ -13,7 +13,7 @@ import (
 // opsServer builds the running bot's /healthz, /readyz and /metrics. The
 // figures are read from the parts' own counters when Prometheus scrapes,
 // so no package needs to know about Prometheus.
-func (s *stack) opsServer(addr string) *ops.Server {
+func (s *stack) opsServer() *ops.Server {
 	reg := ops.NewRegistry()
 	counter := func(name, help string, labels prometheus.Labels, f func() float64) {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, f))
@@ -49,7 +49,7 @@ func (s *stack) opsServer(addr string) *ops.Server {
 			return nil
 		},
 	}
-	srv := ops.New(addr, reg, checks, s.log)
+	srv := ops.New(reg, checks, s.log)
 	s.nlpMetrics(reg, srv)
 	return srv
 }

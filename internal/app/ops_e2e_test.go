@@ -44,3 +44,23 @@ func TestOpsEndpoints(t *testing.T) {
 		}
 	}
 }
+
+// A BOT_HTTP_ADDR that cannot be bound stops start-up with an error naming
+// it, before the bot connects to anything: running without its health
+// endpoint, it would be restarted by its orchestrator in a loop.
+func TestOpsAddressInUseStopsStartup(t *testing.T) {
+	h := newHarness(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	h.env["BOT_HTTP_ADDR"] = busy.Addr().String()
+	err = Run(h.ctx(), h.config(), Options{Logger: testLogger(), Clock: h.clock, SpoolPath: h.spool, KeepGatewayOpen: raceEnabled})
+	if err == nil || !strings.Contains(err.Error(), "BOT_HTTP_ADDR="+busy.Addr().String()) || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("Run = %v, want an error naming BOT_HTTP_ADDR", err)
+	}
+	if n := len(h.sim.Sessions()); n != 0 {
+		t.Errorf("%d gateway sessions opened before the failed start-up", n)
+	}
+}

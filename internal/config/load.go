@@ -76,7 +76,7 @@ func (e *Errors) Error() string {
 //
 // lookup reads one variable (os.LookupEnv); a variable set to "" counts as
 // set. readFile reads *_FILE secrets, the secrets directory and the Redis CA
-// file (os.ReadFile). environ lists the environment as os.Environ does (or
+// file (ReadFile, which refuses FIFOs and devices). environ lists the environment as os.Environ does (or
 // just the names); it is used only to warn about unknown BOT_* variables,
 // which lookup alone cannot enumerate.
 //
@@ -259,11 +259,16 @@ func (l *loader) warnUnknown(table []option, environ []string) {
 	known := make(map[string]bool, len(table))
 	for _, o := range table {
 		known[o.name] = true
+		// Only secrets have a _FILE companion: BOT_REDIS_PASWORD_FILE is
+		// as much a typo as any other unknown name.
+		if o.secret {
+			known[o.name+"_FILE"] = true
+		}
 	}
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
 		if !strings.HasPrefix(name, "BOT_") || known[name] ||
-			name == secretsDirVar || strings.HasSuffix(name, "_FILE") || strings.HasPrefix(name, "BOT_CONFIG_") {
+			name == secretsDirVar || strings.HasPrefix(name, "BOT_CONFIG_") {
 			continue
 		}
 		known[name] = true // warn once even if listed twice

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -27,24 +28,23 @@ type option struct {
 	// secret values may come from NAME_FILE or the secrets directory and
 	// are shown as "***" wherever a value is printed.
 	secret bool
-	// redact, when set, hides the sensitive part of a value that is
-	// otherwise fine to show (a password inside a URL).
-	redact func(raw string) string
 	help   string
 	// set validates raw and stores it. Its error text is what the operator
 	// reads after the variable and value, so it starts with "must".
 	set func(c *Config, raw string) error
 }
 
-// show is how a value of o may appear in errors and in Describe.
+// show is how a value of o may appear in errors and in Describe. Any
+// value that looks like a URL has its credentials masked, whichever option
+// it belongs to.
 func (o option) show(raw string) string {
 	switch {
 	case o.secret && raw == "":
 		return ""
 	case o.secret:
-		return "***"
-	case o.redact != nil:
-		return o.redact(raw)
+		return masked
+	case looksLikeURL(raw):
+		return redactURL(raw)
 	}
 	return raw
 }
@@ -94,7 +94,7 @@ func options() []option {
 		{name: "BOT_STORAGE_ALERT_CATEGORY_KEYS", help: "Warn when one data category holds more than this many keys (0 = off).",
 			set: integer(0, 1_000_000_000, func(c *Config, n int64) { c.Retention.MaxCategoryKeys = n })},
 
-		{name: "BOT_REDIS_URL", redact: redactURL, help: "redis:// or rediss:// URL; when set its host, port, database and credentials win over BOT_REDIS_HOST/PORT/DB/USERNAME/PASSWORD.",
+		{name: "BOT_REDIS_URL", help: "redis:// or rediss:// URL; when set its host, port, database and credentials win over BOT_REDIS_HOST/PORT/DB/USERNAME/PASSWORD.",
 			set: func(c *Config, raw string) error {
 				v := strings.TrimSpace(raw)
 				if v == "" {
@@ -106,11 +106,16 @@ func options() []option {
 				c.Redis.URL = v
 				return nil
 			}},
-		{name: "BOT_REDIS_HOST", help: "Redis host name or IP address.",
+		{name: "BOT_REDIS_HOST", help: "Redis host name or IP address (an IPv6 address without brackets), without a port.",
 			set: func(c *Config, raw string) error {
 				h := strings.TrimSpace(raw)
 				if h == "" || strings.ContainsFunc(h, unicode.IsSpace) || strings.Contains(h, "/") {
 					return errors.New("must be a host name or IP address")
+				}
+				if !bareHost(h) {
+					// The client would dial [127.0.0.1:6379]:6379 and fail
+					// long after start-up, far from the cause.
+					return errors.New("must be a host name or IP address without a port: use BOT_REDIS_PORT or BOT_REDIS_URL")
 				}
 				c.Redis.Host = h
 				return nil
@@ -207,13 +212,11 @@ func options() []option {
 			set: integer(60, 3600, func(c *Config, n int64) { c.Ash.SessionTimeout = time.Duration(n) * time.Second })},
 		{name: "BOT_ASH_MAX_SESSION", help: "Longest an Ash session may last, in seconds (300-14400).",
 			set: integer(300, 14400, func(c *Config, n int64) { c.Ash.MaxSession = time.Duration(n) * time.Second })},
-		{name: "BOT_HTTP_ADDR", help: "host:port for /healthz, /readyz and /metrics (Prometheus); empty switches it off.",
+		{name: "BOT_HTTP_ADDR", help: "host:port (port 1-65535; no host = every interface) for /healthz, /readyz and /metrics (Prometheus); empty switches it off.",
 			set: func(c *Config, raw string) error {
 				v := strings.TrimSpace(raw)
-				if v != "" {
-					if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
-						return errors.New("must be empty or host:port (e.g. 127.0.0.1:9102 or :9102)")
-					}
+				if v != "" && !listenAddr(v) {
+					return errors.New("must be empty or host:port with a port from 1 to 65535 (e.g. 127.0.0.1:9102 or :9102)")
 				}
 				c.Runtime.HTTPAddr = v
 				return nil
@@ -354,6 +357,31 @@ func hostPorts(raw string) ([]string, error) {
 		}
 	}
 	return addrs, nil
+}
+
+// bareHost reports whether h names a host without a port: an IP address
+// (IPv6 without brackets, as net.JoinHostPort wants it) or a name, which
+// never contains a colon or brackets.
+func bareHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	return !strings.ContainsAny(h, ":[]")
+}
+
+// listenAddr reports whether v is host:port with a port a health check can
+// be pointed at. Port 0 (any free port) is refused: nobody could find the
+// endpoint, and an orchestrator's probe would fail with no clear reason.
+func listenAddr(v string) bool {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil || (host != "" && !bareHost(host)) || strings.ContainsFunc(host, unicode.IsSpace) || strings.Contains(host, "/") {
+		return false
+	}
+	if port == "" || strings.TrimLeft(port, "0123456789") != "" {
+		return false
+	}
+	p, err := strconv.Atoi(port)
+	return err == nil && p >= 1 && p <= 65535
 }
 
 func baseURL(schemes []string, allowed string, store func(*Config, string)) func(*Config, string) error {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,6 +33,11 @@ func parseRedisURL(raw string) (redisURL, error) {
 		hasQuery: u.RawQuery != "",
 		username: u.User.Username(),
 	}
+	if names := credentialParams(u.RawQuery); len(names) > 0 {
+		// Other query parameters are ignored with a warning; ignoring a
+		// password would connect without it and fail far from the cause.
+		return redisURL{}, fmt.Errorf("must not carry credentials in its query (%s): put the password in the URL as redis://:PASSWORD@host or in BOT_REDIS_PASSWORD (or BOT_REDIS_PASSWORD_FILE)", strings.Join(names, ", "))
+	}
 	ru.password, ru.hasPassword = u.User.Password()
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
@@ -48,24 +54,4 @@ func parseRedisURL(raw string) (redisURL, error) {
 		ru.db = n
 	}
 	return ru, nil
-}
-
-// redactURL hides a password inside a URL. A value that does not parse but
-// has an "@" may still carry one, so it is hidden whole: an operator can
-// find a typo in their own file, but a leaked password cannot be unleaked.
-func redactURL(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || (u.User == nil && strings.Contains(raw, "@")) {
-		if strings.Contains(raw, "@") {
-			return "***"
-		}
-		return raw
-	}
-	if _, ok := u.User.Password(); !ok {
-		return raw
-	}
-	user := u.User.Username()
-	u.User = nil
-	prefix := u.Scheme + "://"
-	return prefix + url.User(user).String() + ":***@" + strings.TrimPrefix(u.String(), prefix)
 }

@@ -193,5 +193,8 @@ func (d *driver) setUp(cfg *config.Config, s *Story) *config.Config {
 	c.Report.Enabled, c.Report.ChannelIDs = false, []string{d.ch["crt-reports"].String()}
 	c.Retention.Enabled = false
 	c.Metrics.Enabled = true
+	// Nothing probes a demo, and a bot running on this machine may hold
+	// BOT_HTTP_ADDR: binding it would stop the demo.
+	c.Runtime.HTTPAddr = ""
 	return &c
 }

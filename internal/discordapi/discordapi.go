@@ -7,7 +7,6 @@ package discordapi
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -82,7 +81,8 @@ func NewREST(cfg Config) (rest.Rest, error) {
 func restBase(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("discord rest client: base URL %q is not an http(s) URL", raw)
+		// Not echoed: a URL can carry credentials.
+		return "", errors.New("discord rest client: the base URL (BOT_DISCORD_API_URL) is not an http(s) URL")
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	if u.Path == "" {

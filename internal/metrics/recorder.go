@@ -155,6 +155,9 @@ type alertState struct {
 	severity string
 	value    int64  // ms offset of the event from t0; session length for s1
 	detail   string // by, reason, or the alert message id on create
+	// self: the event's "by" is the person the alert is about (a CRT
+	// member can be in crisis too).
+	self bool
 }
 
 func parseAlertReply(res []any) (alertState, error) {
@@ -165,8 +168,15 @@ func parseAlertReply(res []any) (alertState, error) {
 			return st, nil
 		}
 	}
-	if len(res) != 5 {
+	if len(res) != 5 && len(res) != 6 {
 		return st, fmt.Errorf("unexpected script reply %v", res)
+	}
+	if len(res) == 6 {
+		self, ok := res[5].(int64)
+		if !ok {
+			return st, fmt.Errorf("unexpected script reply %v", res)
+		}
+		st.self = self == 1
 	}
 	var ok [4]bool
 	var t0 int64
@@ -218,7 +228,13 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 	secs := st.value / 1000 // whole seconds, rounded down
 	switch ev.Type {
 	case events.Acknowledged:
-		groups = append(groups, group{bitAck, []any{aAckN, 1, aAckSum, secs, aRespPrefix + st.detail, 1}})
+		incr := []any{aAckN, 1, aAckSum, secs}
+		// The person in crisis never appears in a report: acknowledging
+		// their own alert counts as an acknowledgment, not as a responder.
+		if !st.self {
+			incr = append(incr, aRespPrefix+st.detail, 1)
+		}
+		groups = append(groups, group{bitAck, incr})
 	case events.AshContacted:
 		kind := aAshManual
 		if st.detail == events.AutoBy {

@@ -13,9 +13,10 @@ import "github.com/redis/go-redis/v9"
 //	s0: session id
 //	s1: session id, reason
 //
-// It replies {status, t0, severity, value, detail}: status 1 recorded,
-// 0 duplicate (value/detail then describe the first event, so the daily
-// update can still be replayed), or {-1, reason} when rejected. Times are
+// It replies {status, t0, severity, value, detail[, self]}: status 1
+// recorded, 0 duplicate (value/detail then describe the first event, so the
+// daily update can still be replayed), or {-1, reason} when rejected. self,
+// for events with a "by", is 1 when that is the person the alert is about. Times are
 // kept as strings or small numbers: Lua numbers are doubles, which hold unix
 // milliseconds exactly but not snowflakes.
 var alertScript = redis.NewScript(`
@@ -51,21 +52,22 @@ end
 -- session start, which session) in a second one.
 local field, byField = op, op .. '_by'
 if op == 's0' then byField = 'sid' elseif op == 'opt' then byField = 'opt' end
-local cur = redis.call('HMGET', k, 't0', 'sev', field, byField)
+local cur = redis.call('HMGET', k, 't0', 'sev', field, byField, 'uid')
 if not cur[1] then return {-1, 'unknown alert'} end
 local t0 = tonumber(cur[1])
 local off = at - t0
 if off < 0 then return {-1, 'at is before the alert was created'} end
 if cur[3] then
   if op == 'opt' then return {0, t0, cur[2], tonumber(cur[3]), ''} end
-  return {0, t0, cur[2], tonumber(cur[3]), cur[4] or ''}
+  local by = cur[4] or ''
+  return {0, t0, cur[2], tonumber(cur[3]), by, by == cur[5] and 1 or 0}
 end
 if op == 'opt' then
   redis.call('HSET', k, field, off)
   return {1, t0, cur[2], off, ''}
 end
 redis.call('HSET', k, field, off, byField, ARGV[3])
-return {1, t0, cur[2], off, ARGV[3]}
+return {1, t0, cur[2], off, ARGV[3], ARGV[3] == cur[5] and 1 or 0}
 `)
 
 // dailyScript adds an alert's contributions to one day's aggregate hash

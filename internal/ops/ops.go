@@ -40,9 +40,10 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
-// New returns a server for addr. checks are run by /readyz, each with a
-// short timeout, so a hung dependency makes the bot unready, not /readyz.
-func New(addr string, reg *prometheus.Registry, checks map[string]Check, log *slog.Logger) *Server {
+// New returns a server; Serve runs it on a listener from Listen. checks
+// are run by /readyz, each with a short timeout, so a hung dependency makes
+// the bot unready, not /readyz.
+func New(reg *prometheus.Registry, checks map[string]Check, log *slog.Logger) *Server {
 	s := &Server{checks: checks, info: map[string]Check{}, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -51,7 +52,7 @@ func New(addr string, reg *prometheus.Registry, checks map[string]Check, log *sl
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	s.srv = &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s
 }
 
@@ -100,17 +101,19 @@ func runChecks(ctx context.Context, checks map[string]Check) (map[string]string,
 	return status, ok
 }
 
-// Run listens on the address and serves until ctx ends, then shuts down
-// within a few seconds. A port that cannot be bound is returned at once.
-func (s *Server) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.srv.Addr)
+// Listen binds addr. The process binds it before it declares start-up
+// done and hands it to Serve later, so a port in use or not permitted stops
+// start-up instead of leaving a bot without its health endpoint.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("ops http: %w", err)
+		return nil, fmt.Errorf("ops http: %w", err)
 	}
-	return s.Serve(ctx, ln)
+	return ln, nil
 }
 
-// Serve is Run on a listener the caller opened.
+// Serve serves on ln until ctx ends, then shuts down within a few seconds.
+// It closes ln.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("ops http listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,7 +19,7 @@ func TestEndpoints(t *testing.T) {
 	reg.MustRegister(c)
 	c.Add(3)
 	redisUp := true
-	s := New("127.0.0.1:0", reg, map[string]Check{
+	s := New(reg, map[string]Check{
 		"redis": func(context.Context) error {
 			if redisUp {
 				return nil
@@ -35,7 +34,7 @@ func TestEndpoints(t *testing.T) {
 		}
 		return errors.New("ash-nlp health: not ready")
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

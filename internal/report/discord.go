@@ -52,7 +52,7 @@ func Discord(r Report, chart []byte) discord.MessageCreate {
 	for _, f := range fixed {
 		budget -= discordLen(f.Name) + discordLen(f.Value)
 	}
-	fields := append(fixed, responderFields(r.Responders, budget)...)
+	fields := append(fixed, responderFields(r.Responders, noResponders(r), budget)...)
 
 	var embeds []discord.Embed
 	for len(fields) > 0 && len(embeds) < MaxEmbeds {
@@ -142,12 +142,13 @@ func discordSections(r Report) []section {
 
 const respondersName = "🏆 CRT Responders"
 
-// responderFields lists the responders in as many fields as they need,
+// responderFields lists the responders in as many fields as they need (or
+// the none line when there are none),
 // within budget characters; those that do not fit are summed up in a last
 // line, so a report is never refused for naming too many people.
-func responderFields(rs []Responder, budget int) []discord.EmbedField {
+func responderFields(rs []Responder, none string, budget int) []discord.EmbedField {
 	if len(rs) == 0 {
-		return packFields([]section{{respondersName, []string{"No acknowledgments this week"}}})
+		return packFields([]section{{respondersName, []string{none}}})
 	}
 	lines := make([]string, len(rs))
 	for i, p := range rs {

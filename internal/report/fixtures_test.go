@@ -124,3 +124,16 @@ func crowdedWeek(n int) *metrics.Summary {
 	}
 	return s
 }
+
+// selfAckWeek has one alert, acknowledged only by the person it is about:
+// counted as acknowledged, with nobody to rank.
+func selfAckWeek() *metrics.Summary {
+	s := emptyWeek()
+	s.TotalAlerts = 1
+	s.BySeverity = metrics.Severities{High: 1}
+	s.TimeToAcknowledge = measured(1, 60, 60, 60)
+	s.PeakDay = &metrics.PeakDay{Date: "2026-01-08", Weekday: "Thursday", Alerts: 1}
+	s.PeakHour = &metrics.PeakHour{Hour: 22, Alerts: 1}
+	s.Days = days("2026-01-08", metrics.Severities{High: 1})
+	return s
+}

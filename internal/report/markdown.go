@@ -76,7 +76,7 @@ func Markdown(r Report) string {
 	line("## 🏆 CRT Responders")
 	line()
 	if len(r.Responders) == 0 {
-		line("No acknowledgments this week")
+		line(noResponders(r))
 	}
 	for _, p := range r.Responders {
 		line(responderLine(p))

@@ -370,3 +370,14 @@ func compareIDs(a, b string) int {
 	}
 	return 0
 }
+
+// noResponders is the responders section of a week that ranks nobody. An
+// alert acknowledged only by the person it is about counts as acknowledged
+// but ranks nobody (the person in crisis never appears in a report), so
+// "no acknowledgments" would then be untrue.
+func noResponders(r Report) string {
+	if r.Summary != nil && r.Summary.TimeToAcknowledge.Count > 0 {
+		return "No CRT responders to list this week"
+	}
+	return "No acknowledgments this week"
+}

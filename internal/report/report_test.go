@@ -54,6 +54,7 @@ func goldenCases() []goldenCase {
 		{"null-percentiles", expiredWeek(), nil, true},
 		{"null-percentiles-vs-full", expiredWeek(), planWeek(), false},
 		{"long-responders", crowdedWeek(400), nil, false},
+		{"self-acknowledged", selfAckWeek(), nil, false},
 	}
 }
 

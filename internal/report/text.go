@@ -94,7 +94,7 @@ func Text(r Report) string {
 
 	section("🏆 CRT RESPONDERS")
 	if len(r.Responders) == 0 {
-		line("No acknowledgments this week")
+		line(noResponders(r))
 	}
 	for _, p := range r.Responders {
 		line(responderLine(p))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,9 +171,25 @@ func (b *batchResult) at(c Category) *Counts { return &b.counts[categoryIndex(c)
 func (b *batchResult) fail(it *item, err error) {
 	i := categoryIndex(it.cat)
 	b.counts[i].Errors++
-	if len(b.samples[i]) < maxErrorSamples {
-		b.samples[i] = append(b.samples[i], fmt.Sprintf("%s: %v", it.key, err))
+	b.samples[i] = addSample(b.samples[i], errorSample(it, err))
+}
+
+// errorSample describes one key's error: with the key's name, unless the
+// name holds a person's id; the category and its error count say the rest.
+func errorSample(it *item, err error) string {
+	if it.cat.namesPeople() {
+		return err.Error()
 	}
+	return fmt.Sprintf("%s: %v", it.key, err)
+}
+
+// addSample keeps up to maxErrorSamples distinct samples: a thousand keys
+// failing alike make one sample, not three copies of it.
+func addSample(samples []string, s string) []string {
+	if len(samples) >= maxErrorSamples || slices.Contains(samples, s) {
+		return samples
+	}
+	return append(samples, s)
 }
 
 // item is one key in flight through a batch.
@@ -485,7 +502,8 @@ func (c *Cleaner) pruneLarge(ctx context.Context, key, cutoff string) (int64, er
 	for {
 		n, err := c.pruneChunk.Run(ctx, c.rdb, []string{key}, cutoff, ScanCount).Int64()
 		if err != nil {
-			return total, fmt.Errorf("prune %s: %w", key, err)
+			// History keys name a person: the error says what, not whose.
+			return total, fmt.Errorf("prune a message history set: %w", err)
 		}
 		total += n
 		if n < ScanCount {

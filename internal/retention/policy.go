@@ -38,6 +38,18 @@ func Categories() []Category {
 	return []Category{AlertMetrics, Aggregates, MessageHistory, OptOuts, SessionData, Scheduler, AlertState}
 }
 
+// namesPeople reports whether keys of c carry a person's id in their name
+// (ash:optout:{user_id}, ash:session:user:{user_id}, ash:history:{user_id}).
+// Reports, logs and errors never name such keys: they give the category and
+// a count instead.
+func (c Category) namesPeople() bool {
+	switch c {
+	case OptOuts, SessionData, MessageHistory:
+		return true
+	}
+	return false
+}
+
 // SchedulerRetention bounds keys under ash:schedule:. The scheduler's
 // done-markers live 35 days, long enough to outlive a weekly period and the
 // one after it.

@@ -64,9 +64,7 @@ func (r *Report) merge(b *batchResult) {
 		cr.add(b.counts[i])
 		r.Totals.add(b.counts[i])
 		for _, s := range b.samples[i] {
-			if len(cr.ErrorSamples) < maxErrorSamples {
-				cr.ErrorSamples = append(cr.ErrorSamples, s)
-			}
+			cr.ErrorSamples = addSample(cr.ErrorSamples, s)
 		}
 	}
 	r.Ignored += b.ignored
