@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
@@ -115,4 +116,15 @@ func target(c config.Redis) []string {
 func isNetErr(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "EOF")
+}
+
+// SetLogger routes go-redis's own diagnostics (dial retries, Sentinel
+// failovers and the like) to log, as warnings, instead of bare lines on
+// stderr. go-redis has one logger per process: the last call wins.
+func SetLogger(log *slog.Logger) { redis.SetLogger(redisLog{log}) }
+
+type redisLog struct{ log *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.log.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "go-redis")
 }
