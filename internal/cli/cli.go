@@ -161,8 +161,18 @@ func withRedis(ctx context.Context, e *Env, fn func(d deps) int) int {
 		return code
 	}
 	defer rdb.Close()
-	return fn(deps{cfg: cfg, log: log, rdb: rdb})
+	defer redisconn.CloseOnCancel(ctx, rdb, cancelGrace)()
+	code = fn(deps{cfg: cfg, log: log, rdb: rdb})
+	if code != ExitOK && ctx.Err() != nil {
+		fmt.Fprintln(e.Stderr, "ashbot: interrupted:", context.Cause(ctx))
+	}
+	return code
 }
+
+// cancelGrace is how long a command that talks to Redis may take to stop
+// on its own after SIGINT or SIGTERM before its Redis calls are cut off
+// (well inside the 10 s an orchestrator usually waits).
+const cancelGrace = 3 * time.Second
 
 // fail reports an error the command could not get past.
 func fail(e *Env, err error) int {

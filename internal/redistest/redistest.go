@@ -30,9 +30,9 @@ type Server struct {
 	// Password is the default user's password (StartWithPassword); Client
 	// and Fresh use it.
 	Password string
-	dir  string
-	cmd  *exec.Cmd
-	once sync.Once
+	dir      string
+	cmd      *exec.Cmd
+	once     sync.Once
 }
 
 // Start launches redis-server with extra config directives (e.g. "requirepass x").
