@@ -167,3 +167,20 @@ func (w *syncWriter) String() string {
 	defer w.mu.Unlock()
 	return w.buf.String()
 }
+
+// Without a signal, a silent Redis fails the connection check at its
+// timeouts with the usual hint, not as a stop.
+func TestSilentRedisTimesOut(t *testing.T) {
+	p, err := redistest.NewProxy(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.BlackHole()
+	host, port, _ := net.SplitHostPort(p.Addr)
+	r := run(t, map[string]string{"BOT_REDIS_HOST": host, "BOT_REDIS_PORT": port,
+		"BOT_REDIS_DIAL_TIMEOUT": "100ms", "BOT_REDIS_READ_TIMEOUT": "100ms"}, "", "storage")
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "cannot reach redis at "+p.Addr) {
+		t.Errorf("exit %d, want 1 with the hint; stderr:\n%s", r.code, r.stderr)
+	}
+}

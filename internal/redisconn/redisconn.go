@@ -93,8 +93,12 @@ func Connect(ctx context.Context, c config.Redis) (redis.UniversalClient, error)
 	}
 	if err != nil {
 		rdb.Close()
-		if ctx.Err() != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.Canceled):
 			return nil, fmt.Errorf("redis at %s: stopped waiting for an answer: %w", strings.Join(target(c), ", "), context.Cause(ctx))
+		case ctx.Err() != nil:
+			// The client was closed at the deadline: say why, not "closed".
+			err = ctx.Err()
 		}
 		return nil, Describe(c, err)
 	}
