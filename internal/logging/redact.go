@@ -45,7 +45,8 @@ var (
 // secrets to it rather than redacting twice.
 func Redact(h slog.Handler, secrets []string) slog.Handler {
 	if r, ok := h.(*handler); ok {
-		return &handler{inner: r.inner, forms: forms(append(slices.Clone(r.secrets), secrets...))}
+		all := append(slices.Clone(r.secrets), secrets...)
+		return &handler{inner: r.inner, secrets: all, forms: forms(all)}
 	}
 	return &handler{inner: h, secrets: slices.Clone(secrets), forms: forms(secrets)}
 }
@@ -134,7 +135,7 @@ func (h *handler) attr(a slog.Attr) slog.Attr {
 // value cleans one attribute's text.
 func (h *handler) value(key, s string) string {
 	if payloadKeys[key] || looksLikeJSON(s) {
-		return summary(s)
+		s = summary(s)
 	}
 	return h.text(s)
 }

@@ -69,11 +69,12 @@ func TestPayloadsWithheld(t *testing.T) {
 // Wrapping a redacting handler again adds secrets instead of stacking.
 func TestRedactMerges(t *testing.T) {
 	var buf bytes.Buffer
-	h := Redact(Redact(slog.NewJSONHandler(&buf, nil), []string{"first-secret"}), []string{"second-secret"})
+	h := Redact(slog.NewJSONHandler(&buf, nil), []string{"first-secret"})
+	h = Redact(Redact(h, []string{"second-secret"}), []string{"third-secret"})
 	if _, ok := h.(*handler).inner.(*handler); ok {
 		t.Fatal("handler wrapped twice")
 	}
-	slog.New(h).Info("first-secret and second-secret")
+	slog.New(h).Info("first-secret, second-secret and third-secret")
 	if out := buf.String(); strings.Contains(out, "secret") {
 		t.Errorf("log holds a secret: %s", out)
 	}
