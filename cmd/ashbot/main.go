@@ -4,30 +4,18 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
 
 	"github.com/alphabetcartel/ashbot/internal/cli"
 	"github.com/alphabetcartel/ashbot/internal/config"
 )
 
-// redisLog routes go-redis's own diagnostics (dial retries and the like)
-// into structured logs instead of bare lines on stderr.
-type redisLog struct{ log *slog.Logger }
-
-func (r redisLog) Printf(_ context.Context, format string, v ...any) {
-	r.log.Warn(fmt.Sprintf(format, v...), "component", "go-redis")
-}
-
 func main() {
-	redis.SetLogger(redisLog{slog.New(slog.NewJSONHandler(os.Stderr, nil))})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], &cli.Env{
 		Stdin:            os.Stdin,

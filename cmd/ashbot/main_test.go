@@ -93,3 +93,61 @@ func TestRunStopsOnSIGTERM(t *testing.T) {
 		}
 	}
 }
+
+// A Redis that accepts connections and never answers, with 60 s timeouts:
+// on SIGTERM the real binary still exits 1 within 10 s, during `ashbot
+// run`'s start-up as in any command that talks to Redis.
+func TestSIGTERMWithSilentRedis(t *testing.T) {
+	srv, err := redistest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	p, err := redistest.NewProxy(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	host, port, _ := net.SplitHostPort(p.Addr)
+	for _, args := range []string{"run", "report", "storage"} {
+		t.Run(args, func(t *testing.T) {
+			p.BlackHole()
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(),
+				"ASHBOT_RUN_MAIN=1", "ASHBOT_ARGS="+args,
+				"BOT_REDIS_HOST="+host, "BOT_REDIS_PORT="+port, "BOT_SECRETS_DIR=", "BOT_HTTP_ADDR=",
+				"BOT_REDIS_DIAL_TIMEOUT=60s", "BOT_REDIS_READ_TIMEOUT=60s", "BOT_REDIS_WRITE_TIMEOUT=60s",
+				"BOT_DISCORD_TOKEN=MTIz.c2lt.dG9rZW4", "BOT_ALERT_CHANNEL_CRISIS_IDS=900000000000000001",
+				"BOT_CRT_ROLE_IDS=900000000000000002", "BOT_WEEKLY_REPORT_CHANNEL_ID=900000000000000003",
+			)
+			var logs bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &logs, &logs
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-p.Heard():
+			case err := <-done:
+				t.Fatalf("exited (%v) before asking Redis anything\n%s", err, logs.String())
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("no request reached Redis\n%s", logs.String())
+			}
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("still running 10s after SIGTERM\n%s", logs.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(logs.String(), "stopped waiting for an answer") {
+				t.Errorf("exit %d, want 1 naming the wait:\n%s", code, logs.String())
+			}
+		})
+	}
+}

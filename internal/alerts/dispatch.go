@@ -209,7 +209,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, a Alert) (Posted, error) {
 			return d.opts.AutoInit.Schedule(ctx, a.ID, a.Severity, p.At)
 		})
 	}
-	log.Info("alert posted", "thread_id", p.ThreadID.String(), "user_id", a.UserID, "channel_id", a.ChannelID)
+	log.Info("alert posted", "thread_id", p.ThreadID.String(), "channel_id", a.ChannelID)
 	return p, nil
 }
 

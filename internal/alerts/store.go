@@ -189,7 +189,7 @@ return n`)
 func (s *Store) CountFlag(ctx context.Context, userID string, window time.Duration) (int64, error) {
 	n, err := countScript.Run(ctx, s.rdb, []string{FlagsKey(userID)}, window.Milliseconds()).Int64()
 	if err != nil {
-		return 0, fmt.Errorf("count flags of %s: %w", userID, err)
+		return 0, fmt.Errorf("count a member's flags: %w", err)
 	}
 	return n, nil
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/logging"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/ops"
 	"github.com/alphabetcartel/ashbot/internal/outbox"
@@ -104,6 +105,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 25 * time.Second
 	}
+	// Every logger handed on (to disgo's gateway, REST and rate limiters
+	// among others) redacts the secrets and withholds Discord payloads,
+	// whoever built opts.Logger.
+	opts.Logger = slog.New(logging.Redact(opts.Logger.Handler(), cfg.Secrets()))
 	log := opts.Logger
 	settings, err := readSettings(cfg)
 	if err != nil {

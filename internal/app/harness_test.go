@@ -54,6 +54,8 @@ type harness struct {
 	spool string
 	// shutdown is each instance's ShutdownTimeout.
 	shutdown time.Duration
+	// log is the bot instances' logger (default testLogger).
+	log *slog.Logger
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -75,6 +77,19 @@ func withRedisAddr(addr string) harnessOption {
 
 func withEnv(k, v string) harnessOption { return func(h *harness) { h.env[k] = v } }
 
+// withRedisServer points the bot and the test's client at s, with its
+// password.
+func withRedisServer(s *redistest.Server) harnessOption {
+	return func(h *harness) {
+		h.rdb = s.Fresh(h.t)
+		host, port, _ := net.SplitHostPort(s.Addr)
+		h.env["BOT_REDIS_HOST"], h.env["BOT_REDIS_PORT"], h.env["BOT_REDIS_PASSWORD"] = host, port, s.Password
+	}
+}
+
+// withLogger gives the bot instances log instead of testLogger.
+func withLogger(log *slog.Logger) harnessOption { return func(h *harness) { h.log = log } }
+
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	clock := scheduletest.NewClock(testStart)
@@ -88,7 +103,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	}
 	t.Cleanup(func() { sim.Close() })
 	h := &harness{t: t, sim: sim, clock: clock, rdb: srv.Fresh(t), spool: filepath.Join(t.TempDir(), "outbox.jsonl"),
-		shutdown: 5 * time.Second}
+		shutdown: 5 * time.Second, log: testLogger()}
 	h.general = sim.AddChannel("general")
 	h.monitor = sim.AddChannel("crt-monitor")
 	h.crisis = sim.AddChannel("crt-crisis")
@@ -160,7 +175,7 @@ func (h *harness) startBot() *instance {
 	cfg := h.config()
 	go func() {
 		in.done <- Run(ctx, cfg, Options{
-			Logger: testLogger(), Clock: h.clock, SpoolPath: h.spool, Version: "test",
+			Logger: h.log, Clock: h.clock, SpoolPath: h.spool, Version: "test",
 			ShutdownTimeout: h.shutdown, PollInterval: 5 * time.Second,
 			OutboxMinBackoff: 20 * time.Millisecond, OutboxMaxBackoff: 100 * time.Millisecond,
 			KeepGatewayOpen: raceEnabled,

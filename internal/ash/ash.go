@@ -173,10 +173,10 @@ type ContactRequest struct {
 // Ash needs Redis to keep the chat: when Redis is down, Contact fails
 // rather than start a chat it could not follow.
 func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, error) {
-	log := m.log.With("alert_id", req.AlertID, "by", req.By)
+	log := m.log.With("alert_id", req.AlertID)
 	uid, err := snowflake.Parse(req.UserID)
 	if err != nil {
-		return Session{}, fmt.Errorf("contact for alert %s: user id %q: %w", req.AlertID, req.UserID, err)
+		return Session{}, fmt.Errorf("contact for alert %s: the person's user id: %w", req.AlertID, err)
 	}
 	until, opted, err := m.opts.Store.OptedOut(ctx, req.UserID)
 	if err != nil {
@@ -269,7 +269,7 @@ func (m *Manager) deadline(started, updated time.Time) time.Time {
 func (m *Manager) HandleMessage(ctx context.Context, userID string, channelID, messageID snowflake.ID, content string) error {
 	s, ok, err := m.opts.Store.ActiveFor(ctx, userID)
 	if err != nil {
-		return fmt.Errorf("handle DM from %s: %w", userID, err)
+		return fmt.Errorf("handle DM %s: %w", messageID, err)
 	}
 	if !ok {
 		return nil

@@ -103,7 +103,7 @@ func (st *Store) Begin(ctx context.Context, s Session) (existing string, err err
 	for range 2 {
 		ok, err := st.rdb.SetNX(ctx, UserSessionKey(s.UserID), s.ID, st.sessionTTL).Result()
 		if err != nil {
-			return "", fmt.Errorf("begin session for %s: %w", s.UserID, err)
+			return "", fmt.Errorf("begin session %s: %w", s.ID, err)
 		}
 		if ok {
 			break
@@ -113,7 +113,7 @@ func (st *Store) Begin(ctx context.Context, s Session) (existing string, err err
 			continue // ended meanwhile
 		}
 		if err != nil {
-			return "", fmt.Errorf("begin session for %s: %w", s.UserID, err)
+			return "", fmt.Errorf("begin session %s: %w", s.ID, err)
 		}
 		old, err := st.Load(ctx, cur)
 		if err == nil && old.Active() {
@@ -168,7 +168,7 @@ return 0`)
 // ReleaseUser removes the user's mapping if it still points to session id.
 func (st *Store) ReleaseUser(ctx context.Context, userID, id string) error {
 	if err := releaseUserScript.Run(ctx, st.rdb, []string{UserSessionKey(userID)}, id).Err(); err != nil {
-		return fmt.Errorf("release user %s from session %s: %w", userID, id, err)
+		return fmt.Errorf("release the person from session %s: %w", id, err)
 	}
 	return nil
 }
@@ -205,7 +205,7 @@ func (st *Store) ActiveFor(ctx context.Context, userID string) (Session, bool, e
 		return Session{}, false, nil
 	}
 	if err != nil {
-		return Session{}, false, fmt.Errorf("active session of %s: %w", userID, err)
+		return Session{}, false, fmt.Errorf("active session of a person: %w", err)
 	}
 	s, err := st.Load(ctx, id)
 	if errors.Is(err, ErrNoSession) {
@@ -259,7 +259,7 @@ func (st *Store) ClaimEnd(ctx context.Context, id string, reason events.EndReaso
 // OptOut stores the user's opt-out, made at at, for the opt-out retention.
 func (st *Store) OptOut(ctx context.Context, userID string, at time.Time) (until time.Time, err error) {
 	if err := st.rdb.Set(ctx, OptOutKey(userID), msText(at), st.optOutTTL).Err(); err != nil {
-		return time.Time{}, fmt.Errorf("store opt-out of %s: %w", userID, err)
+		return time.Time{}, fmt.Errorf("store an opt-out: %w", err)
 	}
 	return st.now().Add(st.optOutTTL), nil
 }
@@ -268,7 +268,7 @@ func (st *Store) OptOut(ctx context.Context, userID string, at time.Time) (until
 func (st *Store) OptedOut(ctx context.Context, userID string) (until time.Time, ok bool, err error) {
 	d, err := st.rdb.PTTL(ctx, OptOutKey(userID)).Result()
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("read opt-out of %s: %w", userID, err)
+		return time.Time{}, false, fmt.Errorf("read an opt-out: %w", err)
 	}
 	switch {
 	case d == -2: // no key

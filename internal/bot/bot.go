@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -269,9 +270,14 @@ func (b *Bot) onInteraction(ctx context.Context, in discord.Interaction) {
 			b.onAshButton(ctx, i, btn)
 			return
 		}
-		b.log.Warn("unknown component", "custom_id", id)
+		// An unknown custom id may still carry ids of people (an alert
+		// button of another version): log its shape only.
+		b.log.Warn("unknown component", "custom_id", digits.ReplaceAllString(id, "#"))
 	}
 }
+
+// digits are the ids inside a custom id.
+var digits = regexp.MustCompile(`[0-9]+`)
 
 // hasRole reports whether the interaction's member holds one of roles.
 func hasRole(m *discord.ResolvedMember, roles []snowflake.ID) bool {

@@ -19,7 +19,7 @@ import (
 // Only CRT members may press them; the role check uses the roles Discord
 // sends with the click, so it holds on any replica and after a restart.
 func (b *Bot) onAlertButton(ctx context.Context, i discord.ComponentInteraction, btn alerts.Button) {
-	log := b.log.With("alert_id", btn.AlertID, "action", btn.Action, "member_id", i.User().ID.String())
+	log := b.log.With("alert_id", btn.AlertID, "action", btn.Action, "interaction_id", i.ID().String())
 	if !b.isCRT(i.Member()) {
 		log.Info("alert button refused: not a CRT member")
 		b.private(ctx, i, refusalCRT)

@@ -73,7 +73,7 @@ func Commands(perms discord.Permissions) []discord.ApplicationCommandCreate {
 
 func (b *Bot) onAshCommand(ctx context.Context, i discord.ApplicationCommandInteraction, d discord.SlashCommandInteractionData) {
 	m := i.Member()
-	log := b.log.With("command", d.CommandPath(), "member_id", i.User().ID.String())
+	log := b.log.With("command", d.CommandPath(), "interaction_id", i.ID().String())
 	sub := ""
 	if d.SubCommandName != nil {
 		sub = *d.SubCommandName

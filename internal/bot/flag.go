@@ -94,7 +94,7 @@ func (b *Bot) onFlagSelect(ctx context.Context, i discord.ComponentInteraction, 
 	case err != nil:
 		log.Warn("flag rate limit unavailable (redis); letting the flag through", "error", err.Error())
 	case n > b.opts.FlagLimit:
-		log.Info("flag refused: rate limit", "flagger_id", flagger, "flags", n)
+		log.Info("flag refused: rate limit", "flags", n)
 		update(fmt.Sprintf("You have flagged %d messages in the last few minutes, so this one was not sent. "+
 			"If someone needs help right now, please message a Crisis Response Team member directly.", n-1))
 		return

@@ -84,7 +84,7 @@ func (b *Bot) onGuildMessage(ctx context.Context, e *events.GuildMessageCreate) 
 	}
 	if won {
 		b.opts.Events.Add(ev.Event{Type: ev.FirstResponse, AlertID: alertID, At: at, By: by})
-		log.Info("first human response", "alert_id", alertID, "by", by)
+		log.Info("first human response", "alert_id", alertID)
 	}
 }
 
@@ -94,6 +94,6 @@ func (b *Bot) onDM(ctx context.Context, m discord.Message) {
 		return
 	}
 	if err := b.opts.Ash.HandleMessage(ctx, m.Author.ID.String(), m.ChannelID, m.ID, m.Content); err != nil {
-		b.log.Warn("Ash could not answer a DM", "user_id", m.Author.ID.String(), "error", err.Error())
+		b.log.Warn("Ash could not answer a DM", "message_id", m.ID.String(), "error", err.Error())
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/alphabetcartel/ashbot/internal/config"
+	"github.com/alphabetcartel/ashbot/internal/logging"
 	"github.com/alphabetcartel/ashbot/internal/redisconn"
 )
 
@@ -121,21 +122,14 @@ func loadConfig(e *Env) (*config.Config, *slog.Logger, int) {
 		}
 		return nil, nil, ExitUsage
 	}
-	log := newLogger(cfg.Log, e.Stderr)
+	// One logger for the command, the bot and the libraries they use,
+	// go-redis included; it redacts every secret of cfg.
+	log := logging.New(e.Stderr, cfg.Log.Level, cfg.Log.Format, cfg.Secrets())
+	redisconn.SetLogger(log)
 	for _, w := range warnings {
 		log.Warn(w)
 	}
 	return cfg, log, ExitOK
-}
-
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(c.Level)) // validated by config
-	opts := &slog.HandlerOptions{Level: level}
-	if c.Format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
 // connect opens Redis or explains why it cannot.
@@ -168,8 +162,18 @@ func withRedis(ctx context.Context, e *Env, fn func(d deps) int) int {
 		return code
 	}
 	defer rdb.Close()
-	return fn(deps{cfg: cfg, log: log, rdb: rdb})
+	defer redisconn.CloseOnCancel(ctx, rdb, cancelGrace)()
+	code = fn(deps{cfg: cfg, log: log, rdb: rdb})
+	if code != ExitOK && ctx.Err() != nil {
+		fmt.Fprintln(e.Stderr, "ashbot: interrupted:", context.Cause(ctx))
+	}
+	return code
 }
+
+// cancelGrace is how long a command that talks to Redis may take to stop
+// on its own after SIGINT or SIGTERM before its Redis calls are cut off
+// (well inside the 10 s an orchestrator usually waits).
+const cancelGrace = 3 * time.Second
 
 // fail reports an error the command could not get past.
 func fail(e *Env, err error) int {

@@ -3,7 +3,10 @@
 // (BOT_* variables, *_FILE secrets, a secrets directory) overrides them.
 package config
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Config is the validated, effective configuration. Zero values are never
 // meaningful: always obtain one from Load.
@@ -21,6 +24,20 @@ type Config struct {
 	// settings remembers where each value came from, for Describe; it is
 	// kept apart from the typed fields so secrets can be masked in one place.
 	settings []Setting
+	// secrets are the values of the options marked secret, for Secrets.
+	secrets []string
+}
+
+// Secrets returns every secret value in effect, for log redaction: the
+// options marked secret (however they were given) and the Redis password,
+// which may also come from BOT_REDIS_URL. A new secret option is covered
+// by marking it secret.
+func (c *Config) Secrets() []string {
+	out := slices.Clone(c.secrets)
+	if c.Redis.Password != "" && !slices.Contains(out, c.Redis.Password) {
+		out = append(out, c.Redis.Password)
+	}
+	return out
 }
 
 // Log controls the process logger.

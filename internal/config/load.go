@@ -124,6 +124,9 @@ func Load(lookup func(string) (string, bool), readFile func(string) ([]byte, err
 		return nil, l.warnings, &Errors{Problems: l.problems}
 	}
 	for _, o := range table {
+		if o.secret && l.raw[o.name] != "" {
+			l.cfg.secrets = append(l.cfg.secrets, l.raw[o.name])
+		}
 		l.cfg.settings = append(l.cfg.settings, Setting{
 			Name:   o.name,
 			Value:  o.show(l.raw[o.name]),

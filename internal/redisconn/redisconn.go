@@ -9,10 +9,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -78,11 +82,52 @@ func Connect(ctx context.Context, c config.Redis) (redis.UniversalClient, error)
 		return nil, err
 	}
 	rdb := redis.NewUniversalClient(o)
-	if err := rdb.Ping(ctx).Err(); err != nil {
+	// go-redis gives up a blocked read at the context's deadline but not at
+	// its cancellation: closing the client is what ends the wait on a Redis
+	// that accepts connections and never answers, so a signal stops
+	// start-up at once.
+	stop := context.AfterFunc(ctx, func() { rdb.Close() })
+	err = rdb.Ping(ctx).Err()
+	if !stop() && err == nil {
+		err = context.Cause(ctx) // answered as the wait was given up
+	}
+	if err != nil {
 		rdb.Close()
+		switch {
+		case errors.Is(ctx.Err(), context.Canceled):
+			return nil, fmt.Errorf("redis at %s: stopped waiting for an answer: %w", strings.Join(target(c), ", "), context.Cause(ctx))
+		case ctx.Err() != nil:
+			// The client was closed at the deadline: say why, not "closed".
+			err = ctx.Err()
+		}
 		return nil, Describe(c, err)
 	}
 	return rdb, nil
+}
+
+// CloseOnCancel closes rdb once ctx has been done for grace, and returns
+// a func that calls this off. go-redis gives up a blocked call at the
+// context's deadline but not at its cancellation, so without it a Redis
+// that accepts connections and never answers holds a command past SIGTERM
+// for its read timeout, once per retry. Within grace a healthy Redis
+// answers the call in flight and the caller stops at its next call, on its
+// own terms.
+func CloseOnCancel(ctx context.Context, rdb io.Closer, grace time.Duration) (stop func()) {
+	done := make(chan struct{})
+	stopAfter := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			rdb.Close()
+		case <-done:
+		}
+	})
+	var once sync.Once
+	return func() {
+		stopAfter()
+		once.Do(func() { close(done) })
+	}
 }
 
 // Describe explains a failed connection in the operator's terms.
@@ -115,4 +160,15 @@ func target(c config.Redis) []string {
 func isNetErr(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "EOF")
+}
+
+// SetLogger routes go-redis's own diagnostics (dial retries, Sentinel
+// failovers and the like) to log, as warnings, instead of bare lines on
+// stderr. go-redis has one logger per process: the last call wins.
+func SetLogger(log *slog.Logger) { redis.SetLogger(redisLog{log}) }
+
+type redisLog struct{ log *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.log.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "go-redis")
 }

@@ -7,7 +7,9 @@ import (
 )
 
 // Proxy is a loopback TCP proxy in front of a server that a test can cut
-// and restore, to act out a Redis outage without losing the server's data.
+// and restore, to act out a Redis outage without losing the server's data,
+// or turn into a black hole: a Redis that accepts connections and never
+// answers (a hung server, a half-dead network path).
 type Proxy struct {
 	Addr   string
 	target string
@@ -15,8 +17,17 @@ type Proxy struct {
 
 	mu    sync.Mutex
 	down  bool
+	hole  *hole // set while the proxy is a black hole
 	conns map[net.Conn]struct{}
 	wg    sync.WaitGroup
+}
+
+// hole is one BlackHole period.
+type hole struct {
+	// heard is closed when a connection first receives bytes: a client
+	// waits for an answer that never comes.
+	heard chan struct{}
+	once  sync.Once
 }
 
 // NewProxy listens on a free loopback port and forwards to target.
@@ -44,6 +55,12 @@ func (p *Proxy) accept() {
 			c.Close()
 			continue
 		}
+		if h := p.hole; h != nil {
+			p.conns[c] = struct{}{}
+			p.mu.Unlock()
+			go h.swallow(c)
+			continue
+		}
 		up, err := net.Dial("tcp", p.target)
 		if err != nil {
 			p.mu.Unlock()
@@ -62,6 +79,41 @@ func (p *Proxy) accept() {
 	}
 }
 
+// swallow reads and discards what the client sends until it hangs up.
+func (h *hole) swallow(c net.Conn) {
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			h.once.Do(func() { close(h.heard) })
+		}
+		if err != nil {
+			c.Close()
+			return
+		}
+	}
+}
+
+// BlackHole drops every connection and from then on accepts connections
+// but never answers on them, until Up.
+func (p *Proxy) BlackHole() {
+	p.Down()
+	p.mu.Lock()
+	p.down, p.hole = false, &hole{heard: make(chan struct{})}
+	p.mu.Unlock()
+}
+
+// Heard is closed once a client has sent a request into the black hole
+// made by the last BlackHole call.
+func (p *Proxy) Heard() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hole == nil {
+		return nil
+	}
+	return p.hole.heard
+}
+
 // Down drops every connection and refuses new ones until Up.
 func (p *Proxy) Down() {
 	p.mu.Lock()
@@ -76,7 +128,7 @@ func (p *Proxy) Down() {
 // Up accepts connections again.
 func (p *Proxy) Up() {
 	p.mu.Lock()
-	p.down = false
+	p.down, p.hole = false, nil
 	p.mu.Unlock()
 }
 

@@ -27,14 +27,28 @@ import (
 // Server is a running redis-server child process.
 type Server struct {
 	Addr string
-	dir  string
-	cmd  *exec.Cmd
-	once sync.Once
+	// Password is the default user's password (StartWithPassword); Client
+	// and Fresh use it.
+	Password string
+	dir      string
+	cmd      *exec.Cmd
+	once     sync.Once
 }
 
 // Start launches redis-server with extra config directives (e.g. "requirepass x").
 // Call Stop when done; TestMain usually owns the lifetime.
 func Start(extra ...string) (*Server, error) { return start(false, extra) }
+
+// StartWithPassword launches redis-server with requirepass set, for
+// tests that check where the password goes.
+func StartWithPassword(password string, extra ...string) (*Server, error) {
+	s, err := start(false, append([]string{"requirepass " + strconv.Quote(password)}, extra...))
+	if err != nil {
+		return nil, err
+	}
+	s.Password = password
+	return s, nil
+}
 
 // StartSentinel launches a Redis Sentinel that monitors the server at
 // masterAddr under the given master name.
@@ -130,7 +144,7 @@ func (s *Server) Stop() {
 
 // Client returns a client for database db. The caller closes it.
 func (s *Server) Client(db int) *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: s.Addr, DB: db})
+	return redis.NewClient(&redis.Options{Addr: s.Addr, DB: db, Password: s.Password})
 }
 
 // Fresh returns a client on a flushed database and closes it when t ends.
