@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -269,8 +270,28 @@ func (b *Bot) onInteraction(ctx context.Context, in discord.Interaction) {
 			b.onAshButton(ctx, i, btn)
 			return
 		}
-		b.log.Warn("unknown component", "custom_id", id)
+		if earlierBotButton(id) {
+			b.private(ctx, i, earlierBotButtonText)
+			b.log.Info("button of the earlier Ash-Bot pressed", "message_id", i.Message.ID.String())
+			return
+		}
+		// Not the custom id itself: foreign ids may carry a user id.
+		b.log.Warn("unknown component", "message_id", i.Message.ID.String())
 	}
+}
+
+// earlierBotButtonText answers a press on an alert the earlier Ash-Bot
+// posted: its handlers are gone, and without an answer Discord shows
+// "This interaction failed" to a CRT member in the middle of a crisis.
+const earlierBotButtonText = "This alert was posted by the earlier Ash-Bot, whose buttons no longer work. " +
+	"Reply in this alert's channel or reach the person directly; " +
+	"alerts posted from now on have working buttons."
+
+// earlierBotButton reports whether id is one of the earlier Ash-Bot's
+// custom ids: ash_ack:{user}:{message}, ash_talk:{user}:{message} and
+// persistent:ash_* (shared/spec/earlier-bot.md).
+func earlierBotButton(id string) bool {
+	return strings.HasPrefix(id, "ash_ack:") || strings.HasPrefix(id, "ash_talk:") || strings.HasPrefix(id, "persistent:ash_")
 }
 
 // hasRole reports whether the interaction's member holds one of roles.
