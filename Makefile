@@ -8,6 +8,7 @@ LDFLAGS := -X github.com/alphabetcartel/ashbot/internal/cli.Version=$(VERSION)
 .PHONY: all build test demo bench lint ensure-redis clean
 
 include mk/retention.mk
+include mk/image.mk
 
 all: build
 
@@ -40,4 +41,4 @@ bench: ensure-redis
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./internal/metrics
 
 clean:
-	rm -rf bin
+	rm -rf bin build

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
@@ -273,5 +274,39 @@ func TestRestartThenClick(t *testing.T) {
 	// Only the running instance answered.
 	if n := len(h.sim.InteractionCallbacks(cb.InteractionID)); n != 1 {
 		t.Errorf("%d answers", n)
+	}
+}
+
+// An alert the earlier Ash-Bot posted (same Discord application, its
+// custom ids) gets a private answer saying what to do, not Discord's
+// "This interaction failed".
+func TestEarlierBotButtons(t *testing.T) {
+	h := newHarness(t)
+	h.startBot()
+	rs, err := discordapi.NewREST(discordapi.Config{Token: h.sim.Token(), BaseURL: h.sim.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close(context.Background())
+	person := h.alice.ID.String()
+	old, err := rs.CreateMessage(h.crisis, discord.MessageCreate{
+		Content: "Crisis alert (earlier bot)",
+		Components: []discord.LayoutComponent{discord.NewActionRow(
+			discord.NewPrimaryButton("Acknowledge", "ash_ack:"+person+":1234"),
+			discord.NewSecondaryButton("Talk to Ash", "ash_talk:"+person+":1234"),
+			discord.NewSecondaryButton("Resolve", "persistent:ash_resolve"),
+		)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"ash_ack:" + person + ":1234", "ash_talk:" + person + ":1234", "persistent:ash_resolve"} {
+		in, cb := h.click(old.ID, h.carol, id)
+		if cb.Type != discord.InteractionResponseTypeCreateMessage || !cb.Ephemeral() {
+			t.Fatalf("%s answered %+v, want a private message", id, cb)
+		}
+		if got := h.answerText(in); !strings.Contains(got, "earlier Ash-Bot") {
+			t.Errorf("%s answer %q", id, got)
+		}
 	}
 }

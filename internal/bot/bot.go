@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -270,6 +271,11 @@ func (b *Bot) onInteraction(ctx context.Context, in discord.Interaction) {
 			b.onAshButton(ctx, i, btn)
 			return
 		}
+		if earlierBotButton(id) {
+			b.private(ctx, i, earlierBotButtonText)
+			b.log.Info("button of the earlier Ash-Bot pressed", "message_id", i.Message.ID.String())
+			return
+		}
 		// An unknown custom id may still carry ids of people (an alert
 		// button of another version): log its shape only.
 		b.log.Warn("unknown component", "custom_id", digits.ReplaceAllString(id, "#"))
@@ -278,6 +284,20 @@ func (b *Bot) onInteraction(ctx context.Context, in discord.Interaction) {
 
 // digits are the ids inside a custom id.
 var digits = regexp.MustCompile(`[0-9]+`)
+
+// earlierBotButtonText answers a press on an alert the earlier Ash-Bot
+// posted: its handlers are gone, and without an answer Discord shows
+// "This interaction failed" to a CRT member in the middle of a crisis.
+const earlierBotButtonText = "This alert was posted by the earlier Ash-Bot, whose buttons no longer work. " +
+	"Reply in this alert's channel or reach the person directly; " +
+	"alerts posted from now on have working buttons."
+
+// earlierBotButton reports whether id is one of the earlier Ash-Bot's
+// custom ids: ash_ack:{user}:{message}, ash_talk:{user}:{message} and
+// persistent:ash_* (shared/spec/earlier-bot.md).
+func earlierBotButton(id string) bool {
+	return strings.HasPrefix(id, "ash_ack:") || strings.HasPrefix(id, "ash_talk:") || strings.HasPrefix(id, "persistent:ash_")
+}
 
 // hasRole reports whether the interaction's member holds one of roles.
 func hasRole(m *discord.ResolvedMember, roles []snowflake.ID) bool {

@@ -70,6 +70,7 @@ func commands() []command {
 		{"cleanup", "run the retention cleanup now (--dry-run to only report)", cleanupCmd},
 		{"storage", "print keys and memory per data category", storageCmd},
 		{"nlp-sim", "serve the Ash-NLP stand-in for local development (--addr, faults by flag)", nlpSimCmd},
+		{"healthcheck", "exit 0 when the running bot's /readyz answers 200, 1 otherwise (for container health checks)", healthcheck},
 		{"version", "print the version", func(_ context.Context, e *Env, _ []string) int {
 			fmt.Fprintln(e.Stdout, "ashbot", Version)
 			return ExitOK

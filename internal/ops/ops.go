@@ -46,11 +46,16 @@ func NewRegistry() *prometheus.Registry {
 func New(reg *prometheus.Registry, checks map[string]Check, log *slog.Logger) *Server {
 	s := &Server{checks: checks, info: map[string]Check{}, log: log}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	alive := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
-	})
+	}
+	mux.HandleFunc("GET /healthz", alive)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	// The earlier Ash-Bot's paths, so an existing compose healthcheck
+	// (`curl localhost:30881/health`) keeps working after the switch.
+	mux.HandleFunc("GET /health", alive)
+	mux.HandleFunc("GET /health/ready", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s

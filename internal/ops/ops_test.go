@@ -52,8 +52,10 @@ func TestEndpoints(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 
-	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
-		t.Errorf("healthz %d %q", code, body)
+	for _, alive := range []string{"/healthz", "/health"} {
+		if code, body := get(alive); code != 200 || body != "ok\n" {
+			t.Errorf("%s %d %q", alive, code, body)
+		}
 	}
 	code, body := get("/readyz")
 	var r struct {
@@ -74,6 +76,9 @@ func TestEndpoints(t *testing.T) {
 	code, body = get("/readyz")
 	if code != 503 || !strings.Contains(body, "connection refused") {
 		t.Errorf("readyz with redis down %d %s", code, body)
+	}
+	if code, earlier := get("/health/ready"); code != 503 || earlier != body {
+		t.Errorf("/health/ready %d %s, want the /readyz answer", code, earlier)
 	}
 	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "ashbot_test_total 3") || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("metrics %d", code)
