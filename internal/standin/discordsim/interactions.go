@@ -67,6 +67,7 @@ type interactionRec struct {
 	guildID     snowflake.ID
 	userID      snowflake.ID
 	createdAt   time.Time
+	wallAt      time.Time // wall-clock creation, for the deadlines' second clock
 	commandName string
 	commandType discord.ApplicationCommandType
 	sourceMsgID snowflake.ID // component (or modal opened from one): the message it sits on
@@ -207,6 +208,7 @@ func (s *Sim) startInteractionLocked(typ discord.InteractionType, c *channelRec,
 		guildID:   c.GuildID,
 		userID:    user,
 		createdAt: SnowflakeTime(id),
+		wallAt:    time.Now(),
 	}
 	if fill != nil {
 		fill(in)
@@ -224,7 +226,7 @@ func (s *Sim) startInteractionLocked(typ discord.InteractionType, c *channelRec,
 		ChannelID:      c.ID,
 		Token:          in.token,
 		Version:        1,
-		AppPermissions: discord.PermissionsAll,
+		AppPermissions: s.botPermsLocked(c),
 		Locale:         "en-US",
 		Entitlements:   []any{},
 	}
@@ -686,7 +688,7 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 	if in.acked {
 		return errResp(http.StatusBadRequest, CodeInteractionAcknowledged, "Interaction has already been acknowledged.")
 	}
-	if s.nowLocked().Sub(in.createdAt) > s.opts.InteractionDeadline {
+	if s.expiredLocked(in, s.opts.InteractionDeadline) {
 		return errResp(http.StatusNotFound, CodeUnknownInteraction, "Unknown interaction")
 	}
 	cb := InteractionCallback{InteractionID: in.id, Type: body.Type, At: s.nowLocked(), Data: body.Data}
@@ -751,7 +753,9 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 			if res != nil {
 				return *res
 			}
-			s.editMessageLocked(src, p, 0)
+			if res := s.editMessageLocked(src, p, 0); res != nil {
+				return *res
+			}
 			cb.Files = src.Attachments
 		}
 	case discord.InteractionResponseTypeModal:
@@ -813,6 +817,16 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 	return noContent()
 }
 
+// expiredLocked reports whether more than d passed since the interaction
+// was created, on the simulated clock or on the wall clock: Discord's
+// deadlines (3 s to the initial response, 15 min for the token,
+// https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction)
+// run in real time, so a bot that is slow for real fails here even when a
+// test's simulated clock stands still.
+func (s *Sim) expiredLocked(in *interactionRec, d time.Duration) bool {
+	return s.nowLocked().Sub(in.createdAt) > d || time.Since(in.wallAt) > d
+}
+
 // responseMessageLocked builds the message an interaction response or
 // follow-up creates: authored by the bot, flagged as coming from the app's
 // webhook, allowed to be ephemeral.
@@ -848,7 +862,7 @@ func (s *Sim) webhookInteractionLocked(q *apiReq) (*interactionRec, *response) {
 		}
 		return nil, ptr(errResp(http.StatusNotFound, CodeUnknownWebhook, "Unknown Webhook"))
 	}
-	if s.nowLocked().Sub(in.createdAt) > s.opts.InteractionTokenTTL {
+	if s.expiredLocked(in, s.opts.InteractionTokenTTL) {
 		return nil, ptr(errResp(http.StatusUnauthorized, CodeInvalidWebhookToken, "Invalid Webhook Token"))
 	}
 	if !in.acked {
@@ -896,8 +910,10 @@ func (s *Sim) createFollowup(q *apiReq) response {
 		// The first follow-up after a deferred response replaces the
 		// "thinking" message, keeping the ephemeral choice made when deferring.
 		if m, ok := s.st.messages[in.originalID]; ok && !m.Deleted {
+			if res := s.editMessageLocked(m, p, discord.MessageFlagLoading); res != nil {
+				return *res
+			}
 			in.deferredPending = false
-			s.editMessageLocked(m, p, discord.MessageFlagLoading)
 			return s.messageResp(m)
 		}
 	}
@@ -931,10 +947,12 @@ func (s *Sim) updateWebhookMessage(q *apiReq) response {
 	if res != nil {
 		return *res
 	}
+	if res := s.editMessageLocked(m, p, discord.MessageFlagLoading); res != nil {
+		return *res
+	}
 	if m.ID == in.originalID {
 		in.deferredPending = false
 	}
-	s.editMessageLocked(m, p, discord.MessageFlagLoading)
 	return s.messageResp(m)
 }
 

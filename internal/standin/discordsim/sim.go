@@ -263,12 +263,13 @@ func (s *Sim) Token() string {
 }
 
 // ClientOpts returns the disgo bot options that point a client at this
-// simulator: rest.WithURL(sim.URL()) and gateway.WithURL(sim.GatewayURL()).
+// simulator: rest.WithURL(sim.URL()), a valid User-Agent (SimUserAgent) and
+// gateway.WithURL(sim.GatewayURL()).
 // Pass extra gateway options (intents) with bot.WithGatewayConfigOpts as usual;
 // later options are appended, so they combine.
 func (s *Sim) ClientOpts() []bot.ConfigOpt {
 	return []bot.ConfigOpt{
-		bot.WithRestClientConfigOpts(rest.WithURL(s.URL())),
+		bot.WithRestClientConfigOpts(rest.WithURL(s.URL()), rest.WithUserAgent(SimUserAgent)),
 		bot.WithGatewayConfigOpts(gateway.WithURL(s.GatewayURL()), gateway.WithCompression(gateway.CompressionNone)),
 	}
 }
