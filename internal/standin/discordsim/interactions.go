@@ -208,7 +208,7 @@ func (s *Sim) startInteractionLocked(typ discord.InteractionType, c *channelRec,
 		guildID:   c.GuildID,
 		userID:    user,
 		createdAt: SnowflakeTime(id),
-		wallAt:    time.Now(),
+		wallAt:    s.opts.WallClock(),
 	}
 	if fill != nil {
 		fill(in)
@@ -762,32 +762,11 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 		if in.typ == discord.InteractionTypeModalSubmit {
 			return invalid()
 		}
-		var d struct {
-			CustomID   string            `json:"custom_id"`
-			Title      string            `json:"title"`
-			Components []json.RawMessage `json:"components"`
-		}
-		if err := json.Unmarshal(body.Data, &d); err != nil {
-			return formResp(fieldErr("data", "MODEL_TYPE_CONVERT", "%v", err))
-		}
-		if n := len([]rune(d.CustomID)); n < 1 || n > 100 {
-			return formResp(fieldErr("data.custom_id", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))
-		}
-		if n := len([]rune(d.Title)); n < 1 || n > 45 {
-			return formResp(fieldErr("data.title", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length."))
-		}
-		if len(d.Components) == 0 {
-			return formResp(fieldErr("data.components", "BASE_TYPE_REQUIRED", "This field is required"))
-		}
-		comps, err := parseComponents(d.Components, true)
+		modal, err := parseModal(body.Data)
 		if err != nil {
-			var fe *formError
-			if errors.As(err, &fe) {
-				fe.path = "data." + fe.path
-			}
 			return formResp(err)
 		}
-		in.modal = &Modal{CustomID: d.CustomID, Title: d.Title, Components: comps}
+		in.modal = modal
 		cb.Modal = in.modal
 	case discord.InteractionResponseTypeLaunchActivity:
 		// Recorded only; there is nothing to simulate.
@@ -824,7 +803,39 @@ func (s *Sim) interactionCallback(q *apiReq) response {
 // run in real time, so a bot that is slow for real fails here even when a
 // test's simulated clock stands still.
 func (s *Sim) expiredLocked(in *interactionRec, d time.Duration) bool {
-	return s.nowLocked().Sub(in.createdAt) > d || time.Since(in.wallAt) > d
+	return s.nowLocked().Sub(in.createdAt) > d || s.opts.WallClock().Sub(in.wallAt) > d
+}
+
+// parseModal validates the data of a modal callback (type 9): custom_id
+// 1 to 100 characters, title 1 to 45, and labelled text inputs
+// (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-modal).
+func parseModal(data json.RawMessage) (*Modal, error) {
+	var d struct {
+		CustomID   string            `json:"custom_id"`
+		Title      string            `json:"title"`
+		Components []json.RawMessage `json:"components"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fieldErr("data", "MODEL_TYPE_CONVERT", "%v", err)
+	}
+	if n := len([]rune(d.CustomID)); n < 1 || n > 100 {
+		return nil, fieldErr("data.custom_id", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+	}
+	if n := len([]rune(d.Title)); n < 1 || n > 45 {
+		return nil, fieldErr("data.title", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length.")
+	}
+	if len(d.Components) == 0 {
+		return nil, fieldErr("data.components", "BASE_TYPE_REQUIRED", "This field is required")
+	}
+	comps, err := parseComponents(d.Components, true)
+	if err != nil {
+		var fe *formError
+		if errors.As(err, &fe) {
+			fe.path = "data." + fe.path
+		}
+		return nil, err
+	}
+	return &Modal{CustomID: d.CustomID, Title: d.Title, Components: comps}, nil
 }
 
 // responseMessageLocked builds the message an interaction response or

@@ -218,10 +218,13 @@ type Request struct {
 	UserAgent   string
 	ContentType string
 	Authorized  bool
-	// ChannelID is the {channel} of the route, if any, and BotPermissions
-	// the bot's permissions there when the request arrived (0 when the
-	// channel is unknown or a DM).
+	// ChannelID is the {channel} of the route, if any; for a guild channel
+	// or thread the simulator knows, GuildChannel is set and
+	// BotPermissions holds the bot's permissions there when the request
+	// arrived.
 	ChannelID      ChannelID
+	ChannelType    discord.ChannelType
+	GuildChannel   bool
 	BotPermissions discord.Permissions
 }
 

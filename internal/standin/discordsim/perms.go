@@ -162,7 +162,9 @@ func (s *Sim) notePermsForRequest(r *http.Request, req *Request) {
 	req.ChannelID = id
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.st.channels[id]; ok && c.GuildID != 0 {
+	if c, ok := s.st.channels[id]; ok {
+		req.ChannelType = c.Type
+		req.GuildChannel = c.GuildID != 0
 		req.BotPermissions = s.botPermsLocked(c)
 	}
 }

@@ -63,10 +63,15 @@ type Options struct {
 	// heartbeat fires before READY, and heartbeats trip the race detector on
 	// disgo's own code (see the package documentation).
 	HeartbeatInterval time.Duration
-	// InteractionDeadline is the simulated time allowed for the initial callback.
+	// InteractionDeadline is the time allowed for the initial callback and
+	// InteractionTokenTTL the lifetime of an interaction token for
+	// webhooks. Both run on the simulated clock and on the wall clock.
 	InteractionDeadline time.Duration
-	// InteractionTokenTTL is the simulated lifetime of an interaction token for webhooks.
 	InteractionTokenTTL time.Duration
+	// WallClock is the wall clock the interaction deadlines also run on.
+	// Nil means time.Now; the stand-in's own tests replace it to expire
+	// interactions without sleeping.
+	WallClock func() time.Time
 	// NonceWindow is the simulated window in which enforce_nonce deduplicates.
 	NonceWindow time.Duration
 
@@ -112,6 +117,9 @@ func New(opts Options) *Sim {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.WallClock == nil {
+		opts.WallClock = time.Now
 	}
 	if opts.GuildID == 0 {
 		opts.GuildID = DefaultGuildID
