@@ -275,3 +275,28 @@ func TestRestartThenClick(t *testing.T) {
 		t.Errorf("%d answers", n)
 	}
 }
+
+// On a server set up with too few permissions, as Discord enforces them,
+// no alert is lost: the crisis channel refuses the post (no Send
+// Messages), so the alert goes to the next CRT channel, where the bot may
+// not open threads; the alert still works without its thread.
+func TestAlertSurvivesMissingPermissions(t *testing.T) {
+	h := newHarness(t)
+	h.check.AllowMissingPermissions = true
+	h.sim.SetBotPermissions(h.crisis, discordsim.DefaultBotPermissions&^discord.PermissionSendMessages)
+	h.sim.SetBotPermissions(h.critical, discordsim.DefaultBotPermissions&^discord.PermissionCreatePublicThreads)
+	h.startBot()
+
+	src, alert := h.raise("nobody would notice if I was gone", "high", h.critical)
+	if n := len(h.sim.BotMessages(h.crisis)); n != 0 {
+		t.Errorf("%d messages in a channel the bot may not post in", n)
+	}
+	if n := len(h.sim.Threads(h.critical)); n != 0 {
+		t.Errorf("%d threads opened without Create Public Threads", n)
+	}
+	_, cb := h.click(alert.ID, h.carol, h.buttonID(alert, alerts.ActionAcknowledge))
+	if cb.Type != discord.InteractionResponseTypeUpdateMessage {
+		t.Fatalf("acknowledge answered %+v", cb)
+	}
+	h.waitMetric(src.ID.String(), "acknowledged", func(a *metrics.Alert) bool { return a.AcknowledgedAt != nil })
+}
