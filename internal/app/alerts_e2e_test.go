@@ -299,4 +299,16 @@ func TestAlertSurvivesMissingPermissions(t *testing.T) {
 		t.Fatalf("acknowledge answered %+v", cb)
 	}
 	h.waitMetric(src.ID.String(), "acknowledged", func(a *metrics.Alert) bool { return a.AcknowledgedAt != nil })
+
+	// Without a thread, the team's notes reply to the alert in its channel.
+	h.click(alert.ID, h.carol, h.buttonID(h.current(alert.ID), alerts.ActionResolve))
+	note, err := h.sim.WaitMessage(h.ctx(), h.critical, func(m discordsim.Message) bool {
+		return m.Reference != nil && m.Reference.MessageID != nil && *m.Reference.MessageID == alert.ID
+	})
+	if err != nil {
+		t.Fatalf("no note on the alert: %v", err)
+	}
+	if !strings.Contains(note.Content, "Resolved by "+h.carol.Mention()) || len(note.MentionUsers) != 0 {
+		t.Errorf("note %q pings %v", note.Content, note.MentionUsers)
+	}
 }
