@@ -248,6 +248,9 @@ type rawComponent struct {
 	Component   json.RawMessage       `json:"component"`
 	Emoji       json.RawMessage       `json:"emoji"`
 	Placeholder string                `json:"placeholder"`
+	MinLength   *int                  `json:"min_length"`
+	MaxLength   *int                  `json:"max_length"`
+	Value       string                `json:"value"`
 	MinValues   *int                  `json:"min_values"`
 	MaxValues   *int                  `json:"max_values"`
 }
@@ -351,6 +354,21 @@ func validateComponent(c rawComponent, at string, modal bool, rowLen int) error 
 		}
 		if c.Style != 1 && c.Style != 2 {
 			return fieldErr(at+".style", "BASE_TYPE_CHOICES", "Value must be one of {1, 2}.")
+		}
+		// min_length 0 to 4000, max_length 1 to 4000, value up to 4000,
+		// placeholder up to 100
+		// (https://discord.com/developers/docs/components/reference#text-input).
+		if c.MinLength != nil && (*c.MinLength < 0 || *c.MinLength > 4000) {
+			return fieldErr(at+".min_length", "NUMBER_TYPE_MAX", "int value should be between 0 and 4000.")
+		}
+		if c.MaxLength != nil && (*c.MaxLength < 1 || *c.MaxLength > 4000) {
+			return fieldErr(at+".max_length", "NUMBER_TYPE_MAX", "int value should be between 1 and 4000.")
+		}
+		if utf8.RuneCountInString(c.Value) > 4000 {
+			return fieldErr(at+".value", "BASE_TYPE_MAX_LENGTH", "Must be 4000 or fewer in length.")
+		}
+		if utf8.RuneCountInString(c.Placeholder) > 100 {
+			return fieldErr(at+".placeholder", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
 		}
 		return needID(100)
 	}

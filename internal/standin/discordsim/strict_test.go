@@ -312,7 +312,23 @@ func TestComponentAndUploadLimits(t *testing.T) {
 		Files:  []*discord.File{discord.NewFile("chart.png", "", bytes.NewReader([]byte("x")))},
 	}
 	good = good.AddActionRow(emoji)
-	if _, err := c.CreateMessage(ch, good); err != nil {
-		t.Errorf("valid message refused: %v", err)
+	posted, err := c.CreateMessage(ch, good)
+	if err != nil {
+		t.Fatalf("valid message refused: %v", err)
+	}
+
+	// A modal's text input: placeholder at most 100.
+	in, err := sim.ClickButton(posted.ID, sim.AddMember("alice"), "e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	modal := func(placeholder string) discord.InteractionResponse {
+		return discord.InteractionResponse{Type: discord.InteractionResponseTypeModal, Data: discord.NewModalCreate("m", "Why",
+			discord.NewLabel("Reason", discord.NewShortTextInput("r").WithPlaceholder(placeholder)))}
+	}
+	err = c.CreateInteractionResponse(in.ID, in.Token, modal(long))
+	wantCode(t, "text input placeholder over 100", err, http.StatusBadRequest, CodeInvalidFormBody)
+	if err := c.CreateInteractionResponse(in.ID, in.Token, modal("because")); err != nil {
+		t.Errorf("valid modal refused: %v", err)
 	}
 }
