@@ -85,9 +85,13 @@ var requestKinds = map[string]requestKind{
 
 	"GET /channels/{channel}": {auth: true, perms: need(discord.PermissionViewChannel)},
 	"PATCH /channels/{channel}": {auth: true, body: channelPatchBody, perms: func(r Request) discord.Permissions {
-		var d struct{ Archived, Locked *bool }
+		var d struct {
+			Archived, Locked, Invitable *bool
+			Name, Topic                 *string
+			AutoArchiveDuration         *int `json:"auto_archive_duration"`
+		}
 		_ = json.Unmarshal(r.Body, &d)
-		other := bytes.Contains(r.Body, []byte(`"name"`)) || bytes.Contains(r.Body, []byte(`"auto_archive_duration"`))
+		other := d.Name != nil || d.Topic != nil || d.Invitable != nil || d.AutoArchiveDuration != nil
 		return modifyChannelPerms(&channelRec{Channel: Channel{Type: r.ChannelType}}, d.Archived, d.Locked, other)
 	}},
 	"GET /channels/{channel}/messages":           {auth: true, perms: need(discord.PermissionViewChannel | discord.PermissionReadMessageHistory)},
@@ -135,7 +139,7 @@ func CheckRequests(reqs []Request, opts CheckOptions) []Violation {
 			add(r, "request kind %q is unknown to the conformance check; add its rules to requestKinds", r.Route)
 			continue
 		}
-		if k.auth && !r.Authorized && !r.Injected {
+		if k.auth && !r.BotToken {
 			add(r, "no valid \"Authorization: Bot <token>\" header")
 		}
 		if r.BodyTruncated {

@@ -213,11 +213,12 @@ type Request struct {
 	At            time.Time
 	// Injected is true when the response came from FailNext/InjectFault.
 	Injected bool
-	// UserAgent and ContentType are the request's headers; Authorized
-	// says whether it carried the bot token ("Authorization: Bot ...").
+	// UserAgent and ContentType are the request's headers; BotToken says
+	// whether it carried a bot token ("Authorization: Bot <token>"), valid
+	// or not.
 	UserAgent   string
 	ContentType string
-	Authorized  bool
+	BotToken    bool
 	// ChannelID is the {channel} of the route, if any; for a guild channel
 	// or thread the simulator knows, GuildChannel is set and
 	// BotPermissions holds the bot's permissions there when the request

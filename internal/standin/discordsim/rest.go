@@ -208,7 +208,7 @@ func (s *Sim) wrap(rt route) http.HandlerFunc {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 		rel := strings.TrimPrefix(r.URL.Path, apiPrefix)
 		req := Request{Method: r.Method, Path: rel, Query: r.URL.RawQuery, Route: pattern, Body: body,
-			UserAgent: r.UserAgent(), ContentType: r.Header.Get("Content-Type"), Authorized: s.authOK(r)}
+			UserAgent: r.UserAgent(), ContentType: r.Header.Get("Content-Type"), BotToken: hasBotToken(r)}
 		if len(body) > maxLoggedBody {
 			req.Body, req.BodyTruncated = bytes.Clone(body[:maxLoggedBody]), true
 		}
@@ -227,7 +227,7 @@ func (s *Sim) wrap(rt route) http.HandlerFunc {
 			case injected != nil:
 				res = injected.response()
 				req.Injected = true
-			case rt.auth && !req.Authorized:
+			case rt.auth && !s.authOK(r):
 				res = errResp(http.StatusUnauthorized, CodeGeneral, "401: Unauthorized")
 			default:
 				res = rt.h(&apiReq{r: r, body: body})
@@ -253,6 +253,12 @@ func (s *Sim) wrap(rt route) http.HandlerFunc {
 				slog.Int("status", res.status), slog.Int("code", res.code), slog.Bool("injected", injected != nil))
 		}
 	}
+}
+
+// hasBotToken reports whether r carries "Authorization: Bot <token>".
+func hasBotToken(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bot ")
+	return ok && strings.TrimSpace(tok) != ""
 }
 
 func (s *Sim) authOK(r *http.Request) bool {
