@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -183,6 +184,13 @@ func (d *Dispatcher) Dispatch(ctx context.Context, a Alert) (Posted, error) {
 	}
 	p := Posted{ChannelID: m.ChannelID, MessageID: m.ID, At: m.ID.Time()}
 	log = log.With("alert_channel_id", p.ChannelID.String(), "alert_message_id", p.MessageID.String())
+	if missing := unpinged(msg, m); len(missing) > 0 {
+		// Discord posts the alert but notifies nobody when a role is not
+		// mentionable and the bot lacks Mention Everyone
+		// (https://discord.com/developers/docs/resources/message#allowed-mentions-object).
+		log.Error("alert posted but the CRT role was NOT pinged: make the role mentionable or give the bot the Mention Everyone permission",
+			"role_ids", strings.Join(missing, ","))
+	}
 
 	// Queued before anything else, so that it precedes any event of a
 	// click on the alert in this process's outbox.
@@ -191,7 +199,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, a Alert) (Posted, error) {
 		UserID: a.UserID, ChannelID: a.ChannelID, Severity: a.Severity, ChannelSensitivity: a.ChannelSensitivity,
 	})
 	if t, err := d.thread(ctx, a, m); err != nil {
-		log.Warn("alert posted but its CRT thread could not be opened", "error", err.Error())
+		log.Warn("alert posted but its CRT thread could not be opened; the bot needs Create Public Threads in the alert channel", "error", err.Error())
 	} else {
 		p.ThreadID = t
 	}
@@ -256,6 +264,21 @@ func (d *Dispatcher) post(ctx context.Context, a Alert, msg discord.MessageCreat
 	return nil, errors.Join(errs...)
 }
 
+// unpinged lists the roles msg meant to ping that the posted message m does
+// not mention.
+func unpinged(msg discord.MessageCreate, m *discord.Message) []string {
+	if msg.AllowedMentions == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range msg.AllowedMentions.Roles {
+		if !slices.Contains(m.MentionRoles, r) {
+			out = append(out, r.String())
+		}
+	}
+	return out
+}
+
 func (d *Dispatcher) thread(ctx context.Context, a Alert, m *discord.Message) (snowflake.ID, error) {
 	name := fmt.Sprintf("%s %s alert %s", SeverityEmoji(a.Severity), a.Severity, a.ID)
 	if len([]rune(name)) > 100 {
@@ -269,6 +292,11 @@ func (d *Dispatcher) thread(ctx context.Context, a Alert, m *discord.Message) (s
 		}, rest.WithCtx(ctx))
 		if err == nil {
 			return t.ID(), nil
+		}
+		// A refusal (a missing Create Public Threads permission, 403/50013)
+		// will not pass by trying again; only other failures are retried.
+		if re := (*rest.Error)(nil); errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {
+			break
 		}
 	}
 	return 0, fmt.Errorf("open thread: %w", err)

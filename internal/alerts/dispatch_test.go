@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/snowflake/v2"
 	"github.com/redis/go-redis/v9"
 
@@ -58,9 +59,29 @@ type fixture struct {
 	sim                      *discordsim.Sim
 	monitor, crisis, general discordsim.ChannelID
 	alice                    discordsim.User
+	crt                      discordsim.Role
 	events                   *sink
 	auto                     *autoInits
+	logs                     *logBuffer
 	d                        *Dispatcher
+}
+
+// logBuffer collects the dispatcher's log lines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func newFixture(t *testing.T, rdb redis.UniversalClient) *fixture {
@@ -70,9 +91,10 @@ func newFixture(t *testing.T, rdb redis.UniversalClient) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	f := &fixture{sim: sim, events: &sink{}, auto: &autoInits{}}
+	f := &fixture{sim: sim, events: &sink{}, auto: &autoInits{}, logs: &logBuffer{}}
 	f.general, f.monitor, f.crisis = sim.AddChannel("general"), sim.AddChannel("monitor"), sim.AddChannel("crisis")
 	f.alice = sim.AddMember("alice")
+	f.crt = sim.AddRole("CRT")
 	client, err := discordapi.NewREST(discordapi.Config{Token: sim.Token(), BaseURL: sim.URL(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +107,8 @@ func newFixture(t *testing.T, rdb redis.UniversalClient) *fixture {
 	f.d, err = NewDispatcher(DispatcherOptions{
 		Discord: client, Store: store, Events: f.events, AutoInit: f.auto,
 		Channels: Channels{Monitor: []snowflake.ID{f.monitor}, Crisis: []snowflake.ID{f.crisis}},
-		CRTRoles: []snowflake.ID{1234}, RedisTimeout: 200 * time.Millisecond, After: instant,
+		CRTRoles: []snowflake.ID{f.crt.ID}, RedisTimeout: 200 * time.Millisecond, After: instant,
+		Logger: slog.New(slog.NewTextHandler(f.logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -163,10 +186,49 @@ func TestDispatchRetriesAndFailsOver(t *testing.T) {
 	f.sim.ClearFaults()
 
 	// A thread that cannot be opened does not fail a posted alert.
-	f.sim.FailNext(http.MethodPost, "/channels/*/messages/*/threads", http.StatusForbidden, 2)
+	f.sim.FailNext(http.MethodPost, "/channels/*/messages/*/threads", http.StatusForbidden, 1)
 	p, err = f.d.Dispatch(context.Background(), f.alert(t, events.Medium))
 	if err != nil || p.ThreadID != 0 || p.ChannelID != f.monitor {
 		t.Errorf("thread failure: %+v %v", p, err)
+	}
+}
+
+// Permissions missing on the server as Discord enforces them: an alert
+// channel the bot may not post in hands the alert on, a channel where it
+// may not open threads still gets the alert, and a CRT role that does not
+// ping is logged as an error, never a silent loss.
+func TestDispatchCopesWithMissingPermissions(t *testing.T) {
+	f := newFixture(t, srv.Fresh(t))
+	f.sim.SetBotPermissions(f.crisis, discordsim.DefaultBotPermissions&^discord.PermissionSendMessages)
+	f.sim.SetBotPermissions(f.monitor, discordsim.DefaultBotPermissions&^discord.PermissionCreatePublicThreads)
+	if err := f.sim.SetRoleMentionable(f.crt.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.d.Dispatch(context.Background(), f.alert(t, events.High))
+	if err != nil || p.ChannelID != f.monitor || p.ThreadID != 0 {
+		t.Fatalf("posted %+v, %v; want the monitor channel without a thread", p, err)
+	}
+	if n := len(f.sim.RequestsTo(http.MethodPost, "/channels/*/messages/*/threads")); n != 1 {
+		t.Errorf("%d thread attempts, want 1: a refusal does not pass by retrying", n)
+	}
+	logs := f.logs.String()
+	for _, want := range []string{"alert posted to a fallback channel", "Create Public Threads", "CRT role was NOT pinged"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+
+	// Mentionable again: pinged, no error.
+	if err := f.sim.SetRoleMentionable(f.crt.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	before := strings.Count(f.logs.String(), "NOT pinged")
+	p, err = f.d.Dispatch(context.Background(), f.alert(t, events.High))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := f.sim.Message(p.MessageID); len(m.MentionRoles) != 1 || strings.Count(f.logs.String(), "NOT pinged") != before {
+		t.Errorf("mentionable role: pinged %v", m.MentionRoles)
 	}
 }
 

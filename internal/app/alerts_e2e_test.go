@@ -310,3 +310,40 @@ func TestEarlierBotButtons(t *testing.T) {
 		}
 	}
 }
+
+// On a server set up with too few permissions, as Discord enforces them,
+// no alert is lost: the crisis channel refuses the post (no Send
+// Messages), so the alert goes to the next CRT channel, where the bot may
+// not open threads; the alert still works without its thread.
+func TestAlertSurvivesMissingPermissions(t *testing.T) {
+	h := newHarness(t)
+	h.check.AllowMissingPermissions = true
+	h.sim.SetBotPermissions(h.crisis, discordsim.DefaultBotPermissions&^discord.PermissionSendMessages)
+	h.sim.SetBotPermissions(h.critical, discordsim.DefaultBotPermissions&^discord.PermissionCreatePublicThreads)
+	h.startBot()
+
+	src, alert := h.raise("nobody would notice if I was gone", "high", h.critical)
+	if n := len(h.sim.BotMessages(h.crisis)); n != 0 {
+		t.Errorf("%d messages in a channel the bot may not post in", n)
+	}
+	if n := len(h.sim.Threads(h.critical)); n != 0 {
+		t.Errorf("%d threads opened without Create Public Threads", n)
+	}
+	_, cb := h.click(alert.ID, h.carol, h.buttonID(alert, alerts.ActionAcknowledge))
+	if cb.Type != discord.InteractionResponseTypeUpdateMessage {
+		t.Fatalf("acknowledge answered %+v", cb)
+	}
+	h.waitMetric(src.ID.String(), "acknowledged", func(a *metrics.Alert) bool { return a.AcknowledgedAt != nil })
+
+	// Without a thread, the team's notes reply to the alert in its channel.
+	h.click(alert.ID, h.carol, h.buttonID(h.current(alert.ID), alerts.ActionResolve))
+	note, err := h.sim.WaitMessage(h.ctx(), h.critical, func(m discordsim.Message) bool {
+		return m.Reference != nil && m.Reference.MessageID != nil && *m.Reference.MessageID == alert.ID
+	})
+	if err != nil {
+		t.Fatalf("no note on the alert: %v", err)
+	}
+	if !strings.Contains(note.Content, "Resolved by "+h.carol.Mention()) || len(note.MentionUsers) != 0 {
+		t.Errorf("note %q pings %v", note.Content, note.MentionUsers)
+	}
+}

@@ -56,7 +56,8 @@ type Options struct {
 	// restart (BOT_OUTBOX_SPOOL). Empty: they are lost at shutdown, with an
 	// error in the log.
 	SpoolPath string
-	// Version is shown in the weekly report's footer.
+	// Version is shown in the weekly report's footer and named in the
+	// User-Agent of every Discord REST request.
 	Version string
 	// ShutdownTimeout bounds the whole ordered shutdown (default 25s,
 	// inside the usual 30s between SIGTERM and SIGKILL).
@@ -253,7 +254,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}); err != nil {
 		return err
 	}
-	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Logger: log}); err != nil {
+	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Version: opts.Version, Logger: log}); err != nil {
 		return err
 	}
 	alertStore, err := alerts.NewStore(s.rdb, alerts.StoreOptions{TTL: cfg.Metrics.AlertTTL, Now: clock.Now})

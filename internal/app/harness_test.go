@@ -56,6 +56,8 @@ type harness struct {
 	shutdown time.Duration
 	// log is the bot instances' logger (default testLogger).
 	log *slog.Logger
+	// check loosens the conformance check run when the test ends.
+	check discordsim.CheckOptions
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -90,6 +92,14 @@ func withRedisServer(s *redistest.Server) harnessOption {
 // withLogger gives the bot instances log instead of testLogger.
 func withLogger(log *slog.Logger) harnessOption { return func(h *harness) { h.log = log } }
 
+// checkConformance fails the test for every request to the stand-in that
+// broke one of Discord's rules (discordsim.CheckRequests).
+func (h *harness) checkConformance() {
+	for _, v := range h.sim.Conformance(h.check) {
+		h.t.Errorf("request does not conform to Discord's rules: %s", v)
+	}
+}
+
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	clock := scheduletest.NewClock(testStart)
@@ -104,6 +114,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Cleanup(func() { sim.Close() })
 	h := &harness{t: t, sim: sim, clock: clock, rdb: srv.Fresh(t), spool: filepath.Join(t.TempDir(), "outbox.jsonl"),
 		shutdown: 5 * time.Second, log: testLogger()}
+	// Runs after the bot instances stopped (cleanups run last-in first-out):
+	// every request of the scenario must be one Discord would take.
+	t.Cleanup(func() { h.checkConformance() })
 	h.general = sim.AddChannel("general")
 	h.monitor = sim.AddChannel("crt-monitor")
 	h.crisis = sim.AddChannel("crt-crisis")

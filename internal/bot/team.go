@@ -115,16 +115,30 @@ func (t *Team) AshUpdate(ctx context.Context, alertID string, u ash.Update) {
 	t.Refresh(ctx, st)
 }
 
-// Tell posts text in the alert's thread, pinging nobody.
+// Tell posts text in the alert's thread, pinging nobody. When the thread
+// cannot take it (never opened, deleted, or the bot lacks Send Messages in
+// Threads there) the note goes to the alert's channel as a reply to the
+// alert, so the team still reads it.
 func (t *Team) Tell(ctx context.Context, st alerts.State, text string) {
+	log := t.log.With("alert_id", st.AlertID)
+	msg := discord.MessageCreate{Content: text, AllowedMentions: discordapi.NoMentions()}
 	id := st.Thread()
 	ch, err := snowflake.Parse(id)
-	if err != nil {
-		t.log.Warn("alert has no thread to post in", "alert_id", st.AlertID)
+	if err == nil {
+		if _, err = t.rest.CreateMessage(ch, msg, rest.WithCtx(ctx)); err == nil {
+			return
+		}
+		log.Warn("could not post in the alert thread; replying to the alert instead", "thread_id", id, "error", err.Error())
+	}
+	alertCh, err1 := snowflake.Parse(st.AlertChannelID)
+	alertMsg, err2 := snowflake.Parse(st.AlertMessageID)
+	if err1 != nil || err2 != nil {
+		log.Warn("alert has neither thread nor message to post a note on")
 		return
 	}
-	if _, err := t.rest.CreateMessage(ch, discord.MessageCreate{Content: text, AllowedMentions: discordapi.NoMentions()}, rest.WithCtx(ctx)); err != nil {
-		t.log.Warn("could not post in the alert thread", "alert_id", st.AlertID, "thread_id", id, "error", err.Error())
+	msg.MessageReference = &discord.MessageReference{MessageID: &alertMsg, ChannelID: &alertCh}
+	if _, err := t.rest.CreateMessage(alertCh, msg, rest.WithCtx(ctx)); err != nil {
+		log.Error("note for the CRT lost: neither the alert thread nor the alert channel took it", "error", err.Error())
 	}
 }
 

@@ -93,7 +93,7 @@ func reportPost(ctx context.Context, e *Env, args []string) int {
 		if d.cfg.Discord.Token == "" {
 			return fail(e, fmt.Errorf("no Discord token: set BOT_DISCORD_TOKEN (or BOT_DISCORD_TOKEN_FILE)"))
 		}
-		client, err := discordapi.NewREST(discordapi.Config{Token: d.cfg.Discord.Token, BaseURL: d.cfg.Discord.APIURL, Logger: d.log})
+		client, err := discordapi.NewREST(discordapi.Config{Token: d.cfg.Discord.Token, BaseURL: d.cfg.Discord.APIURL, Version: Version, Logger: d.log})
 		if err != nil {
 			return fail(e, err)
 		}

@@ -78,6 +78,15 @@ func TestReportPostToDiscord(t *testing.T) {
 	if len(msgs[0].MentionUsers) != 0 {
 		t.Errorf("the report pinged %v", msgs[0].MentionUsers)
 	}
+	// The post names ashbot's version and is one Discord would take.
+	for _, req := range sim.Requests() {
+		if req.UserAgent != "DiscordBot (https://github.com/alphabetcartel/ashbot, "+Version+")" {
+			t.Errorf("%s %s: User-Agent %q", req.Method, req.Path, req.UserAgent)
+		}
+	}
+	for _, v := range sim.Conformance(discordsim.CheckOptions{}) {
+		t.Errorf("request does not conform to Discord's rules: %s", v)
+	}
 
 	// Missing access: a clear error and exit 1, no crash.
 	sim.FailNext("POST", "/channels/*/messages", 403, 1)

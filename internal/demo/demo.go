@@ -63,6 +63,9 @@ type Result struct {
 	// ReportPosted is true when `/ash report post:true` put the week's
 	// report in the simulated report channel.
 	ReportPosted bool
+	// Violations are the requests the bot sent the stand-in that break one
+	// of Discord's rules (discordsim.CheckRequests); a sound run has none.
+	Violations []discordsim.Violation
 }
 
 // pollers is how many goroutines of the bot wait on the clock when idle:
@@ -146,6 +149,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 		return res, fmt.Errorf("demo: %w", werr)
 	}
 	d.say("== the bot stopped; every lifecycle event is in Redis")
+	res.Violations = sim.Conformance(discordsim.CheckOptions{})
+	for _, v := range res.Violations {
+		d.say("!! request Discord would refuse: %s", v)
+	}
+	if len(res.Violations) == 0 {
+		d.say("== all %d requests to the Discord stand-in follow Discord's rules (User-Agent, bodies, limits, permissions)", len(sim.Requests()))
+	}
 	return res, nil
 }
 

@@ -44,6 +44,10 @@ func TestDemoWeek(t *testing.T) {
 	if res.Alerts != 12 || !res.ReportPosted || res.WeekEnd.Sub(res.WeekStart) != 6*24*time.Hour {
 		t.Errorf("result %+v", res)
 	}
+	// Every request of the week is one Discord would take.
+	for _, v := range res.Violations {
+		t.Errorf("request does not conform to Discord's rules: %s", v)
+	}
 	sum, err := metrics.NewStore(rdb, time.Now).Weekly(context.Background(), res.WeekEnd)
 	if err != nil {
 		t.Fatal(err)

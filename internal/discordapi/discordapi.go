@@ -39,7 +39,24 @@ type Config struct {
 	// out and retries before it gives up and the error reaches the caller.
 	// Zero keeps disgo's default (10).
 	RateLimitRetries int
-	Logger           *slog.Logger
+	// Version is ashbot's version (cli.Version), named in the User-Agent
+	// header; empty means "dev".
+	Version string
+	Logger  *slog.Logger
+}
+
+// ProjectURL is the URL named in ashbot's User-Agent.
+const ProjectURL = "https://github.com/alphabetcartel/ashbot"
+
+// UserAgent is the User-Agent every REST request carries. Discord requires
+// "DiscordBot ($url, $versionNumber)" and may block requests without it at
+// Cloudflare (https://discord.com/developers/docs/reference#user-agent);
+// disgo sends none unless told.
+func UserAgent(version string) string {
+	if strings.TrimSpace(version) == "" {
+		version = "dev"
+	}
+	return "DiscordBot (" + ProjectURL + ", " + version + ")"
 }
 
 // NewREST builds disgo's REST client from cfg. Close it when done.
@@ -52,7 +69,7 @@ func NewREST(cfg Config) (rest.Rest, error) {
 		log = slog.Default()
 	}
 	log = log.With("component", "discord_rest")
-	opts := []rest.ClientConfigOpt{rest.WithLogger(log)}
+	opts := []rest.ClientConfigOpt{rest.WithLogger(log), rest.WithUserAgent(UserAgent(cfg.Version))}
 	if cfg.BaseURL != "" {
 		base, err := restBase(cfg.BaseURL)
 		if err != nil {

@@ -101,6 +101,33 @@ func TestPostSendsEverything(t *testing.T) {
 	}
 }
 
+// Every request names ashbot and its version in the User-Agent Discord
+// requires; the stand-in, like Cloudflare in front of Discord, refuses
+// requests without it.
+func TestUserAgent(t *testing.T) {
+	for version, want := range map[string]string{
+		"v1.4.0": "DiscordBot (https://github.com/alphabetcartel/ashbot, v1.4.0)",
+		"":       "DiscordBot (https://github.com/alphabetcartel/ashbot, dev)",
+	} {
+		f := newFixture(t, Config{Version: version})
+		if _, err := f.poster.Post(context.Background(), f.channel.String(), discord.MessageCreate{Content: "hi"}, ""); err != nil {
+			t.Fatalf("version %q: %v", version, err)
+		}
+		reqs := f.sim.Requests()
+		if len(reqs) == 0 {
+			t.Fatal("no request recorded")
+		}
+		for _, r := range reqs {
+			if r.UserAgent != want {
+				t.Errorf("version %q: %s %s sent User-Agent %q, want %q", version, r.Method, r.Path, r.UserAgent, want)
+			}
+		}
+		if !discordsim.ValidUserAgent(UserAgent(version)) {
+			t.Errorf("UserAgent(%q) = %q is not of Discord's form", version, UserAgent(version))
+		}
+	}
+}
+
 func TestNonce(t *testing.T) {
 	a := Nonce("weekly-report", "2026-W03", "111")
 	if len(a) > 25 || a != Nonce("weekly-report", "2026-W03", "111") {

@@ -96,6 +96,11 @@ func setup(t *testing.T, start time.Time) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.sim.Close() })
+	t.Cleanup(func() {
+		for _, v := range e.sim.Conformance(discordsim.CheckOptions{}) {
+			t.Errorf("request does not conform to Discord's rules: %s", v)
+		}
+	})
 	e.channels = []string{e.sim.AddChannel("crt-leads").String(), e.sim.AddChannel("crt-general").String()}
 
 	client, err := discordapi.NewREST(discordapi.Config{Token: e.sim.Token(), BaseURL: e.sim.URL(), Logger: e.log, RateLimitRetries: 3})

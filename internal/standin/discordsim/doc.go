@@ -37,12 +37,31 @@
 //     replies, nonce/enforce_nonce), threads, channel PATCH, DMs (50007 when
 //     the user has DMs closed), reactions, typing, guild/roles/members,
 //     interaction callbacks (types 4, 5, 6, 7, 9, 10, 12; 40060 when
-//     answered twice, 10062 after Options.InteractionDeadline of simulated
-//     time), follow-ups (the first one after a deferred response fills in
-//     the "thinking" message, as on Discord) and @original. Bodies are
-//     validated against Discord's main limits and errors are Discord-shaped
+//     answered twice, 10062 after Options.InteractionDeadline), follow-ups
+//     (the first one after a deferred response fills in the "thinking"
+//     message, as on Discord; 50027 after Options.InteractionTokenTTL) and
+//     @original. Bodies are validated against Discord's documented limits
+//     (embeds, components with select options, placeholders and button
+//     labels, at most 10 files of 10 MiB each, attachment:// names that
+//     match the uploads) and errors are Discord-shaped
 //     ({"code","message","errors"}); every response carries X-RateLimit-*
 //     headers.
+//   - As strict as Discord, each rule cited where it is enforced: a request
+//     without a "DiscordBot ($url, $version)" User-Agent is blocked as
+//     Cloudflare does (403, HTML, code 1010 in the log; disgo clients get
+//     one from ClientOpts); the bot's permissions are enforced per channel
+//     (403 50001 without View Channel, 403 50013 for any other missing
+//     permission; SetBotPermissions, default DefaultBotPermissions, what a
+//     correctly set-up server grants); role mentions ping only mentionable
+//     roles (SetRoleMentionable) unless the author has Mention Everyone;
+//     interaction deadlines run on the simulated clock and on the wall clock
+//     (Options.WallClock); REST reads blank message content when the app
+//     lacks the Message Content intent (Options.DisallowedIntents), with
+//     Discord's exemptions.
+//   - Conformance: every request is recorded with its User-Agent, token,
+//     Content-Type and the bot's permissions in its channel;
+//     Sim.Conformance / CheckRequests check them afterwards against the same
+//     rules and fail any request kind they do not know.
 //   - Faults: FailNext/InjectFault fail matching requests with 403, 404, 429
 //     (Retry-After, retry_after, global) or 500 before they have effects;
 //     SetTokenValid(false) makes REST answer 401 and Identify close with 4004;
@@ -58,8 +77,9 @@
 //     WaitFor/WaitEvent/WaitMessage so tests never poll with sleeps.
 //
 // Time comes from Options.Now (use a Clock for determinism): snowflakes and
-// timestamps derive from it, and so do interaction deadlines. REST and gateway
-// pacing (disgo's own rate limiter, heartbeats) stay on the wall clock.
+// timestamps derive from it, and so do interaction deadlines, which also run
+// on the wall clock as on Discord. REST and gateway pacing (disgo's own rate
+// limiter, heartbeats) stay on the wall clock.
 //
 // WaitFor re-evaluates its condition on every simulator state change (and
 // every 10ms, so conditions may also look at the bot's own state).
@@ -90,8 +110,9 @@
 // # What is not simulated
 //
 // Several guilds, sharding beyond routing guild events by shard, voice,
-// presences, permissions enforcement (the bot may do anything; members'
-// computed permissions are only reported), channel permission overwrites,
+// presences, permissions of simulated members (only reported; the bot's
+// are enforced), channel permission overwrites (SetBotPermissions sets the
+// bot's resulting permissions per channel instead),
 // real rate limiting (429s happen only when injected), automatic thread
 // archival, forum/media channels, stickers, polls, components v2, webhooks
 // other than interaction webhooks, autocomplete interactions, audit logs,

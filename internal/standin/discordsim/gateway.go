@@ -577,7 +577,7 @@ func (s *Sim) dispatchMessageLocked(t string, m *Message) {
 	if guild {
 		need = gateway.IntentGuildMessages
 	}
-	exempt := !guild || m.Author.ID == s.opts.BotUserID || slices.Contains(m.MentionUsers, s.opts.BotUserID)
+	exempt := s.contentExemptLocked(m)
 	var full, blank []byte
 	for _, ss := range s.sortedSessionsLocked() {
 		if !ss.intents.Has(need) || guild && !ss.handlesGuild(s.opts.GuildID) || !guild && ss.shardID != 0 {

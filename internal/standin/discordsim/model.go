@@ -32,6 +32,8 @@ type Role struct {
 	Name        string
 	Permissions discord.Permissions
 	Position    int
+	// Mentionable is the role's "mentionable" flag (see SetRoleMentionable).
+	Mentionable bool
 }
 
 // Mention returns the <@&id> mention for the role.
@@ -211,6 +213,20 @@ type Request struct {
 	At            time.Time
 	// Injected is true when the response came from FailNext/InjectFault.
 	Injected bool
+	// UserAgent and ContentType are the request's headers; BotToken says
+	// whether it carried a bot token ("Authorization: Bot <token>"), valid
+	// or not.
+	UserAgent   string
+	ContentType string
+	BotToken    bool
+	// ChannelID is the {channel} of the route, if any; for a guild channel
+	// or thread the simulator knows, GuildChannel is set and
+	// BotPermissions holds the bot's permissions there when the request
+	// arrived.
+	ChannelID      ChannelID
+	ChannelType    discord.ChannelType
+	GuildChannel   bool
+	BotPermissions discord.Permissions
 }
 
 type userRec struct {
@@ -229,14 +245,15 @@ type memberRec struct {
 }
 
 type roleRec struct {
-	id       snowflake.ID
-	name     string
-	perms    discord.Permissions
-	position int
+	id          snowflake.ID
+	name        string
+	perms       discord.Permissions
+	position    int
+	mentionable bool
 }
 
 func (r *roleRec) public() Role {
-	return Role{ID: r.id, Name: r.name, Permissions: r.perms, Position: r.position}
+	return Role{ID: r.id, Name: r.name, Permissions: r.perms, Position: r.position, Mentionable: r.mentionable}
 }
 
 type channelRec struct {
@@ -288,7 +305,11 @@ type state struct {
 	events    []Event
 	eventSeq  int64
 	requests  []Request
+	dropped   int // requests cut from the log by MaxLog
 	modalSeen map[snowflake.ID]bool
+
+	botPerms  discord.Permissions                  // the bot's guild-wide permissions
+	chanPerms map[snowflake.ID]discord.Permissions // per channel (threads use the parent's)
 }
 
 // defaultEveryonePerms is roughly what a fresh guild grants @everyone.
@@ -315,6 +336,8 @@ func newState(s *Sim) *state {
 		conns:        map[*gwConn]struct{}{},
 		typing:       map[snowflake.ID]int{},
 		modalSeen:    map[snowflake.ID]bool{},
+		botPerms:     DefaultBotPermissions,
+		chanPerms:    map[snowflake.ID]discord.Permissions{},
 	}
 	// On Discord the @everyone role shares the guild's id.
 	st.roles[s.opts.GuildID] = &roleRec{id: s.opts.GuildID, name: "@everyone", perms: defaultEveryonePerms}
@@ -386,7 +409,7 @@ func (s *Sim) roleByNameLocked(name string, create bool) *roleRec {
 	if !create {
 		return nil
 	}
-	r := &roleRec{id: s.nextIDLocked(), name: name, position: len(s.st.roleOrder)}
+	r := &roleRec{id: s.nextIDLocked(), name: name, position: len(s.st.roleOrder), mentionable: true}
 	s.st.roles[r.id] = r
 	s.st.roleOrder = append(s.st.roleOrder, r.id)
 	s.dispatchGuildLocked("GUILD_ROLE_CREATE", gateway.IntentGuilds, map[string]any{
@@ -470,9 +493,13 @@ func (s *Sim) openDMLocked(userID snowflake.ID) (*channelRec, error) {
 	return c, nil
 }
 
-// mentionsLocked computes who a message would actually ping, honouring
-// allowed_mentions the way Discord does (absent = everything allowed).
-func (s *Sim) mentionsLocked(content string, am *discord.AllowedMentions, ref *Message) (users, roles []snowflake.ID, everyone bool) {
+// mentionsLocked computes who a message by author in c would actually
+// ping, honouring allowed_mentions the way Discord does (absent =
+// everything allowed) and the author's permissions: a role pings only when
+// it is mentionable or the author has MENTION_EVERYONE, @everyone and
+// @here only with MENTION_EVERYONE
+// (https://discord.com/developers/docs/resources/message#allowed-mentions-object).
+func (s *Sim) mentionsLocked(c *channelRec, author snowflake.ID, content string, am *discord.AllowedMentions, ref *Message) (users, roles []snowflake.ID, everyone bool) {
 	allow := func(kind discord.AllowedMentionType, id snowflake.ID, explicit []snowflake.ID) bool {
 		if am == nil {
 			return true
@@ -485,12 +512,12 @@ func (s *Sim) mentionsLocked(content string, am *discord.AllowedMentions, ref *M
 		}
 	}
 	for _, id := range parseMentions(content, "<@&", ">") {
-		if _, ok := s.st.roles[id]; ok && allow(discord.AllowedMentionTypeRoles, id, rolesOf(am)) && !slices.Contains(roles, id) {
+		if s.rolePingsLocked(c, author, id) && allow(discord.AllowedMentionTypeRoles, id, rolesOf(am)) && !slices.Contains(roles, id) {
 			roles = append(roles, id)
 		}
 	}
 	if strings.Contains(content, "@everyone") || strings.Contains(content, "@here") {
-		everyone = allow(discord.AllowedMentionTypeEveryone, 0, nil)
+		everyone = allow(discord.AllowedMentionTypeEveryone, 0, nil) && s.permsOfLocked(c, author).Has(discord.PermissionMentionEveryone)
 	}
 	if ref != nil && (am == nil || am.RepliedUser) && !slices.Contains(users, ref.Author.ID) {
 		users = append(users, ref.Author.ID)

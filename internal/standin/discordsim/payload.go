@@ -153,6 +153,9 @@ func (p *parsed) validate(create bool) error {
 			return err
 		}
 	}
+	if err := checkUploads(p, DefaultMaxFileSize); err != nil {
+		return err
+	}
 	if p.Components != nil {
 		comps, err := parseComponents(*p.Components, false)
 		if err != nil {
@@ -234,17 +237,22 @@ func validateEmbeds(embeds []discord.Embed) error {
 // rawComponent is the generic shape used to validate components before
 // handing them to disgo's types (whose decoders panic on some bad shapes).
 type rawComponent struct {
-	Type       discord.ComponentType `json:"type"`
-	Components []json.RawMessage     `json:"components"`
-	CustomID   *string               `json:"custom_id"`
-	Style      int                   `json:"style"`
-	Label      string                `json:"label"`
-	URL        string                `json:"url"`
-	SkuID      string                `json:"sku_id"`
-	Options    []json.RawMessage     `json:"options"`
-	Component  json.RawMessage       `json:"component"`
-	MinValues  *int                  `json:"min_values"`
-	MaxValues  *int                  `json:"max_values"`
+	Type        discord.ComponentType `json:"type"`
+	Components  []json.RawMessage     `json:"components"`
+	CustomID    *string               `json:"custom_id"`
+	Style       int                   `json:"style"`
+	Label       string                `json:"label"`
+	URL         string                `json:"url"`
+	SkuID       string                `json:"sku_id"`
+	Options     []json.RawMessage     `json:"options"`
+	Component   json.RawMessage       `json:"component"`
+	Emoji       json.RawMessage       `json:"emoji"`
+	Placeholder string                `json:"placeholder"`
+	MinLength   *int                  `json:"min_length"`
+	MaxLength   *int                  `json:"max_length"`
+	Value       string                `json:"value"`
+	MinValues   *int                  `json:"min_values"`
+	MaxValues   *int                  `json:"max_values"`
 }
 
 // parseComponents validates top-level action rows; modal selects the rules
@@ -347,12 +355,34 @@ func validateComponent(c rawComponent, at string, modal bool, rowLen int) error 
 		if c.Style != 1 && c.Style != 2 {
 			return fieldErr(at+".style", "BASE_TYPE_CHOICES", "Value must be one of {1, 2}.")
 		}
+		// min_length 0 to 4000, max_length 1 to 4000, value up to 4000,
+		// placeholder up to 100
+		// (https://discord.com/developers/docs/components/reference#text-input).
+		if c.MinLength != nil && (*c.MinLength < 0 || *c.MinLength > 4000) {
+			return fieldErr(at+".min_length", "NUMBER_TYPE_MAX", "int value should be between 0 and 4000.")
+		}
+		if c.MaxLength != nil && (*c.MaxLength < 1 || *c.MaxLength > 4000) {
+			return fieldErr(at+".max_length", "NUMBER_TYPE_MAX", "int value should be between 1 and 4000.")
+		}
+		if utf8.RuneCountInString(c.Value) > 4000 {
+			return fieldErr(at+".value", "BASE_TYPE_MAX_LENGTH", "Must be 4000 or fewer in length.")
+		}
+		if utf8.RuneCountInString(c.Placeholder) > 100 {
+			return fieldErr(at+".placeholder", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+		}
 		return needID(100)
 	}
 	switch c.Type {
 	case discord.ComponentTypeButton:
 		if utf8.RuneCountInString(c.Label) > 80 {
 			return fieldErr(at+".label", "BASE_TYPE_MAX_LENGTH", "Must be 80 or fewer in length.")
+		}
+		// A button shows a label, an emoji or both; premium buttons show
+		// the SKU instead and may have neither
+		// (https://discord.com/developers/docs/components/reference#button).
+		hasEmoji := len(c.Emoji) > 0 && string(c.Emoji) != "null"
+		if c.Style != int(discord.ButtonStylePremium) && c.Label == "" && !hasEmoji {
+			return fieldErr(at+".label", "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED", "A button needs a label or an emoji")
 		}
 		switch c.Style {
 		case int(discord.ButtonStyleLink):
@@ -379,8 +409,31 @@ func validateComponent(c rawComponent, at string, modal bool, rowLen int) error 
 		if rowLen != 1 {
 			return fieldErr(at, "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "The specified component exceeds the maximum width")
 		}
-		if c.Type == discord.ComponentTypeStringSelectMenu && (len(c.Options) == 0 || len(c.Options) > 25) {
-			return fieldErr(at+".options", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 25 in length.")
+		// Placeholder at most 150, options 1 to 25 with label and value at
+		// most 100, min_values 0 to 25, max_values 1 to 25
+		// (https://discord.com/developers/docs/components/reference#string-select).
+		if utf8.RuneCountInString(c.Placeholder) > 150 {
+			return fieldErr(at+".placeholder", "BASE_TYPE_MAX_LENGTH", "Must be 150 or fewer in length.")
+		}
+		if c.MinValues != nil && (*c.MinValues < 0 || *c.MinValues > 25) {
+			return fieldErr(at+".min_values", "NUMBER_TYPE_MAX", "int value should be between 0 and 25.")
+		}
+		if c.MaxValues != nil && (*c.MaxValues < 1 || *c.MaxValues > 25) {
+			return fieldErr(at+".max_values", "NUMBER_TYPE_MAX", "int value should be between 1 and 25.")
+		}
+		if c.Type == discord.ComponentTypeStringSelectMenu {
+			if len(c.Options) == 0 || len(c.Options) > 25 {
+				return fieldErr(at+".options", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 25 in length.")
+			}
+			for k, raw := range c.Options {
+				var o discord.StringSelectMenuOption
+				if err := json.Unmarshal(raw, &o); err != nil {
+					return fieldErr(fmt.Sprintf("%s.options.%d", at, k), "MODEL_TYPE_CONVERT", "Could not interpret option: %v", err)
+				}
+				if err := checkSelectOption(o, fmt.Sprintf("%s.options.%d", at, k)); err != nil {
+					return err
+				}
+			}
 		}
 		return needID(100)
 	case discord.ComponentTypeTextInput:

@@ -44,7 +44,9 @@ const (
 )
 
 const (
-	maxRequestBody = 30 << 20
+	// maxRequestBody is Discord's "maximum request size when sending a
+	// message", 25 MiB (https://discord.com/developers/docs/resources/message#create-message).
+	maxRequestBody = 25 << 20
 	maxLoggedBody  = 1 << 20
 )
 
@@ -100,6 +102,9 @@ func fieldErr(path, code, format string, args ...any) *formError {
 func formResp(err error) response {
 	if errors.Is(err, errEmptyMessage) {
 		return errResp(http.StatusBadRequest, CodeCannotSendEmptyMessage, "Cannot send an empty message")
+	}
+	if errors.Is(err, errFileTooLarge) {
+		return errResp(http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "Request entity too large")
 	}
 	var fe *formError
 	if !errors.As(err, &fe) {
@@ -202,13 +207,18 @@ func (s *Sim) wrap(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 		rel := strings.TrimPrefix(r.URL.Path, apiPrefix)
-		req := Request{Method: r.Method, Path: rel, Query: r.URL.RawQuery, Route: pattern, Body: body}
+		req := Request{Method: r.Method, Path: rel, Query: r.URL.RawQuery, Route: pattern, Body: body,
+			UserAgent: r.UserAgent(), ContentType: r.Header.Get("Content-Type"), BotToken: hasBotToken(r)}
 		if len(body) > maxLoggedBody {
 			req.Body, req.BodyTruncated = bytes.Clone(body[:maxLoggedBody]), true
 		}
+		s.notePermsForRequest(r, &req)
 		var res response
 		var injected *faultRec
 		switch {
+		case !ValidUserAgent(req.UserAgent):
+			// Cloudflare stops it before Discord sees it: no fault, no auth.
+			res = response{status: http.StatusForbidden, code: CloudflareBrowserBanned}
 		case err != nil:
 			res = errResp(http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "Request entity too large")
 		default:
@@ -223,13 +233,18 @@ func (s *Sim) wrap(rt route) http.HandlerFunc {
 				res = rt.h(&apiReq{r: r, body: body})
 			}
 		}
-		s.writeResponse(w, res, bucket, injected)
+		if res.code == CloudflareBrowserBanned {
+			writeCloudflareBlock(w)
+		} else {
+			s.writeResponse(w, res, bucket, injected)
+		}
 		req.Status, req.Code = res.status, res.code
 		s.mu.Lock()
 		req.At = s.nowLocked()
 		s.st.requests = append(s.st.requests, req)
 		if over := len(s.st.requests) - s.opts.MaxLog; over > 0 {
 			s.st.requests = append(s.st.requests[:0:0], s.st.requests[over:]...)
+			s.st.dropped += over
 		}
 		s.notifyLocked()
 		s.mu.Unlock()
@@ -238,6 +253,12 @@ func (s *Sim) wrap(rt route) http.HandlerFunc {
 				slog.Int("status", res.status), slog.Int("code", res.code), slog.Bool("injected", injected != nil))
 		}
 	}
+}
+
+// hasBotToken reports whether r carries "Authorization: Bot <token>".
+func hasBotToken(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bot ")
+	return ok && strings.TrimSpace(tok) != ""
 }
 
 func (s *Sim) authOK(r *http.Request) bool {

@@ -1,7 +1,6 @@
 package discordsim
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -52,7 +51,7 @@ func (s *Sim) channelMessageLocked(q *apiReq) (*Message, *response) {
 
 // messageResp is the REST rendering of a message.
 func (s *Sim) messageResp(m *Message) response {
-	return jsonResp(http.StatusOK, s.messageWire(m, false, false, 0))
+	return jsonResp(http.StatusOK, s.messageWire(m, s.restBlankLocked(), false, 0))
 }
 
 func (s *Sim) getChannel(q *apiReq) response {
@@ -71,6 +70,15 @@ func (s *Sim) deleteChannel(q *apiReq) response {
 	c, ok := s.channelLocked(q)
 	if !ok {
 		return unknownChannel()
+	}
+	// MANAGE_CHANNELS, or MANAGE_THREADS for a thread
+	// (https://discord.com/developers/docs/resources/channel#deleteclose-channel).
+	need := discord.PermissionManageChannels
+	if c.IsThread() {
+		need = discord.PermissionManageThreads
+	}
+	if res := s.requireLocked(c, need); res != nil {
+		return *res
 	}
 	w := s.channelWire(c)
 	delete(s.st.channels, c.ID)
@@ -118,6 +126,9 @@ func (s *Sim) updateChannel(q *apiReq) response {
 	if d.AutoArchiveDuration != nil && !validArchiveDuration(*d.AutoArchiveDuration) {
 		return formResp(fieldErr("auto_archive_duration", "BASE_TYPE_CHOICES", "Value must be one of {60, 1440, 4320, 10080}."))
 	}
+	if res := s.requireLocked(c, modifyChannelPerms(c, d.Archived, d.Locked, d.Name != nil || d.Topic != nil || d.Invitable != nil || d.AutoArchiveDuration != nil)); res != nil {
+		return *res
+	}
 	before := c.Channel
 	if d.Name != nil {
 		c.Name = *d.Name
@@ -147,6 +158,21 @@ func (s *Sim) updateChannel(q *apiReq) response {
 	return jsonResp(http.StatusOK, s.channelWire(c))
 }
 
+// modifyChannelPerms is what a PATCH of c takes: MANAGE_CHANNELS for a
+// channel; for a thread only SEND_MESSAGES when it just unarchives an
+// unlocked thread, else MANAGE_THREADS
+// (https://discord.com/developers/docs/resources/channel#modify-channel-json-params-thread).
+func modifyChannelPerms(c *channelRec, archived, locked *bool, other bool) discord.Permissions {
+	if !c.IsThread() {
+		return discord.PermissionManageChannels
+	}
+	unarchiveOnly := archived != nil && !*archived && (locked == nil || !*locked) && !other && !c.Locked
+	if unarchiveOnly {
+		return discord.PermissionSendMessages
+	}
+	return discord.PermissionManageThreads
+}
+
 func validArchiveDuration(m int) bool {
 	return m == 60 || m == 1440 || m == 4320 || m == 10080
 }
@@ -157,6 +183,9 @@ func (s *Sim) listMessages(q *apiReq) response {
 	c, ok := s.channelLocked(q)
 	if !ok {
 		return unknownChannel()
+	}
+	if res := s.requireLocked(c, discord.PermissionViewChannel); res != nil {
+		return *res
 	}
 	vals := q.r.URL.Query()
 	limit := 50
@@ -173,6 +202,12 @@ func (s *Sim) listMessages(q *apiReq) response {
 	}
 	before, after, around := parseID("before"), parseID("after"), parseID("around")
 	var ids []snowflake.ID
+	if s.requireLocked(c, discord.PermissionReadMessageHistory) != nil {
+		// "If the current user is missing the READ_MESSAGE_HISTORY
+		// permission in the channel, then no messages will be returned."
+		// (https://discord.com/developers/docs/resources/message#get-channel-messages)
+		return jsonResp(http.StatusOK, []discord.Message{})
+	}
 	for _, id := range s.st.chanMsgs[c.ID] {
 		if !s.st.messages[id].Deleted {
 			ids = append(ids, id)
@@ -200,7 +235,7 @@ func (s *Sim) listMessages(q *apiReq) response {
 	}
 	out := make([]discord.Message, 0, len(sel))
 	for i := len(sel) - 1; i >= 0; i-- { // newest first, as Discord returns them
-		out = append(out, s.messageWire(s.st.messages[sel[i]], false, false, 0))
+		out = append(out, s.messageWire(s.st.messages[sel[i]], s.restBlankLocked(), false, 0))
 	}
 	return jsonResp(http.StatusOK, out)
 }
@@ -208,6 +243,13 @@ func (s *Sim) listMessages(q *apiReq) response {
 func (s *Sim) getMessage(q *apiReq) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// VIEW_CHANNEL and READ_MESSAGE_HISTORY
+	// (https://discord.com/developers/docs/resources/message#get-channel-message).
+	if c, ok := s.channelLocked(q); ok {
+		if res := s.requireLocked(c, discord.PermissionViewChannel|discord.PermissionReadMessageHistory); res != nil {
+			return *res
+		}
+	}
 	m, res := s.channelMessageLocked(q)
 	if res != nil {
 		return *res
@@ -255,6 +297,10 @@ func (s *Sim) createMessage(q *apiReq) response {
 		return unknownChannel()
 	}
 	bot := s.opts.BotUserID
+	reply := p.MessageReference != nil && p.MessageReference.MessageID != nil
+	if res := s.requireLocked(c, sendPermsFor(c, reply, len(p.uploads) > 0)); res != nil {
+		return *res
+	}
 	if p.EnforceNonce && p.nonce != "" {
 		if prev, ok := s.st.nonces[nonceKey{bot, p.nonce}]; ok && s.nowLocked().Sub(prev.at) <= s.opts.NonceWindow {
 			if m, ok := s.st.messages[prev.messageID]; ok {
@@ -316,7 +362,10 @@ func (s *Sim) buildMessageLocked(c *channelRec, author snowflake.ID, p *parsed, 
 			m.Reference.GuildID = &target.GuildID
 		}
 	}
-	m.MentionUsers, m.MentionRoles, m.MentionEveryone = s.mentionsLocked(m.Content, m.AllowedMentions, ref)
+	if err := embedFilesMatch(p, nil, false); err != nil {
+		return nil, ptr(formResp(err))
+	}
+	m.MentionUsers, m.MentionRoles, m.MentionEveryone = s.mentionsLocked(c, author, m.Content, m.AllowedMentions, ref)
 	m.Attachments = s.attachmentsLocked(c.ID, p, nil, false)
 	return m, nil
 }
@@ -343,8 +392,11 @@ func (s *Sim) insertMessageLocked(m *Message) {
 // An edit may only change SUPPRESS_EMBEDS among the flags; clearFlags are
 // removed as part of it (the loading flag when a deferred response is filled
 // in).
-func (s *Sim) editMessageLocked(m *Message, p *parsed, clearFlags discord.MessageFlags) {
+func (s *Sim) editMessageLocked(m *Message, p *parsed, clearFlags discord.MessageFlags) *response {
 	const allowedFlags = discord.MessageFlagSuppressEmbeds
+	if err := embedFilesMatch(p, m.Attachments, true); err != nil {
+		return ptr(formResp(err))
+	}
 	prev := m.clone()
 	prev.Edits = nil
 	m.Edits = append(m.Edits, prev)
@@ -372,10 +424,11 @@ func (s *Sim) editMessageLocked(m *Message, p *parsed, clearFlags discord.Messag
 	if m.Reference != nil && m.Reference.MessageID != nil {
 		ref = s.st.messages[*m.Reference.MessageID]
 	}
-	m.MentionUsers, m.MentionRoles, m.MentionEveryone = s.mentionsLocked(m.Content, m.AllowedMentions, ref)
+	m.MentionUsers, m.MentionRoles, m.MentionEveryone = s.mentionsLocked(s.st.channels[m.ChannelID], m.Author.ID, m.Content, m.AllowedMentions, ref)
 	m.EditedAt = s.nowLocked()
 	s.dispatchMessageLocked("MESSAGE_UPDATE", m)
 	s.recordLocked(Event{Kind: KindMessageUpdate, ChannelID: m.ChannelID, MessageID: m.ID, InteractionID: m.InteractionID, Message: ptr(m.clone())})
+	return nil
 }
 
 func (s *Sim) deleteMessageLocked(m *Message) {
@@ -399,7 +452,18 @@ func (s *Sim) updateMessage(q *apiReq) response {
 	if m.Author.ID != s.opts.BotUserID && !onlyFlags {
 		return errResp(http.StatusForbidden, CodeCannotEditOthersMessage, "Cannot edit a message authored by another user")
 	}
-	s.editMessageLocked(m, p, 0)
+	// Others' flags take MANAGE_MESSAGES
+	// (https://discord.com/developers/docs/resources/message#edit-message).
+	need := discord.PermissionViewChannel
+	if m.Author.ID != s.opts.BotUserID {
+		need |= discord.PermissionManageMessages
+	}
+	if res := s.requireLocked(s.st.channels[m.ChannelID], need); res != nil {
+		return *res
+	}
+	if res := s.editMessageLocked(m, p, 0); res != nil {
+		return *res
+	}
 	return s.messageResp(m)
 }
 
@@ -410,113 +474,16 @@ func (s *Sim) deleteMessage(q *apiReq) response {
 	if res != nil {
 		return *res
 	}
+	// Others' messages take MANAGE_MESSAGES
+	// (https://discord.com/developers/docs/resources/message#delete-message).
+	need := discord.PermissionViewChannel
+	if m.Author.ID != s.opts.BotUserID {
+		need |= discord.PermissionManageMessages
+	}
+	if res := s.requireLocked(s.st.channels[m.ChannelID], need); res != nil {
+		return *res
+	}
 	s.deleteMessageLocked(m)
-	return noContent()
-}
-
-type threadBody struct {
-	Name                string               `json:"name"`
-	Type                *discord.ChannelType `json:"type"`
-	AutoArchiveDuration *int                 `json:"auto_archive_duration"`
-	Invitable           *bool                `json:"invitable"`
-	RateLimitPerUser    int                  `json:"rate_limit_per_user"`
-	Message             json.RawMessage      `json:"message"`
-}
-
-func (b *threadBody) validate() error {
-	if n := utf8.RuneCountInString(b.Name); n < 1 || n > 100 {
-		return fieldErr("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
-	}
-	if b.AutoArchiveDuration != nil && !validArchiveDuration(*b.AutoArchiveDuration) {
-		return fieldErr("auto_archive_duration", "BASE_TYPE_CHOICES", "Value must be one of {60, 1440, 4320, 10080}.")
-	}
-	return nil
-}
-
-func (s *Sim) createThreadFromMessage(q *apiReq) response {
-	var b threadBody
-	if res := q.decodeValid(&b); res != nil {
-		return *res
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.channelLocked(q)
-	if !ok {
-		return unknownChannel()
-	}
-	if c.Type != discord.ChannelTypeGuildText && c.Type != discord.ChannelTypeGuildNews {
-		return invalidChannelType()
-	}
-	m, ok := s.messageInLocked(c, q)
-	if !ok {
-		return unknownMessage()
-	}
-	if m.ThreadID != 0 {
-		return errResp(http.StatusBadRequest, CodeThreadAlreadyCreated, "A thread has already been created for this message")
-	}
-	typ := discord.ChannelTypeGuildPublicThread
-	if c.Type == discord.ChannelTypeGuildNews {
-		typ = discord.ChannelTypeGuildNewsThread
-	}
-	// On Discord a thread started from a message shares the message's id.
-	t := s.addChannelWithIDLocked(m.ID, typ, b.Name, c.ID, s.opts.BotUserID)
-	t.FromMessage = true
-	if b.AutoArchiveDuration != nil {
-		t.AutoArchiveDuration = *b.AutoArchiveDuration
-	}
-	m.ThreadID = t.ID
-	m.Flags |= discord.MessageFlagHasThread
-	s.dispatchThreadCreateLocked(t)
-	s.recordLocked(Event{Kind: KindThreadCreate, ChannelID: t.ID, MessageID: m.ID, Channel: ptr(t.Channel)})
-	return jsonResp(http.StatusCreated, s.channelWire(t))
-}
-
-func (s *Sim) createThread(q *apiReq) response {
-	var b threadBody
-	if res := q.decodeValid(&b); res != nil {
-		return *res
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.channelLocked(q)
-	if !ok {
-		return unknownChannel()
-	}
-	if (c.Type != discord.ChannelTypeGuildText && c.Type != discord.ChannelTypeGuildNews) || len(b.Message) > 0 {
-		// Forum/media posts (a "message" body) are not simulated.
-		return invalidChannelType()
-	}
-	typ := discord.ChannelTypeGuildPrivateThread
-	if b.Type != nil {
-		typ = *b.Type
-	}
-	switch typ {
-	case discord.ChannelTypeGuildPublicThread, discord.ChannelTypeGuildPrivateThread, discord.ChannelTypeGuildNewsThread:
-	default:
-		return formResp(fieldErr("type", "BASE_TYPE_CHOICES", "Value must be one of {10, 11, 12}."))
-	}
-	t := s.addChannelLocked(typ, b.Name, c.ID, s.opts.BotUserID)
-	if b.AutoArchiveDuration != nil {
-		t.AutoArchiveDuration = *b.AutoArchiveDuration
-	}
-	if b.Invitable != nil {
-		t.Invitable = *b.Invitable
-	}
-	s.dispatchThreadCreateLocked(t)
-	s.recordLocked(Event{Kind: KindThreadCreate, ChannelID: t.ID, Channel: ptr(t.Channel)})
-	return jsonResp(http.StatusCreated, s.channelWire(t))
-}
-
-func (s *Sim) threadMemberNoop(q *apiReq) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.channelLocked(q)
-	if !ok {
-		return unknownChannel()
-	}
-	if !c.IsThread() {
-		return invalidChannelType()
-	}
 	return noContent()
 }
 
@@ -563,6 +530,15 @@ func (s *Sim) reaction(add bool) func(*apiReq) response {
 		emoji := q.r.PathValue("emoji")
 		if emoji == "" {
 			return errResp(http.StatusBadRequest, 10014, "Unknown Emoji")
+		}
+		// READ_MESSAGE_HISTORY, and ADD_REACTIONS for an emoji nobody used
+		// yet (https://discord.com/developers/docs/resources/message#create-reaction).
+		need := discord.PermissionReadMessageHistory
+		if add && !slices.ContainsFunc(m.Reactions, func(r Reaction) bool { return r.Emoji == emoji }) {
+			need |= discord.PermissionAddReactions
+		}
+		if res := s.requireLocked(s.st.channels[m.ChannelID], need); res != nil {
+			return *res
 		}
 		s.reactLocked(m, s.opts.BotUserID, emoji, add)
 		return noContent()

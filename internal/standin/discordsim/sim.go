@@ -63,10 +63,15 @@ type Options struct {
 	// heartbeat fires before READY, and heartbeats trip the race detector on
 	// disgo's own code (see the package documentation).
 	HeartbeatInterval time.Duration
-	// InteractionDeadline is the simulated time allowed for the initial callback.
+	// InteractionDeadline is the time allowed for the initial callback and
+	// InteractionTokenTTL the lifetime of an interaction token for
+	// webhooks. Both run on the simulated clock and on the wall clock.
 	InteractionDeadline time.Duration
-	// InteractionTokenTTL is the simulated lifetime of an interaction token for webhooks.
 	InteractionTokenTTL time.Duration
+	// WallClock is the wall clock the interaction deadlines also run on.
+	// Nil means time.Now; the stand-in's own tests replace it to expire
+	// interactions without sleeping.
+	WallClock func() time.Time
 	// NonceWindow is the simulated window in which enforce_nonce deduplicates.
 	NonceWindow time.Duration
 
@@ -112,6 +117,9 @@ func New(opts Options) *Sim {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.WallClock == nil {
+		opts.WallClock = time.Now
 	}
 	if opts.GuildID == 0 {
 		opts.GuildID = DefaultGuildID
@@ -263,12 +271,13 @@ func (s *Sim) Token() string {
 }
 
 // ClientOpts returns the disgo bot options that point a client at this
-// simulator: rest.WithURL(sim.URL()) and gateway.WithURL(sim.GatewayURL()).
+// simulator: rest.WithURL(sim.URL()), a valid User-Agent (SimUserAgent) and
+// gateway.WithURL(sim.GatewayURL()).
 // Pass extra gateway options (intents) with bot.WithGatewayConfigOpts as usual;
 // later options are appended, so they combine.
 func (s *Sim) ClientOpts() []bot.ConfigOpt {
 	return []bot.ConfigOpt{
-		bot.WithRestClientConfigOpts(rest.WithURL(s.URL())),
+		bot.WithRestClientConfigOpts(rest.WithURL(s.URL()), rest.WithUserAgent(SimUserAgent)),
 		bot.WithGatewayConfigOpts(gateway.WithURL(s.GatewayURL()), gateway.WithCompression(gateway.CompressionNone)),
 	}
 }

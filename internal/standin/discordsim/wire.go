@@ -71,7 +71,7 @@ func (s *Sim) memberPermsLocked(m *memberRec) discord.Permissions {
 }
 
 func (s *Sim) roleWire(r *roleRec) discord.Role {
-	return discord.Role{ID: r.id, Name: r.name, Permissions: r.perms, Position: r.position, Mentionable: true}
+	return discord.Role{ID: r.id, Name: r.name, Permissions: r.perms, Position: r.position, Mentionable: r.mentionable}
 }
 
 // wireChannel covers every channel kind the simulator has; fields that do
@@ -176,8 +176,10 @@ func attachmentWire(a Attachment) discord.Attachment {
 	return w
 }
 
-// messageWire renders m. blank drops the content fields, as Discord does for
-// sessions without the MESSAGE_CONTENT intent. withMember adds the partial
+// messageWire renders m. blank drops the content fields (content, embeds,
+// components, attachments) unless m is exempt (contentExemptLocked), as
+// Discord does for apps without the MESSAGE_CONTENT intent; a referenced
+// message is judged on its own. withMember adds the partial
 // member object that gateway events carry for guild messages.
 func (s *Sim) messageWire(m *Message, blank, withMember bool, depth int) discord.Message {
 	w := discord.Message{
@@ -255,7 +257,7 @@ func (s *Sim) messageWire(m *Message, blank, withMember bool, depth int) discord
 			w.Member = &discord.Member{RoleIDs: slices.Clone(mem.roles), JoinedAt: &mem.joinedAt}
 		}
 	}
-	if blank {
+	if blank && !s.contentExemptLocked(m) {
 		w.Content = ""
 		w.Embeds = nil
 		w.Components = nil
