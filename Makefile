@@ -19,7 +19,7 @@ ensure-redis:
 
 # Each test binary starts its own private redis-server (internal/redistest).
 # The real binary's SIGTERM test (cmd/ashbot) runs without the race
-# detector: disgo races on closing its gateway connection.
+# detector: disgo v0.19.6 still races on closing its gateway connection.
 test: ensure-redis lint
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 ./cmd/...

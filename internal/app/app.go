@@ -66,7 +66,7 @@ type Options struct {
 	OutboxMinBackoff, OutboxMaxBackoff time.Duration
 	// KeepGatewayOpen skips closing the gateway connection at shutdown
 	// (the bot still stops handling events). Only for tests under the race
-	// detector: disgo v0.18.15 reads and writes its heartbeat state without
+	// detector: disgo v0.19.6 reads and writes its heartbeat state without
 	// synchronisation when a connection closes (see package discordsim).
 	KeepGatewayOpen bool
 	// Ready, when set, is called once the gateway session is ready and
@@ -193,6 +193,7 @@ type stack struct {
 
 	outbox     *outbox.Outbox
 	rest       rest.Rest
+	limiter    *discordapi.RateLimiter // the REST client's, for /metrics
 	dispatcher *alerts.Dispatcher
 	bot        *bot.Bot
 	client     *dbot.Client
@@ -223,7 +224,8 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}); err != nil {
 		return err
 	}
-	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Logger: log}); err != nil {
+	s.limiter = discordapi.NewRateLimiter(discordapi.RateLimiterConfig{Logger: log.With("component", "discord_rest")})
+	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Logger: log, RateLimiter: s.limiter}); err != nil {
 		return err
 	}
 	alertStore, err := alerts.NewStore(s.rdb, alerts.StoreOptions{TTL: cfg.Metrics.AlertTTL, Now: clock.Now})

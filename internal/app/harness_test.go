@@ -151,7 +151,7 @@ type instance struct {
 
 // startBot runs a bot instance and waits until its gateway session is
 // ready. Under the race detector the instance leaves its gateway open at
-// shutdown (Options.KeepGatewayOpen): disgo v0.18.15 races on close.
+// shutdown (Options.KeepGatewayOpen): disgo v0.19.6 races on close.
 func (h *harness) startBot() *instance {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

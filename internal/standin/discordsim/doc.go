@@ -42,9 +42,14 @@
 //     the "thinking" message, as on Discord) and @original. Bodies are
 //     validated against Discord's main limits and errors are Discord-shaped
 //     ({"code","message","errors"}); every response carries X-RateLimit-*
-//     headers.
+//     headers as Discord sends them (Limit, Remaining, Reset, fractional
+//     Reset-After, Bucket; Scope and Retry-After on a 429).
+//   - Rate limits: SetRateLimit makes a route enforce Limit requests per
+//     Window per channel, guild or webhook on the simulated clock; a
+//     request sent while Remaining was 0 gets a 429 without effects.
 //   - Faults: FailNext/InjectFault fail matching requests with 403, 404, 429
-//     (Retry-After, retry_after, global) or 500 before they have effects;
+//     (per route, shared, global without a bucket, or Cloudflare's HTML
+//     page without any X-RateLimit headers) or 500 before they have effects;
 //     SetTokenValid(false) makes REST answer 401 and Identify close with 4004;
 //     DisconnectGateway, RequestReconnect and InvalidateSessions exercise
 //     reconnects.
@@ -66,33 +71,31 @@
 //
 // # Running disgo under the race detector
 //
-// disgo v0.18.15 itself has data races that `go test -race` reports, none of
-// them caused by the simulator:
-//
-//   - gateway: heartbeatCancel is written by the heartbeat goroutine and read
-//     unsynchronised when a connection ends (client.Close, a server close,
-//     op 7, op 9, 4004); LastSequenceReceived is written by the read loop and
-//     read by each heartbeat tick; status is written without the lock.
-//   - rest: the rate limiter reads bucket fields before locking the bucket, so
-//     two goroutines calling routes in the same bucket concurrently race.
+// disgo v0.19.6's gateway still has data races of its own that `go test
+// -race` reports, none of them caused by the simulator: heartbeatCancel is
+// written by the heartbeat goroutine (gateway.go:451) and read without
+// synchronisation by CloseWithCode (gateway.go:317) whenever a connection
+// ends, whether the client closes it or the server does (a close frame,
+// op 7, op 9); and each heartbeat tick reads LastSequenceReceived and the
+// heartbeat times, which the read loop writes. (v0.19.6 fixed the nil
+// sequence on an early heartbeat, the unlocked status writes and the
+// heartbeat ACK check; ashbot's REST limiter, internal/discordapi, replaces
+// disgo's racy one.)
 //
 // Tests that must pass -race therefore (as this package's tests do): keep
 // the default HeartbeatInterval so no heartbeat fires during the test; never
 // close a connected client or cut its connection, and set
 // Options.KeepGatewayOnClose so Sim.Close leaves it alone (the client idles
-// until the test binary exits); and let a handler's REST call finish (signal
-// over a channel) before the test calls the same route itself. Gateway
-// endings are covered here with a plain websocket client instead. Very short
-// heartbeat intervals are also unsafe for another reason: disgo dereferences
-// the last sequence number without a nil check, so a heartbeat before READY
-// panics inside disgo.
+// until the test binary exits). Gateway endings are covered here with a
+// plain websocket client instead, and with disgo in tests built without
+// the race detector (`make test` runs those too).
 //
 // # What is not simulated
 //
 // Several guilds, sharding beyond routing guild events by shard, voice,
 // presences, permissions enforcement (the bot may do anything; members'
 // computed permissions are only reported), channel permission overwrites,
-// real rate limiting (429s happen only when injected), automatic thread
+// rate limits on routes without SetRateLimit, automatic thread
 // archival, forum/media channels, stickers, polls, components v2, webhooks
 // other than interaction webhooks, autocomplete interactions, audit logs,
 // gateway transport compression and ETF, and the HTTP interactions endpoint

@@ -59,9 +59,8 @@ type Options struct {
 	Token string
 
 	// HeartbeatInterval is announced in Hello. Default DefaultHeartbeatInterval.
-	// Keep it well above a second for disgo clients: disgo panics if its first
-	// heartbeat fires before READY, and heartbeats trip the race detector on
-	// disgo's own code (see the package documentation).
+	// Keep the default for disgo clients under the race detector: heartbeats
+	// trip it on disgo's own code (see the package documentation).
 	HeartbeatInterval time.Duration
 	// InteractionDeadline is the simulated time allowed for the initial callback.
 	InteractionDeadline time.Duration
@@ -80,7 +79,7 @@ type Options struct {
 
 	// KeepGatewayOnClose makes Close leave established gateway connections
 	// open; they end when the client closes them or the process exits. Tests
-	// run with -race want this: disgo v0.18.15's gateway touches fields from
+	// run with -race want this: disgo v0.19.6's gateway touches fields from
 	// several goroutines without synchronisation whenever a connection ends
 	// (see the package documentation), which the race detector reports.
 	KeepGatewayOnClose bool

@@ -73,7 +73,7 @@ var allIntents = []gateway.Intents{
 // connect builds a real disgo client against the sim, opens the gateway and
 // waits until the sim has sent Ready.
 //
-// The client is deliberately never closed. disgo v0.18.15 writes
+// The client is deliberately never closed. disgo v0.19.6 writes
 // gatewayImpl.heartbeatCancel on its heartbeat goroutine and reads it
 // unsynchronised whenever the connection ends (client.Close, a server close,
 // op 7/9), so closing would make `go test -race` fail on disgo's own code.
