@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"flag"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +28,23 @@ import (
 
 var srv *redistest.Server
 
-func TestMain(m *testing.M) { os.Exit(redistest.Main(m, &srv)) }
+func TestMain(m *testing.M) {
+	flag.Parse()
+	// Most of an end-to-end test's time is spent idle in disgo's wait
+	// before each gateway connection (1 s in v0.19.6, gateway.go's
+	// doReconnect), not on the CPU: run more of them at once than
+	// -test.parallel's default (GOMAXPROCS) unless told otherwise.
+	if !flagGiven("test.parallel") {
+		_ = flag.Set("test.parallel", "6")
+	}
+	os.Exit(redistest.Main(m, &srv))
+}
+
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
 
 // testStart is the real time when the tests start: Redis applies TTLs and
 // PEXPIREAT on its own clock, so the simulated time must stay close to it
@@ -75,8 +93,12 @@ func withRedisAddr(addr string) harnessOption {
 
 func withEnv(k, v string) harnessOption { return func(h *harness) { h.env[k] = v } }
 
+// newHarness makes t parallel (see TestMain): each test has its own
+// simulator, Redis database, clock and spool.
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
+	t.Parallel()
+	rdb, db := srv.FreshDB(t)
 	clock := scheduletest.NewClock(testStart)
 	sim := discordsim.New(discordsim.Options{
 		Now: clock.Now, Logger: testLogger(),
@@ -87,7 +109,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	h := &harness{t: t, sim: sim, clock: clock, rdb: srv.Fresh(t), spool: filepath.Join(t.TempDir(), "outbox.jsonl"),
+	h := &harness{t: t, sim: sim, clock: clock, rdb: rdb, spool: filepath.Join(t.TempDir(), "outbox.jsonl"),
 		shutdown: 5 * time.Second}
 	h.general = sim.AddChannel("general")
 	h.monitor = sim.AddChannel("crt-monitor")
@@ -122,6 +144,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		"BOT_ASH_MAX_SESSION":             "1800",
 		"BOT_REDIS_HOST":                  host,
 		"BOT_REDIS_PORT":                  port,
+		"BOT_REDIS_DB":                    strconv.Itoa(db),
 		"BOT_REDIS_DIAL_TIMEOUT":          "200ms",
 		"BOT_REDIS_READ_TIMEOUT":          "500ms",
 		"BOT_REDIS_WRITE_TIMEOUT":         "500ms",
