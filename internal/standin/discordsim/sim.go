@@ -262,13 +262,15 @@ func (s *Sim) Token() string {
 }
 
 // ClientOpts returns the disgo bot options that point a client at this
-// simulator: rest.WithURL(sim.URL()) and gateway.WithURL(sim.GatewayURL()).
+// simulator: rest.WithURL(sim.URL()) and gateway.WithURL(sim.GatewayURL()),
+// with payload compression (compress: true in Identify; the simulator does
+// not speak disgo's default zstd-stream transport compression).
 // Pass extra gateway options (intents) with bot.WithGatewayConfigOpts as usual;
 // later options are appended, so they combine.
 func (s *Sim) ClientOpts() []bot.ConfigOpt {
 	return []bot.ConfigOpt{
 		bot.WithRestClientConfigOpts(rest.WithURL(s.URL())),
-		bot.WithGatewayConfigOpts(gateway.WithURL(s.GatewayURL()), gateway.WithCompression(gateway.CompressionNone)),
+		bot.WithGatewayConfigOpts(gateway.WithURL(s.GatewayURL()), gateway.WithCompression(gateway.CompressionZlibPayload)),
 	}
 }
 
