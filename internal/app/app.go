@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/disgoorg/disgo"
@@ -31,6 +30,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/gatewayhealth"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/outbox"
 	"github.com/alphabetcartel/ashbot/internal/redisconn"
@@ -69,6 +69,10 @@ type Options struct {
 	// detector: disgo v0.19.6 reads and writes its heartbeat state without
 	// synchronisation when a connection closes (see package discordsim).
 	KeepGatewayOpen bool
+	// GatewayStaleAfter is how long the gateway may stay silent (no
+	// heartbeat ACK, no event) before /readyz says not ready (default
+	// gatewayhealth.DefaultStaleAfter).
+	GatewayStaleAfter time.Duration
 	// Ready, when set, is called once the gateway session is ready and
 	// every part of the bot runs.
 	Ready func()
@@ -200,9 +204,8 @@ type stack struct {
 	workers    []func(ctx context.Context)
 	runners    map[string]runnerStats // by job name, for /metrics
 	pollers    map[string]*ash.Poller // by timer name, for /metrics
-	// gatewayReady is set by the gateway's Ready and Resumed events and
-	// cleared at shutdown; /readyz reports it.
-	gatewayReady atomic.Bool
+	// health follows the gateway session for /readyz and the logs.
+	health *gatewayhealth.Monitor
 }
 
 func (s *stack) closeRedis() {
@@ -384,10 +387,12 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 	go func() { defer close(obDone); s.outbox.Run(obCtx) }()
 
 	var readyOnce sync.Once
-	// TODO(issue 8): identify with compress: true (zlib payloads) once the
-	// stand-in sends them; disgo v0.19 defaults to zstd transport
-	// compression, which the stand-in does not speak.
-	gwOpts := []gateway.ConfigOpt{gateway.WithIntents(Intents...), gateway.WithCompression(gateway.CompressionNone)}
+	s.health = gatewayhealth.New(gatewayhealth.Config{StaleAfter: opts.GatewayStaleAfter, Logger: log.With("component", "gateway_health")})
+	// compress: true in Identify (zlib-compressed large payloads), which
+	// Discord and the stand-in both speak, rather than disgo's default
+	// zstd-stream transport compression.
+	gwOpts := []gateway.ConfigOpt{gateway.WithIntents(Intents...), gateway.WithCompression(gateway.CompressionZlibPayload),
+		gateway.WithCloseHandler(s.health.OnClose)}
 	if cfg.Discord.GatewayURL != "" {
 		gwOpts = append(gwOpts, gateway.WithURL(cfg.Discord.GatewayURL))
 	}
@@ -396,10 +401,8 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 		dbot.WithLogger(log),
 		dbot.WithGatewayConfigOpts(gwOpts...),
 		dbot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds, cache.FlagChannels)),
-		dbot.WithEventListeners(s.bot),
-		dbot.WithEventListenerFunc(func(*devents.Resumed) { s.gatewayReady.Store(true) }),
+		dbot.WithEventListeners(s.bot, s.health),
 		dbot.WithEventListenerFunc(func(e *devents.Ready) {
-			s.gatewayReady.Store(true)
 			log.Info("discord gateway ready", "session_id", e.SessionID, "bot_user_id", e.User.ID.String())
 			readyOnce.Do(func() {
 				if opts.Ready != nil {
@@ -413,6 +416,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 		return fmt.Errorf("run: discord client: %w", err)
 	}
 	s.client = client
+	s.health.Attach(client.Gateway.Status)
 
 	if cfg.Runtime.HTTPAddr != "" {
 		// Served until the very end of shutdown, so probes see it through.
@@ -439,7 +443,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var workers sync.WaitGroup
-	for _, w := range s.workers {
+	for _, w := range append(s.workers, s.health.Run) {
 		workers.Add(1)
 		go func() { defer workers.Done(); w(workCtx) }()
 	}
@@ -449,6 +453,9 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options) error
 	cancel()
 	if err != nil {
 		s.shutdown(opts, stopWork, &workers, stopOutbox, obDone)
+		if ended, ok := gatewayhealth.Ended(err); ok {
+			err = ended // says what to do
+		}
 		return fmt.Errorf("run: cannot connect to the Discord gateway: %w", err)
 	}
 	log.Info("ashbot running", "guild_id", cfg.Discord.GuildID, "spool", opts.SpoolPath)
@@ -467,7 +474,9 @@ func (s *stack) shutdown(opts Options, stopWork context.CancelFunc, workers *syn
 	began := time.Now()
 
 	// 1. No new events; let the handlers that run finish.
-	s.gatewayReady.Store(false)
+	if s.health != nil {
+		s.health.Stopping()
+	}
 	if s.client != nil && !opts.KeepGatewayOpen {
 		s.client.Gateway.Close(ctx)
 	}

@@ -72,6 +72,8 @@ type harness struct {
 	spool string
 	// shutdown is each instance's ShutdownTimeout.
 	shutdown time.Duration
+	// staleAfter is each instance's GatewayStaleAfter (0: the default).
+	staleAfter time.Duration
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -97,14 +99,20 @@ func withEnv(k, v string) harnessOption { return func(h *harness) { h.env[k] = v
 // simulator, Redis database, clock and spool.
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
+	return newHarnessSim(t, discordsim.Options{}, opts...)
+}
+
+// newHarnessSim is newHarness with a simulator configured by simOpts
+// (its clock and logger are the harness's).
+func newHarnessSim(t *testing.T, simOpts discordsim.Options, opts ...harnessOption) *harness {
+	t.Helper()
 	t.Parallel()
 	rdb, db := srv.FreshDB(t)
 	clock := scheduletest.NewClock(testStart)
-	sim := discordsim.New(discordsim.Options{
-		Now: clock.Now, Logger: testLogger(),
-		// Bot instances may leave their gateway open (see startBot).
-		KeepGatewayOnClose: true,
-	})
+	simOpts.Now, simOpts.Logger = clock.Now, testLogger()
+	// Bot instances may leave their gateway open (see startBot).
+	simOpts.KeepGatewayOnClose = true
+	sim := discordsim.New(simOpts)
 	if err := sim.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +194,8 @@ func (h *harness) startBot() *instance {
 			Logger: testLogger(), Clock: h.clock, SpoolPath: h.spool, Version: "test",
 			ShutdownTimeout: h.shutdown, PollInterval: 5 * time.Second,
 			OutboxMinBackoff: 20 * time.Millisecond, OutboxMaxBackoff: 100 * time.Millisecond,
-			KeepGatewayOpen: raceEnabled,
-			Ready:           func() { close(ready) },
+			KeepGatewayOpen: raceEnabled, GatewayStaleAfter: h.staleAfter,
+			Ready: func() { close(ready) },
 		})
 	}()
 	select {

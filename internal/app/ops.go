@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -46,15 +45,8 @@ func (s *stack) opsServer(addr string) *ops.Server {
 			prometheus.Labels{"scope": scope}, func() float64 { return float64(s.limiter.Limited(scope)) })
 	}
 	checks := map[string]ops.Check{
-		"redis": func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() },
-		// disgo's gateway status is not safe to read from another
-		// goroutine, so readiness follows its Ready and Resumed events.
-		"discord_gateway": func(context.Context) error {
-			if !s.gatewayReady.Load() {
-				return errors.New("gateway session not ready")
-			}
-			return nil
-		},
+		"redis":           func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() },
+		"discord_gateway": s.health.Check,
 	}
 	return ops.New(addr, reg, checks, s.log)
 }

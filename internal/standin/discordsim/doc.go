@@ -3,13 +3,14 @@
 // tests of the bot and `make demo` use it so that nothing talks to Discord.
 //
 // One http.Server on 127.0.0.1:<random port> serves the REST API (v10) under
-// /api/v10, the Gateway (v10, JSON encoding, no transport compression) under
-// /gateway, and uploaded attachments under /attachments. Point disgo at it
-// with
+// /api/v10, the Gateway (v10, JSON encoding, payload compression but no
+// transport compression) under /gateway, and uploaded attachments under
+// /attachments. Point disgo at it with
 //
 //	client, err := disgo.New(sim.Token(),
 //		bot.WithRestClientConfigOpts(rest.WithURL(sim.URL())),
-//		bot.WithGatewayConfigOpts(gateway.WithURL(sim.GatewayURL()), gateway.WithIntents(...)),
+//		bot.WithGatewayConfigOpts(gateway.WithURL(sim.GatewayURL()), gateway.WithIntents(...),
+//			gateway.WithCompression(gateway.CompressionZlibPayload)),
 //	)
 //
 // or append sim.ClientOpts()... to the options. sim.Token() matters: disgo
@@ -22,7 +23,8 @@
 //     message with the message's id, archive/lock via PATCH), DM channels,
 //     roles (the @everyone role shares the guild id), members and the bot.
 //   - Gateway: Hello, Identify (token and intents checked, 4004 for a bad
-//     token, 4014 for Options.DisallowedIntents), Ready, GUILD_CREATE,
+//     token, 4014 for Options.DisallowedIntents; compress: true gets large
+//     payloads as binary frames of one zlib stream each), Ready, GUILD_CREATE,
 //     heartbeats and ACKs, sequence numbers, Resume with replay of missed
 //     dispatches, op 7 Reconnect, op 9 Invalid Session, op 8 Request Guild
 //     Members (GUILD_MEMBERS_CHUNK), and dispatch of MESSAGE_*,
@@ -51,8 +53,9 @@
 //     (per route, shared, global without a bucket, or Cloudflare's HTML
 //     page without any X-RateLimit headers) or 500 before they have effects;
 //     SetTokenValid(false) makes REST answer 401 and Identify close with 4004;
-//     DisconnectGateway, RequestReconnect and InvalidateSessions exercise
-//     reconnects.
+//     DisconnectGateway (without a close frame, or with any close code),
+//     RequestReconnect, InvalidateSessions and StopHeartbeatACKs (a
+//     half-open connection) exercise reconnects and session endings.
 //   - Acting as users: SendMessage(With), React, ClickButton, SelectMenu,
 //     RunSlashCommand, RunUserCommand, RunMessageCommand and SubmitModal
 //     dispatch what Discord would. AddMember, AddRole, AddChannel, OpenDM and
@@ -98,6 +101,7 @@
 // rate limits on routes without SetRateLimit, automatic thread
 // archival, forum/media channels, stickers, polls, components v2, webhooks
 // other than interaction webhooks, autocomplete interactions, audit logs,
-// gateway transport compression and ETF, and the HTTP interactions endpoint
+// gateway transport compression (zlib-stream, zstd-stream) and ETF, and
+// the HTTP interactions endpoint
 // (interactions are delivered over the gateway only).
 package discordsim
