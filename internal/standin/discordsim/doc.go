@@ -66,8 +66,10 @@
 //     WaitFor/WaitEvent/WaitMessage so tests never poll with sleeps.
 //
 // Time comes from Options.Now (use a Clock for determinism): snowflakes and
-// timestamps derive from it, and so do interaction deadlines. REST and gateway
-// pacing (disgo's own rate limiter, heartbeats) stay on the wall clock.
+// timestamps derive from it, and so do interaction deadlines and the
+// windows of SetRateLimit (a client whose limiter waits on the same Clock
+// is tested without waiting). Heartbeats and the pacing of disgo's own
+// clients stay on the wall clock.
 //
 // WaitFor re-evaluates its condition on every simulator state change (and
 // every 10ms, so conditions may also look at the bot's own state).
