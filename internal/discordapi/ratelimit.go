@@ -143,6 +143,9 @@ func (l *RateLimiter) Wait(ctx context.Context, e *rest.CompiledEndpoint) error 
 	l.mu.Lock()
 	r := l.routes[key]
 	if r == nil {
+		if len(l.routes) >= sweepAt {
+			l.sweepLocked()
+		}
 		r = &routeState{slot: make(chan struct{}, 1), remaining: -1}
 		l.routes[key] = r
 	}
@@ -176,6 +179,20 @@ func (l *RateLimiter) Wait(ctx context.Context, e *rest.CompiledEndpoint) error 
 			return fmt.Errorf("discord rate limit: waiting for %s: %w", e.Endpoint.Route, err)
 		}
 		// A global 429 may have arrived meanwhile: look again.
+	}
+}
+
+// sweepAt is how many routes may be remembered before idle ones whose
+// limit has passed are forgotten (release keeps a route that is still
+// limited, so its next request waits).
+const sweepAt = 1000
+
+func (l *RateLimiter) sweepLocked() {
+	now := l.cfg.Now()
+	for k, r := range l.routes {
+		if r.users == 0 && !r.reset.After(now) {
+			delete(l.routes, k)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -221,5 +222,38 @@ func TestRESTConcurrentPostsOneBucket(t *testing.T) {
 	defer f.limiter.mu.Unlock()
 	if len(f.limiter.routes) != 0 {
 		t.Errorf("%d routes held", len(f.limiter.routes))
+	}
+}
+
+// Routes left at Remaining 0 are remembered until their reset, and
+// forgotten once the limiter holds many, so posting to ever new channels
+// does not grow it without bound.
+func TestRateLimiterForgetsPassedRoutes(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := NewRateLimiter(RateLimiterConfig{Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)})
+	endpoint := func(i int) *rest.CompiledEndpoint {
+		return &rest.CompiledEndpoint{Endpoint: &rest.Endpoint{Method: "POST", Route: "/channels/{channel.id}/messages"}, MajorParams: strconv.Itoa(i)}
+	}
+	rs := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
+	rs.Header.Set("X-RateLimit-Bucket", "b")
+	rs.Header.Set("X-RateLimit-Remaining", "0")
+	rs.Header.Set("X-RateLimit-Reset-After", "1.500")
+	for i := range sweepAt {
+		if err := l.Wait(context.Background(), endpoint(i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Unlock(endpoint(i), rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(l.routes); n != sweepAt {
+		t.Fatalf("%d routes remembered, want %d still limited", n, sweepAt)
+	}
+	now = now.Add(2 * time.Second)
+	if err := l.Wait(context.Background(), endpoint(-1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(l.routes); n != 1 {
+		t.Errorf("%d routes after their resets passed, want 1", n)
 	}
 }
