@@ -1,8 +1,9 @@
 // Package discordapi is ashbot's door to Discord's REST API for the work
 // that runs outside the gateway session (the weekly report, CLI posts): it
 // builds disgo's REST client, pointed at Discord or at a local stand-in and
-// paced by ashbot's own rate limiter (RateLimiter), and posts messages with every failure sorted into "worth another try later"
-// and "will fail the same way until someone changes something".
+// paced by ashbot's own rate limiter (RateLimiter), and posts messages
+// with every failure sorted into "worth another try later" and "will fail
+// the same way until someone changes something".
 package discordapi
 
 import (
