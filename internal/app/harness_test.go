@@ -74,6 +74,7 @@ type harness struct {
 	shutdown time.Duration
 	// staleAfter is each instance's GatewayStaleAfter (0: the default).
 	staleAfter time.Duration
+	serial     bool // see alone
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -95,8 +96,12 @@ func withRedisAddr(addr string) harnessOption {
 
 func withEnv(k, v string) harnessOption { return func(h *harness) { h.env[k] = v } }
 
-// newHarness makes t parallel (see TestMain): each test has its own
-// simulator, Redis database, clock and spool.
+// alone keeps the test out of the parallel phase: it bounds how long
+// something takes on the wall clock, which other tests' load would blur.
+func alone() harnessOption { return func(h *harness) { h.serial = true } }
+
+// newHarness makes t parallel (see TestMain) unless alone() is among opts:
+// each test has its own simulator, Redis database, clock and spool.
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
 	return newHarnessSim(t, discordsim.Options{}, opts...)
@@ -106,7 +111,13 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 // (its clock and logger are the harness's).
 func newHarnessSim(t *testing.T, simOpts discordsim.Options, opts ...harnessOption) *harness {
 	t.Helper()
-	t.Parallel()
+	probe := &harness{env: map[string]string{}}
+	for _, o := range opts {
+		o(probe)
+	}
+	if !probe.serial {
+		t.Parallel()
+	}
 	rdb, db := srv.FreshDB(t)
 	clock := scheduletest.NewClock(testStart)
 	simOpts.Now, simOpts.Logger = clock.Now, testLogger()
