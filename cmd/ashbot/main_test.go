@@ -1,4 +1,4 @@
-// disgo v0.18.15 races on closing a gateway connection (see
+// disgo v0.19.6 races on closing a gateway connection (see
 // internal/standin/discordsim/doc.go), which a real SIGTERM must do: this test runs
 // without the race detector only.
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,10 @@ func TestFlagDispatchAcknowledge(t *testing.T) {
 	}
 	alert := h.alertFor(h.crisis, src.ID)
 	id := src.ID.String()
+	// The flag carried the message: no REST read (Read Message History).
+	if reads := h.sim.RequestsTo(http.MethodGet, "/channels/*/messages/"+id); len(reads) != 0 {
+		t.Errorf("the flag read the flagged message over REST %d times", len(reads))
+	}
 
 	if len(h.sim.BotMessages(h.monitor))+len(h.sim.BotMessages(h.critical)) != 0 {
 		t.Error("a high alert was posted outside the crisis channel")

@@ -13,7 +13,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/disgoorg/disgo"
@@ -34,6 +33,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/gatewayhealth"
 	"github.com/alphabetcartel/ashbot/internal/logging"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/ops"
@@ -72,9 +72,13 @@ type Options struct {
 	OutboxMinBackoff, OutboxMaxBackoff time.Duration
 	// KeepGatewayOpen skips closing the gateway connection at shutdown
 	// (the bot still stops handling events). Only for tests under the race
-	// detector: disgo v0.18.15 reads and writes its heartbeat state without
+	// detector: disgo v0.19.6 reads and writes its heartbeat state without
 	// synchronisation when a connection closes (see package discordsim).
 	KeepGatewayOpen bool
+	// GatewayStaleAfter is how long the gateway may stay silent (no
+	// heartbeat ACK, no event) before /readyz says not ready (default
+	// gatewayhealth.DefaultStaleAfter).
+	GatewayStaleAfter time.Duration
 	// Ready, when set, is called once the gateway session is ready and
 	// every part of the bot runs.
 	Ready func()
@@ -220,6 +224,7 @@ type stack struct {
 
 	outbox     *outbox.Outbox
 	rest       rest.Rest
+	limiter    *discordapi.RateLimiter // the REST client's, for /metrics
 	dispatcher *alerts.Dispatcher
 	bot        *bot.Bot
 	client     *dbot.Client
@@ -230,9 +235,8 @@ type stack struct {
 	// detection side classifies monitored messages with it.
 	nlp        *ashnlp.Client
 	nlpLatency *prometheus.HistogramVec
-	// gatewayReady is set by the gateway's Ready and Resumed events and
-	// cleared at shutdown; /readyz reports it.
-	gatewayReady atomic.Bool
+	// health follows the gateway session for /readyz and the logs.
+	health *gatewayhealth.Monitor
 }
 
 func (s *stack) closeRedis() {
@@ -254,7 +258,8 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}); err != nil {
 		return err
 	}
-	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Version: opts.Version, Logger: log}); err != nil {
+	s.limiter = discordapi.NewRateLimiter(discordapi.RateLimiterConfig{Logger: log.With("component", "discord_rest")})
+	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Version: opts.Version, Logger: log, RateLimiter: s.limiter}); err != nil {
 		return err
 	}
 	alertStore, err := alerts.NewStore(s.rdb, alerts.StoreOptions{TTL: cfg.Metrics.AlertTTL, Now: clock.Now})
@@ -413,6 +418,8 @@ const startTimeout = 30 * time.Second
 // run starts the bot; opsLn, when not nil, is the bound BOT_HTTP_ADDR.
 func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn net.Listener) error {
 	log := s.log
+	// Before the ops server, whose /readyz reads it.
+	s.health = gatewayhealth.New(gatewayhealth.Config{StaleAfter: opts.GatewayStaleAfter, Logger: log.With("component", "gateway_health")})
 	if opsLn != nil {
 		// Served until the very end of shutdown, so probes see it through.
 		opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
@@ -429,10 +436,11 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 	go func() { defer close(obDone); s.outbox.Run(obCtx) }()
 
 	var readyOnce sync.Once
-	// TODO(issue 8): identify with compress: true (zlib payloads) once the
-	// stand-in sends them; disgo v0.19 defaults to zstd transport
-	// compression, which the stand-in does not speak.
-	gwOpts := []gateway.ConfigOpt{gateway.WithIntents(Intents...), gateway.WithCompression(gateway.CompressionNone)}
+	// compress: true in Identify (zlib-compressed large payloads), which
+	// Discord and the stand-in both speak, rather than disgo's default
+	// zstd-stream transport compression.
+	gwOpts := []gateway.ConfigOpt{gateway.WithIntents(Intents...), gateway.WithCompression(gateway.CompressionZlibPayload),
+		gateway.WithCloseHandler(s.health.OnClose)}
 	if cfg.Discord.GatewayURL != "" {
 		gwOpts = append(gwOpts, gateway.WithURL(cfg.Discord.GatewayURL))
 	}
@@ -441,10 +449,8 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 		dbot.WithLogger(log),
 		dbot.WithGatewayConfigOpts(gwOpts...),
 		dbot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds, cache.FlagChannels)),
-		dbot.WithEventListeners(s.bot),
-		dbot.WithEventListenerFunc(func(*devents.Resumed) { s.gatewayReady.Store(true) }),
+		dbot.WithEventListeners(s.bot, s.health),
 		dbot.WithEventListenerFunc(func(e *devents.Ready) {
-			s.gatewayReady.Store(true)
 			log.Info("discord gateway ready", "session_id", e.SessionID, "bot_user_id", e.User.ID.String())
 			readyOnce.Do(func() {
 				if opts.Ready != nil {
@@ -458,6 +464,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 		return fmt.Errorf("run: discord client: %w", err)
 	}
 	s.client = client
+	s.health.Attach(client.Gateway.Status)
 
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	if err := s.bot.RegisterCommands(sctx, client.ApplicationID); err != nil {
@@ -472,7 +479,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var workers sync.WaitGroup
-	for _, w := range s.workers {
+	for _, w := range append(s.workers, s.health.Run) {
 		workers.Add(1)
 		go func() { defer workers.Done(); w(workCtx) }()
 	}
@@ -482,6 +489,9 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 	cancel()
 	if err != nil {
 		s.shutdown(opts, stopWork, &workers, stopOutbox, obDone)
+		if ended, ok := gatewayhealth.Ended(err); ok {
+			err = ended // says what to do
+		}
 		return fmt.Errorf("run: cannot connect to the Discord gateway: %w", err)
 	}
 	log.Info("ashbot running", "guild_id", cfg.Discord.GuildID, "spool", opts.SpoolPath)
@@ -500,7 +510,9 @@ func (s *stack) shutdown(opts Options, stopWork context.CancelFunc, workers *syn
 	began := time.Now()
 
 	// 1. No new events; let the handlers that run finish.
-	s.gatewayReady.Store(false)
+	if s.health != nil {
+		s.health.Stopping()
+	}
 	if s.client != nil && !opts.KeepGatewayOpen {
 		s.client.Gateway.Close(ctx)
 	}

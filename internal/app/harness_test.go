@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"flag"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +28,23 @@ import (
 
 var srv *redistest.Server
 
-func TestMain(m *testing.M) { os.Exit(redistest.Main(m, &srv)) }
+func TestMain(m *testing.M) {
+	flag.Parse()
+	// Most of an end-to-end test's time is spent idle in disgo's wait
+	// before each gateway connection (1 s in v0.19.6, gateway.go's
+	// doReconnect), not on the CPU: run more of them at once than
+	// -test.parallel's default (GOMAXPROCS) unless told otherwise.
+	if !flagGiven("test.parallel") {
+		_ = flag.Set("test.parallel", "6")
+	}
+	os.Exit(redistest.Main(m, &srv))
+}
+
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
 
 // testStart is the real time when the tests start: Redis applies TTLs and
 // PEXPIREAT on its own clock, so the simulated time must stay close to it
@@ -58,6 +76,9 @@ type harness struct {
 	log *slog.Logger
 	// check loosens the conformance check run when the test ends.
 	check discordsim.CheckOptions
+	// staleAfter is each instance's GatewayStaleAfter (0: the default).
+	staleAfter time.Duration
+	serial     bool // see alone
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -83,9 +104,13 @@ func withEnv(k, v string) harnessOption { return func(h *harness) { h.env[k] = v
 // password.
 func withRedisServer(s *redistest.Server) harnessOption {
 	return func(h *harness) {
+		if h.t == nil {
+			return // the probe of newHarnessSim: options are applied again
+		}
 		h.rdb = s.Fresh(h.t)
 		host, port, _ := net.SplitHostPort(s.Addr)
 		h.env["BOT_REDIS_HOST"], h.env["BOT_REDIS_PORT"], h.env["BOT_REDIS_PASSWORD"] = host, port, s.Password
+		h.env["BOT_REDIS_DB"] = "0"
 	}
 }
 
@@ -100,19 +125,39 @@ func (h *harness) checkConformance() {
 	}
 }
 
+// alone keeps the test out of the parallel phase: it bounds how long
+// something takes on the wall clock, which other tests' load would blur.
+func alone() harnessOption { return func(h *harness) { h.serial = true } }
+
+// newHarness makes t parallel (see TestMain) unless alone() is among opts:
+// each test has its own simulator, Redis database, clock and spool.
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
+	return newHarnessSim(t, discordsim.Options{}, opts...)
+}
+
+// newHarnessSim is newHarness with a simulator configured by simOpts
+// (its clock and logger are the harness's).
+func newHarnessSim(t *testing.T, simOpts discordsim.Options, opts ...harnessOption) *harness {
+	t.Helper()
+	probe := &harness{env: map[string]string{}}
+	for _, o := range opts {
+		o(probe)
+	}
+	if !probe.serial {
+		t.Parallel()
+	}
+	rdb, db := srv.FreshDB(t)
 	clock := scheduletest.NewClock(testStart)
-	sim := discordsim.New(discordsim.Options{
-		Now: clock.Now, Logger: testLogger(),
-		// Bot instances may leave their gateway open (see startBot).
-		KeepGatewayOnClose: true,
-	})
+	simOpts.Now, simOpts.Logger = clock.Now, testLogger()
+	// Bot instances may leave their gateway open (see startBot).
+	simOpts.KeepGatewayOnClose = true
+	sim := discordsim.New(simOpts)
 	if err := sim.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	h := &harness{t: t, sim: sim, clock: clock, rdb: srv.Fresh(t), spool: filepath.Join(t.TempDir(), "outbox.jsonl"),
+	h := &harness{t: t, sim: sim, clock: clock, rdb: rdb, spool: filepath.Join(t.TempDir(), "outbox.jsonl"),
 		shutdown: 5 * time.Second, log: testLogger()}
 	// Runs after the bot instances stopped (cleanups run last-in first-out):
 	// every request of the scenario must be one Discord would take.
@@ -150,6 +195,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		"BOT_ASH_MAX_SESSION":             "1800",
 		"BOT_REDIS_HOST":                  host,
 		"BOT_REDIS_PORT":                  port,
+		"BOT_REDIS_DB":                    strconv.Itoa(db),
 		"BOT_REDIS_DIAL_TIMEOUT":          "200ms",
 		"BOT_REDIS_READ_TIMEOUT":          "500ms",
 		"BOT_REDIS_WRITE_TIMEOUT":         "500ms",
@@ -179,7 +225,7 @@ type instance struct {
 
 // startBot runs a bot instance and waits until its gateway session is
 // ready. Under the race detector the instance leaves its gateway open at
-// shutdown (Options.KeepGatewayOpen): disgo v0.18.15 races on close.
+// shutdown (Options.KeepGatewayOpen): disgo v0.19.6 races on close.
 func (h *harness) startBot() *instance {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -191,8 +237,8 @@ func (h *harness) startBot() *instance {
 			Logger: h.log, Clock: h.clock, SpoolPath: h.spool, Version: "test",
 			ShutdownTimeout: h.shutdown, PollInterval: 5 * time.Second,
 			OutboxMinBackoff: 20 * time.Millisecond, OutboxMaxBackoff: 100 * time.Millisecond,
-			KeepGatewayOpen: raceEnabled,
-			Ready:           func() { close(ready) },
+			KeepGatewayOpen: raceEnabled, GatewayStaleAfter: h.staleAfter,
+			Ready: func() { close(ready) },
 		})
 	}()
 	select {

@@ -2,10 +2,10 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/ops"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
 )
@@ -38,16 +38,15 @@ func (s *stack) opsServer() *ops.Server {
 		counter("ashbot_timers_fired_total", "Timers (auto-initiate, chat deadlines) fired by this replica.", labels, func() float64 { return float64(p.Stats().Fired) })
 		counter("ashbot_timer_failures_total", "Timer polls or handlers that failed.", labels, func() float64 { return float64(p.Stats().Failures) })
 	}
+	for _, scope := range discordapi.Scopes {
+		// Each 429 but the shared ones counts towards Discord's
+		// invalid-request limit (10,000 in 10 minutes, then a ban).
+		counter("ashbot_discord_rate_limited_total", "429 answers from Discord's REST API (scope cloudflare: from Cloudflare in front of it).",
+			prometheus.Labels{"scope": scope}, func() float64 { return float64(s.limiter.Limited(scope)) })
+	}
 	checks := map[string]ops.Check{
-		"redis": func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() },
-		// disgo's gateway status is not safe to read from another
-		// goroutine, so readiness follows its Ready and Resumed events.
-		"discord_gateway": func(context.Context) error {
-			if !s.gatewayReady.Load() {
-				return errors.New("gateway session not ready")
-			}
-			return nil
-		},
+		"redis":           func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() },
+		"discord_gateway": s.health.Check,
 	}
 	srv := ops.New(reg, checks, s.log)
 	s.nlpMetrics(reg, srv)

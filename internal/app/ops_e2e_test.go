@@ -6,10 +6,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
 // A running bot answers /healthz, reports Redis and the gateway on /readyz
-// and its counters on /metrics.
+// and its counters on /metrics, Discord's 429s among them.
 func TestOpsEndpoints(t *testing.T) {
 	h := newHarness(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -19,6 +22,11 @@ func TestOpsEndpoints(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	h.env["BOT_HTTP_ADDR"] = addr
+	// One global 429 on start-up, waited out and counted.
+	if err := h.sim.InjectFault(discordsim.Fault{Method: "*", Path: "/applications/*/guilds/*/commands", Status: http.StatusTooManyRequests,
+		RetryAfter: 10 * time.Millisecond, Global: true}); err != nil {
+		t.Fatal(err)
+	}
 	h.startBot()
 
 	get := func(path string) (int, string) {
@@ -38,7 +46,7 @@ func TestOpsEndpoints(t *testing.T) {
 		t.Errorf("readyz %d %s", code, body)
 	}
 	code, body := get("/metrics")
-	for _, want := range []string{"ashbot_events_recorded_total", "ashbot_events_pending 0", `ashbot_timers_fired_total{timer="auto-initiate"} 0`, "go_goroutines"} {
+	for _, want := range []string{"ashbot_events_recorded_total", "ashbot_events_pending 0", `ashbot_timers_fired_total{timer="auto-initiate"} 0`, `ashbot_discord_rate_limited_total{scope="global"} 1`, `ashbot_discord_rate_limited_total{scope="user"} 0`, "go_goroutines"} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("metrics lacks %q (status %d)", want, code)
 		}

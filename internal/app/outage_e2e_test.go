@@ -24,7 +24,7 @@ func TestRedisDownAlertStillPosted(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(proxy.Close)
-	h := newHarness(t, withRedisAddr(proxy.Addr))
+	h := newHarness(t, withRedisAddr(proxy.Addr), alone())
 	h.startBot()
 	src := h.say(h.alice, "I have a plan and I think tonight is the night")
 	id := src.ID.String()
@@ -88,7 +88,7 @@ func TestShutdownSpoolsUndeliveredEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(proxy.Close)
-	h := newHarness(t, withRedisAddr(proxy.Addr))
+	h := newHarness(t, withRedisAddr(proxy.Addr), alone())
 	h.shutdown = 500 * time.Millisecond
 	first := h.startBot()
 	src := h.say(h.alice, "i'm not ok")

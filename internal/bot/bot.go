@@ -92,6 +92,7 @@ type Bot struct {
 	// queues holds the pending messages of each channel that has a drain
 	// goroutine; see spawnOrdered.
 	queues map[snowflake.ID][]func(context.Context)
+	flags  *flagTargets
 }
 
 // New validates opts and returns a Bot.
@@ -118,7 +119,8 @@ func New(opts Options) (*Bot, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Bot{opts: opts, log: opts.Logger.With("component", "bot"), queues: map[snowflake.ID][]func(context.Context){}}, nil
+	return &Bot{opts: opts, log: opts.Logger.With("component", "bot"), queues: map[snowflake.ID][]func(context.Context){},
+		flags: newFlagTargets(opts.Clock.Now)}, nil
 }
 
 // handlerTimeout bounds the work of one event. Interaction tokens allow

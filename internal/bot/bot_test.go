@@ -3,12 +3,14 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/snowflake/v2"
@@ -102,6 +104,16 @@ func TestBlock(t *testing.T) {
 	long := block("Cleanup", "c.txt", strings.Repeat("x", 3000))
 	if len(long.Files) != 1 || long.Files[0].Name != "c.txt" || len(*long.Content) > 2000 {
 		t.Errorf("long output not attached: %+v", long)
+	}
+	// A long title (an error's text) is shortened; the file has it whole.
+	title := "Cleanup did not finish: " + strings.Repeat("é", 2500)
+	titled := block(title, "c.txt", "a")
+	if titled.Content == nil || utf8.RuneCountInString(*titled.Content) > maxTitle+20 || len(titled.Files) != 1 {
+		t.Fatalf("long title: %d characters, %d files", utf8.RuneCountInString(*titled.Content), len(titled.Files))
+	}
+	raw, _ := io.ReadAll(titled.Files[0].Reader)
+	if !strings.HasPrefix(string(raw), title+"\n\n") || !strings.HasSuffix(string(raw), "a") {
+		t.Errorf("attached file does not start with the whole title")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/omit"
@@ -252,14 +253,26 @@ func (b *Bot) cleanupCommand(ctx context.Context, dryRun bool) (discord.MessageU
 }
 
 // maxBlock keeps a code block and its title inside Discord's 2000
-// characters; longer output is attached as a file instead.
-const maxBlock = 1900
+// characters for content; longer output is attached as a file instead.
+// maxTitle bounds the title shown (an error's text can be long); a longer
+// one is shortened and given whole at the top of the file.
+const (
+	maxBlock = 1900
+	maxTitle = 200
+)
 
 func block(title, file, body string) discord.MessageUpdate {
 	body = strings.TrimRight(body, "\n")
-	if len(title)+len(body)+10 <= maxBlock {
+	shown := title
+	if r := []rune(title); len(r) > maxTitle {
+		shown = string(r[:maxTitle-1]) + "…"
+	}
+	if shown == title && utf8.RuneCountInString(title)+utf8.RuneCountInString(body)+12 <= maxBlock {
 		return text("**" + title + "**\n```\n" + body + "\n```")
 	}
-	content := "**" + title + "** (attached)"
+	if shown != title {
+		body = title + "\n\n" + body
+	}
+	content := "**" + shown + "** (attached)"
 	return discord.MessageUpdate{Content: &content, Files: []*discord.File{discord.NewFile(file, "", io.Reader(strings.NewReader(body)))}}
 }

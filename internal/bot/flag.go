@@ -44,6 +44,7 @@ func (b *Bot) onFlag(ctx context.Context, i discord.ApplicationCommandInteractio
 		opts = append(opts, discord.NewStringSelectMenuOption(c.label, string(c.sev)).
 			WithDescription(c.desc).WithEmoji(discord.ComponentEmoji{Name: alerts.SeverityEmoji(c.sev)}))
 	}
+	b.flags.put(i.User().ID, target.ID, target.Author.ID, target.Content)
 	menu := discord.NewStringSelectMenu(alerts.FlagSelectID(i.Channel().ID().String(), d.TargetID().String()), "How urgent does it seem?", opts...)
 	err := b.respond(ctx, i, discord.InteractionResponseTypeCreateMessage, discord.MessageCreate{
 		Content: "Thank you for looking out for someone. How urgent does this seem? Only the Crisis Response Team will see the alert." +
@@ -141,17 +142,23 @@ func (b *Bot) onFlagSelect(ctx context.Context, i discord.ComponentInteraction, 
 		release()
 		return
 	}
-	m, err := b.opts.Rest.GetMessage(chID, msgID, rest.WithCtx(ctx))
-	if err != nil {
-		release()
-		log.Warn("flagged message could not be read", "error", err.Error())
-		followUp("I could not read that message (it may have been deleted), so no alert was sent. " +
-			"If someone needs help, please message a Crisis Response Team member directly.")
-		return
+	target, ok := b.flags.take(i.User().ID, msgID)
+	if !ok {
+		// The menu outlived what this process remembers (a restart):
+		// read the message again.
+		m, err := b.opts.Rest.GetMessage(chID, msgID, rest.WithCtx(ctx))
+		if err != nil {
+			release()
+			log.Warn("flagged message could not be read", "error", err.Error())
+			followUp("I could not read that message (it may have been deleted), so no alert was sent. " +
+				"If someone needs help, please message a Crisis Response Team member directly.")
+			return
+		}
+		target = flagTarget{authorID: m.Author.ID, content: m.Content}
 	}
 	a := alerts.Alert{
 		ID: messageID, Severity: sev, GuildID: i.GuildID().String(), ChannelID: channelID, MessageID: messageID,
-		UserID: m.Author.ID.String(), Content: m.Content, FlaggedBy: flagger, FlaggedByCRT: b.isCRT(i.Member()),
+		UserID: target.authorID.String(), Content: target.content, FlaggedBy: flagger, FlaggedByCRT: b.isCRT(i.Member()),
 	}
 	if _, err := b.opts.Dispatcher.Dispatch(ctx, a); err != nil {
 		release()

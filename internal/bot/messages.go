@@ -3,10 +3,12 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/events"
 	"github.com/disgoorg/disgo/rest"
+	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	ev "github.com/alphabetcartel/ashbot/internal/events"
@@ -31,7 +33,7 @@ func (b *Bot) onGuildMessage(ctx context.Context, e *events.GuildMessageCreate) 
 	}
 	// Skip the Redis lookup for the (many) messages that are plainly not
 	// in an alert thread. A channel missing from the cache is looked up.
-	parent := e.ChannelID
+	var parent snowflake.ID // 0: not cached
 	if ch, ok := e.Channel(); ok {
 		t, isThread := ch.(discord.GuildThread)
 		if !isThread || t.ParentID() == nil || !b.opts.AlertChannels.Contains(*t.ParentID()) {
@@ -52,7 +54,7 @@ func (b *Bot) onGuildMessage(ctx context.Context, e *events.GuildMessageCreate) 
 		// Redis cannot say which alert this is: the thread's starter
 		// message (the alert, which shares the thread's id) can.
 		log.Warn("alert of thread unavailable (redis); reading the alert message", "error", err.Error())
-		starter, gerr := b.opts.Rest.GetMessage(parent, e.ChannelID, rest.WithCtx(ctx))
+		starter, gerr := b.threadStarter(ctx, e.ChannelID, parent)
 		if gerr != nil {
 			log.Warn("first response not recorded: alert of thread unknown", "error", gerr.Error())
 			return
@@ -96,4 +98,31 @@ func (b *Bot) onDM(ctx context.Context, m discord.Message) {
 	if err := b.opts.Ash.HandleMessage(ctx, m.Author.ID.String(), m.ChannelID, m.ID, m.Content); err != nil {
 		b.log.Warn("Ash could not answer a DM", "message_id", m.ID.String(), "error", err.Error())
 	}
+}
+
+// threadStarter reads the message a thread was started from. It lives in
+// the thread's parent channel under the thread's id
+// (https://discord.com/developers/docs/topics/threads), so an uncached
+// thread's parent is looked up first; a thread outside the alert
+// channels has no alert to find.
+func (b *Bot) threadStarter(ctx context.Context, thread, parent snowflake.ID) (*discord.Message, error) {
+	if parent == 0 {
+		ch, err := b.opts.Rest.GetChannel(thread, rest.WithCtx(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("read thread: %w", err)
+		}
+		t, ok := ch.(discord.GuildThread)
+		if !ok || t.ParentID() == nil {
+			return nil, errors.New("channel is not a thread")
+		}
+		parent = *t.ParentID()
+	}
+	if !b.opts.AlertChannels.Contains(parent) {
+		return nil, errors.New("thread is not in an alert channel")
+	}
+	m, err := b.opts.Rest.GetMessage(parent, thread, rest.WithCtx(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("read starter message: %w", err)
+	}
+	return m, nil
 }

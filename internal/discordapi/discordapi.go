@@ -1,8 +1,9 @@
 // Package discordapi is ashbot's door to Discord's REST API for the work
 // that runs outside the gateway session (the weekly report, CLI posts): it
-// builds disgo's REST client, pointed at Discord or at a local stand-in, and
-// posts messages with every failure sorted into "worth another try later"
-// and "will fail the same way until someone changes something".
+// builds disgo's REST client, pointed at Discord or at a local stand-in and
+// paced by ashbot's own rate limiter (RateLimiter), and posts messages
+// with every failure sorted into "worth another try later" and "will fail
+// the same way until someone changes something".
 package discordapi
 
 import (
@@ -35,9 +36,12 @@ type Config struct {
 	// HTTPClient replaces the HTTP client (tests use it to lose replies);
 	// when set, Timeout is ignored.
 	HTTPClient *http.Client
-	// RateLimitRetries is how many 429 answers disgo's rate limiter waits
-	// out and retries before it gives up and the error reaches the caller.
-	// Zero keeps disgo's default (10).
+	// RateLimiter paces the requests; nil gets a new one (see
+	// RateLimiter), with RateLimitRetries.
+	RateLimiter *RateLimiter
+	// RateLimitRetries is how many 429 answers a new RateLimiter waits out
+	// and retries before the error reaches the caller. Zero keeps
+	// DefaultRateLimitRetries.
 	RateLimitRetries int
 	// Version is ashbot's version (cli.Version), named in the User-Agent
 	// header; empty means "dev".
@@ -83,13 +87,11 @@ func NewREST(cfg Config) (rest.Rest, error) {
 	case cfg.Timeout > 0:
 		opts = append(opts, rest.WithHTTPClient(&http.Client{Timeout: cfg.Timeout}))
 	}
-	limiter := []rest.RateLimiterConfigOpt{rest.WithRateLimiterLogger(log)}
-	if cfg.RateLimitRetries > 0 {
-		limiter = append(limiter, rest.WithMaxRetries(cfg.RateLimitRetries))
+	limiter := cfg.RateLimiter
+	if limiter == nil {
+		limiter = NewRateLimiter(RateLimiterConfig{MaxRetries: cfg.RateLimitRetries, Logger: log})
 	}
-	// disgo's own limiter races when two requests share a bucket (it reads
-	// bucket fields before locking); lockedRateLimiter serialises them.
-	opts = append(opts, rest.WithRateLimiter(newLockedRateLimiter(rest.NewRateLimiter(limiter...))))
+	opts = append(opts, rest.WithRateLimiter(limiter))
 	return rest.New(rest.NewClient(cfg.Token, opts...)), nil
 }
 

@@ -33,6 +33,10 @@ type Server struct {
 	dir      string
 	cmd      *exec.Cmd
 	once     sync.Once
+
+	dbsOnce sync.Once
+	dbs     chan int // databases FreshDB may hand out
+
 }
 
 // Start launches redis-server with extra config directives (e.g. "requirepass x").
@@ -157,6 +161,29 @@ func (s *Server) Fresh(t testing.TB) *redis.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// FreshDB is Fresh for tests that run in parallel: each gets a flushed
+// database of its own (1 to 15 of Redis's 16; Fresh uses 0) until it
+// ends. A test waits while all fifteen are taken.
+func (s *Server) FreshDB(t testing.TB) (*redis.Client, int) {
+	t.Helper()
+	s.dbsOnce.Do(func() {
+		s.dbs = make(chan int, 15)
+		for db := 1; db <= 15; db++ {
+			s.dbs <- db
+		}
+	})
+	db := <-s.dbs
+	c := s.Client(db)
+	t.Cleanup(func() {
+		c.Close()
+		s.dbs <- db
+	})
+	if err := c.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatalf("flush redis db %d: %v", db, err)
+	}
+	return c, db
 }
 
 // Main starts a server for a whole test binary, runs the tests and stops it.

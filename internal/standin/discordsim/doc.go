@@ -3,13 +3,14 @@
 // tests of the bot and `make demo` use it so that nothing talks to Discord.
 //
 // One http.Server on 127.0.0.1:<random port> serves the REST API (v10) under
-// /api/v10, the Gateway (v10, JSON encoding, no transport compression) under
-// /gateway, and uploaded attachments under /attachments. Point disgo at it
-// with
+// /api/v10, the Gateway (v10, JSON encoding, payload compression but no
+// transport compression) under /gateway, and uploaded attachments under
+// /attachments. Point disgo at it with
 //
 //	client, err := disgo.New(sim.Token(),
 //		bot.WithRestClientConfigOpts(rest.WithURL(sim.URL())),
-//		bot.WithGatewayConfigOpts(gateway.WithURL(sim.GatewayURL()), gateway.WithIntents(...)),
+//		bot.WithGatewayConfigOpts(gateway.WithURL(sim.GatewayURL()), gateway.WithIntents(...),
+//			gateway.WithCompression(gateway.CompressionZlibPayload)),
 //	)
 //
 // or append sim.ClientOpts()... to the options. sim.Token() matters: disgo
@@ -22,7 +23,8 @@
 //     message with the message's id, archive/lock via PATCH), DM channels,
 //     roles (the @everyone role shares the guild id), members and the bot.
 //   - Gateway: Hello, Identify (token and intents checked, 4004 for a bad
-//     token, 4014 for Options.DisallowedIntents), Ready, GUILD_CREATE,
+//     token, 4014 for Options.DisallowedIntents; compress: true gets large
+//     payloads as binary frames of one zlib stream each), Ready, GUILD_CREATE,
 //     heartbeats and ACKs, sequence numbers, Resume with replay of missed
 //     dispatches, op 7 Reconnect, op 9 Invalid Session, op 8 Request Guild
 //     Members (GUILD_MEMBERS_CHUNK), and dispatch of MESSAGE_*,
@@ -45,7 +47,11 @@
 //     labels, at most 10 files of 10 MiB each, attachment:// names that
 //     match the uploads) and errors are Discord-shaped
 //     ({"code","message","errors"}); every response carries X-RateLimit-*
-//     headers.
+//     headers as Discord sends them (Limit, Remaining, Reset, fractional
+//     Reset-After, Bucket; Scope and Retry-After on a 429).
+//   - Rate limits: SetRateLimit makes a route enforce Limit requests per
+//     Window per channel, guild or webhook on the simulated clock; a
+//     request sent while Remaining was 0 gets a 429 without effects.
 //   - As strict as Discord, each rule cited where it is enforced: a request
 //     without a "DiscordBot ($url, $version)" User-Agent is blocked as
 //     Cloudflare does (403, HTML, code 1010 in the log; disgo clients get
@@ -63,10 +69,12 @@
 //     Sim.Conformance / CheckRequests check them afterwards against the same
 //     rules and fail any request kind they do not know.
 //   - Faults: FailNext/InjectFault fail matching requests with 403, 404, 429
-//     (Retry-After, retry_after, global) or 500 before they have effects;
+//     (per route, shared, global without a bucket, or Cloudflare's HTML
+//     page without any X-RateLimit headers) or 500 before they have effects;
 //     SetTokenValid(false) makes REST answer 401 and Identify close with 4004;
-//     DisconnectGateway, RequestReconnect and InvalidateSessions exercise
-//     reconnects.
+//     DisconnectGateway (without a close frame, or with any close code),
+//     RequestReconnect, InvalidateSessions and StopHeartbeatACKs (a
+//     half-open connection) exercise reconnects and session endings.
 //   - Acting as users: SendMessage(With), React, ClickButton, SelectMenu,
 //     RunSlashCommand, RunUserCommand, RunMessageCommand and SubmitModal
 //     dispatch what Discord would. AddMember, AddRole, AddChannel, OpenDM and
@@ -77,35 +85,34 @@
 //     WaitFor/WaitEvent/WaitMessage so tests never poll with sleeps.
 //
 // Time comes from Options.Now (use a Clock for determinism): snowflakes and
-// timestamps derive from it, and so do interaction deadlines, which also run
-// on the wall clock as on Discord. REST and gateway pacing (disgo's own rate
-// limiter, heartbeats) stay on the wall clock.
+// timestamps derive from it, and so do interaction deadlines (which also
+// run on the wall clock, as on Discord) and the windows of SetRateLimit (a
+// client whose limiter waits on the same Clock is tested without waiting).
+// Heartbeats and the pacing of disgo's own clients stay on the wall clock.
 //
 // WaitFor re-evaluates its condition on every simulator state change (and
 // every 10ms, so conditions may also look at the bot's own state).
 //
 // # Running disgo under the race detector
 //
-// disgo v0.18.15 itself has data races that `go test -race` reports, none of
-// them caused by the simulator:
-//
-//   - gateway: heartbeatCancel is written by the heartbeat goroutine and read
-//     unsynchronised when a connection ends (client.Close, a server close,
-//     op 7, op 9, 4004); LastSequenceReceived is written by the read loop and
-//     read by each heartbeat tick; status is written without the lock.
-//   - rest: the rate limiter reads bucket fields before locking the bucket, so
-//     two goroutines calling routes in the same bucket concurrently race.
+// disgo v0.19.6's gateway still has data races of its own that `go test
+// -race` reports, none of them caused by the simulator: heartbeatCancel is
+// written by the heartbeat goroutine (gateway.go:451) and read without
+// synchronisation by CloseWithCode (gateway.go:317) whenever a connection
+// ends, whether the client closes it or the server does (a close frame,
+// op 7, op 9); and each heartbeat tick reads LastSequenceReceived and the
+// heartbeat times, which the read loop writes. (v0.19.6 fixed the nil
+// sequence on an early heartbeat, the unlocked status writes and the
+// heartbeat ACK check; ashbot's REST limiter, internal/discordapi, replaces
+// disgo's racy one.)
 //
 // Tests that must pass -race therefore (as this package's tests do): keep
 // the default HeartbeatInterval so no heartbeat fires during the test; never
 // close a connected client or cut its connection, and set
 // Options.KeepGatewayOnClose so Sim.Close leaves it alone (the client idles
-// until the test binary exits); and let a handler's REST call finish (signal
-// over a channel) before the test calls the same route itself. Gateway
-// endings are covered here with a plain websocket client instead. Very short
-// heartbeat intervals are also unsafe for another reason: disgo dereferences
-// the last sequence number without a nil check, so a heartbeat before READY
-// panics inside disgo.
+// until the test binary exits). Gateway endings are covered here with a
+// plain websocket client instead, and with disgo in tests built without
+// the race detector (`make test` runs those too).
 //
 // # What is not simulated
 //
@@ -113,9 +120,10 @@
 // presences, permissions of simulated members (only reported; the bot's
 // are enforced), channel permission overwrites (SetBotPermissions sets the
 // bot's resulting permissions per channel instead),
-// real rate limiting (429s happen only when injected), automatic thread
+// rate limits on routes without SetRateLimit, automatic thread
 // archival, forum/media channels, stickers, polls, components v2, webhooks
 // other than interaction webhooks, autocomplete interactions, audit logs,
-// gateway transport compression and ETF, and the HTTP interactions endpoint
+// gateway transport compression (zlib-stream, zstd-stream) and ETF, and
+// the HTTP interactions endpoint
 // (interactions are delivered over the gateway only).
 package discordsim

@@ -61,6 +61,7 @@ type session struct {
 	intents    gateway.Intents
 	shardID    int
 	shardCount int
+	compress   bool // payload compression, asked for in Identify
 	seq        int
 	frames     []seqFrame
 	conn       *gwConn
@@ -89,10 +90,12 @@ type gwConn struct {
 	id  int
 	ws  *websocket.Conn
 
-	mu      sync.Mutex
-	queue   []outFrame
-	closing bool
-	wake    chan struct{}
+	mu       sync.Mutex
+	queue    []outFrame
+	closing  bool
+	compress bool // identify said compress: true (see wireFrame)
+	noACK    bool // heartbeats go unanswered (StopHeartbeatACKs)
+	wake     chan struct{}
 
 	readerDone chan struct{}
 	writerDone chan struct{}
@@ -176,7 +179,7 @@ func (c *gwConn) writeLoop() {
 				return
 			default:
 				_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-				if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
+				if err := c.ws.WriteMessage(c.wireFrame(f.data)); err != nil {
 					c.sim.log.Debug("gateway write failed", slog.Int("conn", c.id), slog.Any("err", err))
 					_ = c.ws.Close()
 					return
@@ -228,6 +231,8 @@ func (s *Sim) serveGateway(w http.ResponseWriter, r *http.Request) {
 	case q.Get("encoding") != "" && q.Get("encoding") != "json":
 		c.closeWith(CloseDecodeError, "discordsim only speaks encoding=json")
 	case q.Get("compress") != "":
+		// zlib-stream and zstd-stream; payload compression (compress:
+		// true in Identify) is supported.
 		c.closeWith(CloseDecodeError, "discordsim does not support transport compression")
 	default:
 		c.send(opHello, map[string]any{"heartbeat_interval": s.opts.HeartbeatInterval.Milliseconds()})
@@ -267,7 +272,9 @@ func (c *gwConn) readLoop() int {
 		s.mu.Unlock()
 		switch op := *msg.Op; {
 		case op == opHeartbeat:
-			c.send(opHeartbeatACK, nil)
+			if c.acks() {
+				c.send(opHeartbeatACK, nil)
+			}
 			s.mu.Lock()
 			s.recordLocked(Event{Kind: KindHeartbeat})
 			s.mu.Unlock()
@@ -316,9 +323,10 @@ func (s *Sim) tokenOKLocked(token string) bool {
 
 func (s *Sim) identify(c *gwConn, raw json.RawMessage) {
 	var d struct {
-		Token   string           `json:"token"`
-		Intents *gateway.Intents `json:"intents"`
-		Shard   *[2]int          `json:"shard"`
+		Token    string           `json:"token"`
+		Intents  *gateway.Intents `json:"intents"`
+		Shard    *[2]int          `json:"shard"`
+		Compress bool             `json:"compress"`
 	}
 	if err := json.Unmarshal(raw, &d); err != nil {
 		c.closeWith(CloseDecodeError, "Error while decoding payload.")
@@ -355,10 +363,12 @@ func (s *Sim) identify(c *gwConn, raw json.RawMessage) {
 		intents:    *d.Intents,
 		shardID:    shard[0],
 		shardCount: shard[1],
+		compress:   d.Compress,
 		conn:       c,
 	}
 	s.st.sessions[ss.id] = ss
 	c.sess = ss
+	c.setCompress(d.Compress)
 
 	bot := s.userWire(s.opts.BotUserID)
 	guilds := []map[string]any{}
@@ -429,6 +439,7 @@ func (s *Sim) resume(c *gwConn, raw json.RawMessage) {
 	}
 	ss.conn = c
 	c.sess = ss
+	c.setCompress(ss.compress)
 	replayed := 0
 	for _, f := range ss.frames {
 		if f.seq > d.Seq {

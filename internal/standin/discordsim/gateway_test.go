@@ -26,8 +26,9 @@ type frame struct {
 }
 
 type rawGW struct {
-	t  *testing.T
-	ws *websocket.Conn
+	t        *testing.T
+	ws       *websocket.Conn
+	compress bool // identified with compress: true
 }
 
 func dialRaw(t *testing.T, url string) *rawGW {

@@ -301,6 +301,8 @@ type state struct {
 	connN     int
 	typing    map[snowflake.ID]int
 	faults    []*faultRec
+	limits    []RateLimit
+	windows   map[string]*limitWindow // by route pattern and major parameter
 	tokenBad  bool
 	events    []Event
 	eventSeq  int64

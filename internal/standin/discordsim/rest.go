@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/disgoorg/snowflake/v2"
 )
@@ -55,6 +52,7 @@ type response struct {
 	status int
 	body   any
 	code   int
+	html   string // a page from in front of the API (Cloudflare), sent instead of body
 }
 
 type errorBody struct {
@@ -215,6 +213,7 @@ func (s *Sim) wrap(rt route) http.HandlerFunc {
 		s.notePermsForRequest(r, &req)
 		var res response
 		var injected *faultRec
+		var lim *limitState
 		switch {
 		case !ValidUserAgent(req.UserAgent):
 			// Cloudflare stops it before Discord sees it: no fault, no auth.
@@ -223,10 +222,15 @@ func (s *Sim) wrap(rt route) http.HandlerFunc {
 			res = errResp(http.StatusRequestEntityTooLarge, CodeRequestTooLarge, "Request entity too large")
 		default:
 			injected = s.takeFault(r.Method, rel)
+			if injected == nil {
+				lim = s.takeLimit(r.Method, rel, pattern)
+			}
 			switch {
 			case injected != nil:
 				res = injected.response()
 				req.Injected = true
+			case lim != nil && lim.exceeded:
+				res = lim.response()
 			case rt.auth && !s.authOK(r):
 				res = errResp(http.StatusUnauthorized, CodeGeneral, "401: Unauthorized")
 			default:
@@ -236,7 +240,7 @@ func (s *Sim) wrap(rt route) http.HandlerFunc {
 		if res.code == CloudflareBrowserBanned {
 			writeCloudflareBlock(w)
 		} else {
-			s.writeResponse(w, res, bucket, injected)
+			s.writeResponse(w, res, bucket, injected, lim)
 		}
 		req.Status, req.Code = res.status, res.code
 		s.mu.Lock()
@@ -271,35 +275,14 @@ func (s *Sim) authOK(r *http.Request) bool {
 	return s.tokenOKLocked(strings.TrimPrefix(h, "Bot "))
 }
 
-func (s *Sim) writeResponse(w http.ResponseWriter, res response, bucket string, f *faultRec) {
+func (s *Sim) writeResponse(w http.ResponseWriter, res response, bucket string, f *faultRec, lim *limitState) {
 	h := w.Header()
-	now := s.now()
-	// Remaining never reaches 0, so disgo's limiter never waits on a healthy
-	// route; 429s are only produced on purpose through faults.
-	h.Set("X-RateLimit-Limit", "5")
-	h.Set("X-RateLimit-Remaining", "4")
-	h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(now.Add(time.Second).UnixMilli())/1000, 'f', 3, 64))
-	h.Set("X-RateLimit-Reset-After", "1.000")
-	h.Set("X-RateLimit-Bucket", bucket)
-	// disgo treats a 429 without "via" as a Cloudflare ban; real API
-	// responses carry this header.
-	h.Set("Via", "1.1 google")
-	if res.status == http.StatusTooManyRequests {
-		retry := time.Duration(0)
-		global := false
-		if f != nil {
-			retry, global = f.RetryAfter, f.Global
-		}
-		secs := retry.Seconds()
-		h.Set("X-RateLimit-Remaining", "0")
-		h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(secs, 'f', 3, 64))
-		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(secs))))
-		if global {
-			h.Set("X-RateLimit-Global", "true")
-			h.Set("X-RateLimit-Scope", "global")
-		} else {
-			h.Set("X-RateLimit-Scope", "user")
-		}
+	s.setRateHeaders(h, res, bucket, f, lim)
+	if res.html != "" {
+		h.Set("Content-Type", "text/html; charset=UTF-8")
+		w.WriteHeader(res.status)
+		_, _ = io.WriteString(w, res.html)
+		return
 	}
 	if res.status == http.StatusNoContent || res.body == nil {
 		if res.status == 0 {
@@ -316,12 +299,6 @@ func (s *Sim) writeResponse(w http.ResponseWriter, res response, bucket string, 
 	h.Set("Content-Type", "application/json")
 	w.WriteHeader(res.status)
 	_, _ = w.Write(raw)
-}
-
-func bucketHash(pattern string) string {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(pattern))
-	return fmt.Sprintf("%016x", h.Sum64())
 }
 
 func (s *Sim) serveAttachment(w http.ResponseWriter, r *http.Request) {

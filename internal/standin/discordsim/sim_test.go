@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"image"
 	"image/color"
 	"image/png"
@@ -27,6 +28,16 @@ import (
 
 var testStart = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
+func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		_ = flag.Set("test.parallel", "8")
+	}
+	os.Exit(m.Run())
+}
+
 // testLogger discards unless DISCORDSIM_DEBUG is set: disgo goroutines can
 // log after a test ends, which t.Log does not allow.
 func testLogger() *slog.Logger {
@@ -36,8 +47,12 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
+// newSim makes t parallel: each test has a simulator of its own, and
+// most of a test's time is disgo's idle wait before it connects (1 s in
+// v0.19.6, gateway.go's doReconnect), so TestMain lets more run at once.
 func newSim(t *testing.T, opts Options) (*Sim, *Clock) {
 	t.Helper()
+	t.Parallel()
 	clock := NewClock(testStart)
 	if opts.Now == nil {
 		opts.Now = clock.Now
@@ -73,7 +88,7 @@ var allIntents = []gateway.Intents{
 // connect builds a real disgo client against the sim, opens the gateway and
 // waits until the sim has sent Ready.
 //
-// The client is deliberately never closed. disgo v0.18.15 writes
+// The client is deliberately never closed. disgo v0.19.6 writes
 // gatewayImpl.heartbeatCancel on its heartbeat goroutine and reads it
 // unsynchronised whenever the connection ends (client.Close, a server close,
 // op 7/9), so closing would make `go test -race` fail on disgo's own code.
