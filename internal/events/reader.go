@@ -34,6 +34,9 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{br: bufio.NewReaderSize(r, 64*1024)}
 }
 
+// Line is the number of the last line Next returned (0 before the first).
+func (r *Reader) Line() int { return r.line }
+
 // Next returns the next line's 1-based number and its bytes without the
 // line ending; they are valid until the next call. A byte-order mark at the
 // start of the stream is dropped. A line of MaxLine bytes or more comes

@@ -26,10 +26,15 @@ func (o Outcome) String() string {
 	return [...]string{"recorded", "duplicate", "disabled"}[o]
 }
 
-// RejectedError is returned for an event that can never be stored: invalid,
-// for an unknown alert, out of order or past retention. Retrying it is
-// pointless; it changed nothing.
-type RejectedError struct{ Reason string }
+// RejectedError is returned for an event that cannot be stored: invalid,
+// for an unknown alert, out of order or past retention. It changed nothing.
+type RejectedError struct {
+	Reason string
+	// waits is set when the event may be stored once an earlier event is
+	// (its alert's creation, or its session's start): an import retries
+	// such events after the rest of its input.
+	waits bool
+}
 
 func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
 
@@ -42,6 +47,12 @@ func IsRejected(err error) bool {
 	var r *RejectedError
 	return errors.As(err, &r)
 }
+
+// Rejections of the alert script that an earlier event would lift.
+const (
+	reasonUnknownAlert   = "unknown alert"
+	reasonNoSessionStart = "session_ended without session_started"
+)
 
 // futureSkew is how far ahead of the bot's clock an event may be stamped.
 // Discord's clocks and ours differ by little; anything further out is a
@@ -134,7 +145,7 @@ func (r *Recorder) Record(ctx context.Context, ev events.Event) (Outcome, error)
 		return 0, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
 	}
 	if st.rejected != "" {
-		return 0, &RejectedError{Reason: st.rejected}
+		return 0, &RejectedError{Reason: st.rejected, waits: st.rejected == reasonUnknownAlert || st.rejected == reasonNoSessionStart}
 	}
 	if err := r.aggregate(ctx, ev, st, now); err != nil {
 		return 0, fmt.Errorf("record %s for alert %s: daily aggregate: %w", ev.Type, ev.AlertID, err)
