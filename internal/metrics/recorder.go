@@ -103,19 +103,35 @@ func (r *Recorder) Record(ctx context.Context, ev events.Event) (Outcome, error)
 	if !r.opts.Enabled {
 		return Disabled, nil
 	}
-	if err := ev.Validate(); err != nil {
-		return 0, &RejectedError{Reason: err.Error()}
-	}
 	now := r.opts.Now()
+	st, err := r.apply(ctx, ev, now)
+	if err != nil {
+		return 0, err
+	}
+	if err := r.aggregate(ctx, ev, st, now); err != nil {
+		return 0, fmt.Errorf("record %s for alert %s: daily aggregate: %w", ev.Type, ev.AlertID, err)
+	}
+	if st.status == 0 {
+		return Duplicate, nil
+	}
+	return Recorded, nil
+}
+
+// apply checks the event and runs the alert script: the first of the two
+// round trips of Record.
+func (r *Recorder) apply(ctx context.Context, ev events.Event, now time.Time) (alertState, error) {
+	if err := ev.Validate(); err != nil {
+		return alertState{}, &RejectedError{Reason: err.Error()}
+	}
 	if ev.At.After(now.Add(futureSkew)) {
-		return 0, reject("at %s is in the future", ev.At.UTC().Format(time.RFC3339))
+		return alertState{}, reject("at %s is in the future", ev.At.UTC().Format(time.RFC3339))
 	}
 	at := ev.At.UnixMilli()
 	var args []any
 	if ev.Type == events.AlertCreated {
 		expires := ev.At.Add(r.opts.AlertTTL)
 		if !expires.After(now) {
-			return 0, reject("alert created %s is older than the metrics retention (%d days)",
+			return alertState{}, reject("alert created %s is older than the metrics retention (%d days)",
 				ev.At.UTC().Format(time.RFC3339), int(r.opts.AlertTTL.Hours()/24))
 		}
 		sens := ""
@@ -138,36 +154,36 @@ func (r *Recorder) Record(ctx context.Context, ev events.Event) (Outcome, error)
 
 	res, err := r.batch.eval(ctx, alertScript, []string{alertKey(ev.AlertID)}, args, nil).Slice()
 	if err != nil {
-		return 0, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
+		return alertState{}, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
 	}
 	st, err := parseAlertReply(res)
 	if err != nil {
-		return 0, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
+		return alertState{}, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
 	}
 	if st.rejected != "" {
-		return 0, &RejectedError{Reason: st.rejected, waits: st.rejected == reasonUnknownAlert || st.rejected == reasonNoSessionStart}
+		return alertState{}, &RejectedError{Reason: st.rejected, waits: st.rejected == reasonUnknownAlert || st.rejected == reasonNoSessionStart}
 	}
-	if err := r.aggregate(ctx, ev, st, now); err != nil {
-		return 0, fmt.Errorf("record %s for alert %s: daily aggregate: %w", ev.Type, ev.AlertID, err)
-	}
-	if st.status == 0 {
-		return Duplicate, nil
-	}
-	return Recorded, nil
+	return st, nil
 }
 
-// alertState is what the alert script tells about the alert and the event
-// of this kind that is now stored (the new one, or the first one on a
-// duplicate).
+// alertState is what the alert script tells about the alert: whether the
+// event was new, and every event the record now holds that the daily
+// aggregate counts (the new one, or the first one on a duplicate).
 type alertState struct {
 	status   int64
 	rejected string
 	t0       time.Time
 	severity string
-	value    int64  // ms offset of the event from t0; session length for s1
-	detail   string // by, reason, or the alert message id on create
+	message  string
+	stored   int // bits of the kinds stored besides creation
+	// Offsets from t0 (ms) of the stored kinds; session is its length.
+	ack, ash, first, resolved, session int64
+	ackBy, ashBy, endReason            string
 }
 
+// parseAlertReply reads {status, t0, sev, msg, ack, ack_by, ash, ash_by,
+// opt, fr, res, sid, s0, s1, sr}: strings as HMGET returns them, numbers
+// where the script just stored them, nil where nothing is stored.
 func parseAlertReply(res []any) (alertState, error) {
 	var st alertState
 	if len(res) == 2 {
@@ -176,21 +192,50 @@ func parseAlertReply(res []any) (alertState, error) {
 			return st, nil
 		}
 	}
-	if len(res) != 5 {
+	if len(res) != 15 {
 		return st, fmt.Errorf("unexpected script reply %v", res)
 	}
-	var ok [4]bool
-	var t0 int64
-	st.status, ok[0] = res[0].(int64)
-	t0, ok[1] = res[1].(int64)
-	st.severity, ok[2] = res[2].(string)
-	st.value, ok[3] = res[3].(int64)
-	st.detail, _ = res[4].(string)
-	if ok != [4]bool{true, true, true, true} {
+	var ok bool
+	st.status, ok = res[0].(int64)
+	t0, okT0 := replyInt(res[1])
+	st.severity, _ = res[2].(string)
+	st.message, _ = res[3].(string)
+	if !ok || !okT0 || st.severity == "" {
 		return st, fmt.Errorf("unexpected script reply %v", res)
 	}
 	st.t0 = time.UnixMilli(t0).UTC()
+	offset := func(i, bit int, into *int64) {
+		if v, ok := replyInt(res[i]); ok {
+			st.stored |= bit
+			*into = v
+		}
+	}
+	var opt, s0, s1 int64
+	offset(4, bitAck, &st.ack)
+	offset(6, bitAsh, &st.ash)
+	offset(8, bitOptOut, &opt)
+	offset(9, bitFirst, &st.first)
+	offset(10, bitResolved, &st.resolved)
+	offset(12, bitSessStart, &s0)
+	offset(13, bitSessEnd, &s1)
+	st.session = s1 - s0
+	st.ackBy, _ = res[5].(string)
+	st.ashBy, _ = res[7].(string)
+	st.endReason, _ = res[14].(string)
 	return st, nil
+}
+
+// replyInt reads a number of the alert script's reply: an integer reply,
+// or a decimal string read back from the hash.
+func replyInt(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return v, true
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
 }
 
 // hourFields are the per-hour counter names, made once: formatting them on
@@ -208,9 +253,11 @@ type group struct {
 	incrs []any // field, increment, field, increment, ...
 }
 
-// aggregate adds the event to the daily aggregate of the alert's creation day.
-// The creation group is always included: if an earlier attempt stored the
-// alert but lost its aggregate update, any later event of the alert heals it.
+// aggregate adds the alert to the daily aggregate of its creation day,
+// with a group for every event its record holds, not only this one: the day
+// script skips what it counted before, so if an earlier attempt stored an
+// event but lost its aggregate update (a crash between the two scripts, a
+// lost reply), this event heals the day, whatever its kind.
 //
 // Expiry times are absolute (the alert's time plus retention) but are sent
 // as relative TTLs computed from the injected clock, so that imported
@@ -223,31 +270,35 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		// are kept longer than aggregates): it would expire at once.
 		return nil
 	}
-	groups := []group{{bitCreated, []any{
-		aAlerts, 1, aSevPrefix + st.severity, 1, hourFields[st.t0.Hour()], 1,
-	}}}
-	secs := st.value / 1000 // whole seconds, rounded down
-	switch ev.Type {
-	case events.Acknowledged:
-		groups = append(groups, group{bitAck, []any{aAckN, 1, aAckSum, secs, aRespPrefix + st.detail, 1}})
-	case events.AshContacted:
+	groups := make([]group, 1, 8)
+	groups[0] = group{bitCreated, []any{aAlerts, 1, aSevPrefix + st.severity, 1, hourFields[st.t0.Hour()], 1}}
+	// Durations are whole seconds, rounded down.
+	if st.stored&bitAck != 0 {
+		groups = append(groups, group{bitAck, []any{aAckN, 1, aAckSum, st.ack / 1000, aRespPrefix + st.ackBy, 1}})
+	}
+	if st.stored&bitAsh != 0 {
 		kind := aAshManual
-		if st.detail == events.AutoBy {
+		if st.ashBy == events.AutoBy {
 			kind = aAshAuto
 		}
-		groups = append(groups, group{bitAsh, []any{aAshN, 1, aAshSum, secs, kind, 1}})
-	case events.UserOptedOut:
+		groups = append(groups, group{bitAsh, []any{aAshN, 1, aAshSum, st.ash / 1000, kind, 1}})
+	}
+	if st.stored&bitOptOut != 0 {
 		groups = append(groups, group{bitOptOut, []any{aOptOut, 1}})
-	case events.FirstResponse:
-		groups = append(groups, group{bitFirst, []any{aFirstN, 1, aFirstSum, secs}})
-	case events.Resolved:
-		groups = append(groups, group{bitResolved, []any{aResN, 1, aResSum, secs}})
-	case events.SessionStarted:
+	}
+	if st.stored&bitFirst != 0 {
+		groups = append(groups, group{bitFirst, []any{aFirstN, 1, aFirstSum, st.first / 1000}})
+	}
+	if st.stored&bitResolved != 0 {
+		groups = append(groups, group{bitResolved, []any{aResN, 1, aResSum, st.resolved / 1000}})
+	}
+	if st.stored&bitSessStart != 0 {
 		groups = append(groups, group{bitSessStart, []any{aSessStarted, 1}})
-	case events.SessionEnded:
-		incr := []any{aSessEndPrefix + st.detail, 1}
-		if events.EndReason(st.detail).Completed() {
-			incr = append(incr, aSessSum, secs)
+	}
+	if st.stored&bitSessEnd != 0 {
+		incr := []any{aSessEndPrefix + st.endReason, 1}
+		if events.EndReason(st.endReason).Completed() {
+			incr = append(incr, aSessSum, st.session/1000)
 		}
 		groups = append(groups, group{bitSessEnd, incr})
 	}
@@ -263,7 +314,7 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		// The message-id lookup rides in the same round trip. It is a
 		// separate single-key command, so Cluster can route it on its own.
 		extra = func(p redis.Pipeliner) {
-			lookup = p.SetArgs(ctx, lookupKey(st.detail), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
+			lookup = p.SetArgs(ctx, lookupKey(st.message), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
 		}
 	}
 	if err := r.batch.eval(ctx, dailyScript, []string{dailyKey(day)}, args, extra).Err(); err != nil {
