@@ -33,9 +33,10 @@ type ImportOptions struct {
 	MaxHeld int
 }
 
-// DefaultMaxHeld is how many events an import holds, at most, for alerts
-// the file has not created yet: a parsed event takes about 300 bytes, so
-// the bound is about 30 MB however large the file.
+// DefaultMaxHeld is how many events an import holds, at most, waiting for
+// an earlier event: a held event takes at most about 400 bytes (the parsed
+// event, its longest ids and its share of the index by alert), so the bound
+// is about 40 MB however large the input.
 const DefaultMaxHeld = 100_000
 
 // StoppedError says how far an import got before a storage failure or a
@@ -62,10 +63,10 @@ type held struct {
 
 // Import records every event of a JSONL stream by the same rules as the
 // live bot. Blank lines are skipped. A rejected line is reported and
-// skipped. An event that needs an earlier event its file has not yet given
-// (its alert's creation, or its session's start) is held and retried once
-// the rest of the file is recorded, so the file's order does not change
-// the result. A storage failure or the end of ctx stops the import with a
+// skipped. An event that needs an earlier event the input has not yet given
+// (its alert's creation, or its session's start) is held and retried as
+// soon as that event is stored, so the order of the lines does not change
+// the result; what still waits at the end is rejected. A storage failure or the end of ctx stops the import with a
 // *StoppedError; importing the same file again is safe, since recorded
 // events are duplicates.
 func Import(ctx context.Context, r io.Reader, rec *Recorder, opts ImportOptions) (ImportResult, error) {

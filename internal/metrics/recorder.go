@@ -181,8 +181,8 @@ type alertState struct {
 	ackBy, ashBy, endReason            string
 }
 
-// parseAlertReply reads {status, t0, sev, msg, ack, ack_by, ash, ash_by,
-// opt, fr, res, sid, s0, s1, sr}: strings as HMGET returns them, numbers
+// parseAlertReply reads {t0, sev, msg, ack, ack_by, ash, ash_by, opt, fr,
+// res, sid, s0, s1, sr, status}: strings as HMGET returns them, numbers
 // where the script just stored them, nil where nothing is stored.
 func parseAlertReply(res []any) (alertState, error) {
 	var st alertState
@@ -196,10 +196,10 @@ func parseAlertReply(res []any) (alertState, error) {
 		return st, fmt.Errorf("unexpected script reply %v", res)
 	}
 	var ok bool
-	st.status, ok = res[0].(int64)
-	t0, okT0 := replyInt(res[1])
-	st.severity, _ = res[2].(string)
-	st.message, _ = res[3].(string)
+	st.status, ok = res[14].(int64)
+	t0, okT0 := replyInt(res[0])
+	st.severity, _ = res[1].(string)
+	st.message, _ = res[2].(string)
 	if !ok || !okT0 || st.severity == "" {
 		return st, fmt.Errorf("unexpected script reply %v", res)
 	}
@@ -211,17 +211,17 @@ func parseAlertReply(res []any) (alertState, error) {
 		}
 	}
 	var opt, s0, s1 int64
-	offset(4, bitAck, &st.ack)
-	offset(6, bitAsh, &st.ash)
-	offset(8, bitOptOut, &opt)
-	offset(9, bitFirst, &st.first)
-	offset(10, bitResolved, &st.resolved)
-	offset(12, bitSessStart, &s0)
-	offset(13, bitSessEnd, &s1)
+	offset(3, bitAck, &st.ack)
+	offset(5, bitAsh, &st.ash)
+	offset(7, bitOptOut, &opt)
+	offset(8, bitFirst, &st.first)
+	offset(9, bitResolved, &st.resolved)
+	offset(11, bitSessStart, &s0)
+	offset(12, bitSessEnd, &s1)
 	st.session = s1 - s0
-	st.ackBy, _ = res[5].(string)
-	st.ashBy, _ = res[7].(string)
-	st.endReason, _ = res[14].(string)
+	st.ackBy, _ = res[4].(string)
+	st.ashBy, _ = res[6].(string)
+	st.endReason, _ = res[13].(string)
 	return st, nil
 }
 
@@ -247,14 +247,8 @@ var hourFields = func() (f [24]string) {
 	return f
 }()
 
-// group is one idempotent contribution to a daily aggregate.
-type group struct {
-	bit   int
-	incrs []any // field, increment, field, increment, ...
-}
-
 // aggregate adds the alert to the daily aggregate of its creation day,
-// with a group for every event its record holds, not only this one: the day
+// with every event its record holds, not only this one: the day
 // script skips what it counted before, so if an earlier attempt stored an
 // event but lost its aggregate update (a crash between the two scripts, a
 // lost reply), this event heals the day, whatever its kind.
@@ -270,42 +264,40 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		// are kept longer than aggregates): it would expire at once.
 		return nil
 	}
-	groups := make([]group, 1, 8)
-	groups[0] = group{bitCreated, []any{aAlerts, 1, aSevPrefix + st.severity, 1, hourFields[st.t0.Hour()], 1}}
-	// Durations are whole seconds, rounded down.
-	if st.stored&bitAck != 0 {
-		groups = append(groups, group{bitAck, []any{aAckN, 1, aAckSum, st.ack / 1000, aRespPrefix + st.ackBy, 1}})
-	}
-	if st.stored&bitAsh != 0 {
-		kind := aAshManual
-		if st.ashBy == events.AutoBy {
-			kind = aAshAuto
+	// Durations are whole seconds, rounded down; "" marks a kind the
+	// record does not hold.
+	secs := func(bit int, ms int64) any {
+		if st.stored&bit == 0 {
+			return ""
 		}
-		groups = append(groups, group{bitAsh, []any{aAshN, 1, aAshSum, st.ash / 1000, kind, 1}})
+		return ms / 1000
 	}
-	if st.stored&bitOptOut != 0 {
-		groups = append(groups, group{bitOptOut, []any{aOptOut, 1}})
+	flag := func(bit int) string {
+		if st.stored&bit == 0 {
+			return ""
+		}
+		return "1"
 	}
-	if st.stored&bitFirst != 0 {
-		groups = append(groups, group{bitFirst, []any{aFirstN, 1, aFirstSum, st.first / 1000}})
+	ashKind := aAshManual
+	if st.ashBy == events.AutoBy {
+		ashKind = aAshAuto
 	}
-	if st.stored&bitResolved != 0 {
-		groups = append(groups, group{bitResolved, []any{aResN, 1, aResSum, st.resolved / 1000}})
-	}
-	if st.stored&bitSessStart != 0 {
-		groups = append(groups, group{bitSessStart, []any{aSessStarted, 1}})
-	}
+	endReason, sessSecs := "", any("")
 	if st.stored&bitSessEnd != 0 {
-		incr := []any{aSessEndPrefix + st.endReason, 1}
+		endReason = st.endReason
 		if events.EndReason(st.endReason).Completed() {
-			incr = append(incr, aSessSum, st.session/1000)
+			sessSecs = st.session / 1000
 		}
-		groups = append(groups, group{bitSessEnd, incr})
 	}
-	args := []any{aIndexPrefix + ev.AlertID, ttl.Milliseconds(), len(groups)}
-	for _, g := range groups {
-		args = append(args, g.bit, len(g.incrs)/2)
-		args = append(args, g.incrs...)
+	args := []any{aIndexPrefix + ev.AlertID, ttl.Milliseconds(),
+		st.severity, hourFields[st.t0.Hour()],
+		secs(bitAck, st.ack), st.ackBy,
+		secs(bitAsh, st.ash), ashKind,
+		flag(bitOptOut),
+		secs(bitFirst, st.first),
+		secs(bitResolved, st.resolved),
+		flag(bitSessStart),
+		endReason, sessSecs,
 	}
 
 	var lookup *redis.StatusCmd
