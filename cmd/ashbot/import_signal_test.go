@@ -25,7 +25,7 @@ import (
 // that ended yesterday (the real binary runs on the real clock).
 func importFile(t *testing.T, n int) (string, int, string) {
 	t.Helper()
-	end := time.Now().UTC().Truncate(24*time.Hour).Add(-24 * time.Hour)
+	end := time.Now().UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
 	t0 := end.Add(-5 * 24 * time.Hour)
 	var b bytes.Buffer
 	for i := range n {
