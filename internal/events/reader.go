@@ -14,7 +14,7 @@ const MaxLine = 1 << 20
 
 // ErrLineTooLong is what Reader.Next reports for a line of MaxLine bytes or
 // more. The reader has skipped it: the next call reads the line after it.
-var ErrLineTooLong = fmt.Errorf("line of %d bytes or more (1 MiB): not read", MaxLine)
+var ErrLineTooLong = fmt.Errorf("1 MiB or longer (%d bytes or more): skipped", MaxLine)
 
 // bom is the UTF-8 byte-order mark some editors put at the start of a file.
 var bom = []byte{0xEF, 0xBB, 0xBF}
