@@ -2,9 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -36,7 +36,7 @@ func eventsImport(ctx context.Context, e *Env, args []string) int {
 	}
 	in := e.Stdin
 	if len(pos) == 1 && pos[0] != "-" {
-		f, err := os.Open(pos[0])
+		f, err := openEvents(pos[0])
 		if err != nil {
 			fmt.Fprintln(e.Stderr, "ashbot:", err)
 			return ExitUsage
@@ -54,16 +54,21 @@ func eventsImport(ctx context.Context, e *Env, args []string) int {
 		if err != nil {
 			return fail(e, err)
 		}
-		opts := metrics.ImportOptions{OnReject: func(line int, reason string) {
+		opts := metrics.ImportOptions{ShiftTo: target, OnReject: func(line int, reason string) {
 			fmt.Fprintf(e.Stderr, "line %d: %s\n", line, reason)
 		}}
-		if !target.IsZero() {
-			if in, opts.Shift, err = shiftToDate(in, target); err != nil {
-				return fail(e, err)
-			}
-		}
 		res, err := metrics.Import(ctx, in, rec, opts)
 		fmt.Fprintf(e.Stdout, "recorded %d, duplicate %d, rejected %d\n", res.Recorded, res.Duplicate, res.Rejected)
+		var stop *metrics.StoppedError
+		if errors.As(err, &stop) {
+			why := "interrupted"
+			if ctx.Err() == nil {
+				why = "stopped: " + stop.Err.Error()
+			}
+			fmt.Fprintf(e.Stderr, "ashbot: import %s; %d lines done, resume from line %d (importing the file again is safe)\n",
+				why, stop.Resume-1, stop.Resume)
+			return ExitFailed
+		}
 		if err != nil {
 			return fail(e, fmt.Errorf("import stopped: %w (importing the file again is safe)", err))
 		}
@@ -74,13 +79,19 @@ func eventsImport(ctx context.Context, e *Env, args []string) int {
 	})
 }
 
-// shiftToDate reads the first event's time to compute the shift, and
-// returns a reader that still yields the whole input.
-func shiftToDate(in io.Reader, target time.Time) (io.Reader, time.Duration, error) {
-	first, rest, err := metrics.PeekFirstTime(in)
+// openEvents opens an events file, refusing what cannot be one (a
+// directory) before anything connects.
+func openEvents(name string) (*os.File, error) {
+	f, err := os.Open(name)
 	if err != nil {
-		return nil, 0, fmt.Errorf("--shift-to: %w", err)
+		return nil, err
 	}
-	day := first.UTC().Truncate(24 * time.Hour)
-	return rest, target.Sub(day), nil
+	if st, err := f.Stat(); err != nil || st.IsDir() {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("%s is a directory, not a file of events", name)
+		}
+		return nil, err
+	}
+	return f, nil
 }

@@ -12,7 +12,15 @@ func FuzzParse(f *testing.F) {
 		`{"type":"alert_created","alert_id":"a","at":"2026-01-05T12:00:00Z","alert_message_id":"13","user_id":"40","channel_id":"90","severity":"low"}`,
 		`{"type":"ash_contacted","alert_id":"a","at":"2026-01-05T12:00:00+02:00","by":"auto","auto":true}`,
 		`{"type":"session_ended","alert_id":"a","at":"2026-01-05T12:00:00Z","session_id":"s","reason":"timeout"}`,
-		`{}`, `[]`, `null`, `{"type":1}`,
+		`{"type":"alert_created","alert_id":"a","at":"2026-01-05T12:00:00.5-23:59","alert_message_id":"13","user_id":"40","channel_id":"90","severity":"high","channel_sensitivity":2.5}`,
+		`{"type":"resolved","alert_id":"a","at":"2026-01-05T12:00:00Z","by":"1","type":"acknowledged"}`,
+		`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00Z","by":{"x":[{"z":1,"z":2}]}}`,
+		`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00+24:00","by":"1"}`,
+		`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00,5Z","by":"1"}`,
+		`{"type":"ash_contacted","alert_id":"a","at":"2026-01-05T12:00:00Z","by":"1","auto":null}`,
+		`{"type":"alert_created","alert_id":"a","at":"2026-01-05T12:00:00Z","alert_message_id":"13","user_id":"40","channel_id":"90","severity":"low","channel_sensitivity":"1.5"}`,
+		"\ufeff{\"type\":\"user_opted_out\",\"alert_id\":\"a\",\"at\":\"2026-01-05T12:00:00Z\"}",
+		`{}`, `[]`, `null`, `{"type":1}`, `{"a":{},"b":[[],{}],"a":1}`,
 	} {
 		f.Add([]byte(s))
 	}

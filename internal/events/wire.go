@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -37,6 +38,11 @@ func Parse(line []byte) (Event, error) {
 	if raw == nil {
 		return Event{}, fmt.Errorf("not a JSON object")
 	}
+	// A map keeps the last of two equal keys, so a repeated "type" or
+	// "alert_id" would silently change what the event is about.
+	if err := checkDuplicateKeys(line); err != nil {
+		return Event{}, err
+	}
 	var e Event
 	typ, err := str(raw, "type")
 	if err != nil {
@@ -64,8 +70,8 @@ func Parse(line []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	if e.At, err = time.Parse(time.RFC3339Nano, at); err != nil {
-		return Event{}, fmt.Errorf("at %q is not an RFC 3339 time with a zone", at)
+	if e.At, err = parseTime(at); err != nil {
+		return Event{}, err
 	}
 	switch e.Type {
 	case AlertCreated:
@@ -84,8 +90,9 @@ func Parse(line []byte) (Event, error) {
 		}
 		e.Severity = Severity(sev)
 		if v, ok := raw["channel_sensitivity"]; ok {
+			// json.Number would also take a string that holds a number.
 			var n json.Number
-			if err := json.Unmarshal(v, &n); err != nil {
+			if len(v) == 0 || v[0] == '"' || json.Unmarshal(v, &n) != nil {
 				return Event{}, fmt.Errorf("channel_sensitivity must be a number")
 			}
 			if e.ChannelSensitivity, err = n.Float64(); err != nil || e.ChannelSensitivity <= 0 {
@@ -104,7 +111,13 @@ func Parse(line []byte) (Event, error) {
 		if !ok {
 			return Event{}, fmt.Errorf("missing field auto")
 		}
-		if err := json.Unmarshal(v, &e.Auto); err != nil {
+		// Unmarshal leaves a bool alone on null: only the two literals count.
+		switch string(v) {
+		case "true":
+			e.Auto = true
+		case "false":
+			e.Auto = false
+		default:
 			return Event{}, fmt.Errorf("auto must be true or false")
 		}
 	case SessionStarted, SessionEnded:
@@ -123,6 +136,95 @@ func Parse(line []byte) (Event, error) {
 		return Event{}, err
 	}
 	return e, nil
+}
+
+// checkDuplicateKeys walks a line that already decoded as one JSON value
+// and refuses any object, at any depth, that names a key twice.
+func checkDuplicateKeys(line []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	// One set of keys per open object; nil for an open array. After a key
+	// the next token is its value, so keys and values alternate in objects.
+	var open []map[string]bool
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("not a JSON object: %w", err)
+		}
+		if expectKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				open = open[:len(open)-1]
+				expectKey = len(open) > 0 && open[len(open)-1] != nil
+				continue
+			}
+			k, _ := tok.(string)
+			keys := open[len(open)-1]
+			if keys[k] {
+				return fmt.Errorf("duplicate key %q", k)
+			}
+			keys[k] = true
+			expectKey = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			open = append(open, map[string]bool{})
+			expectKey = true
+			continue
+		case json.Delim('['):
+			open = append(open, nil)
+			continue
+		case json.Delim(']'):
+			open = open[:len(open)-1]
+		}
+		// A value ended: inside an object the next token is a key again.
+		expectKey = len(open) > 0 && open[len(open)-1] != nil
+	}
+}
+
+// parseTime reads an RFC 3339 time with a zone. time.Parse is more lenient
+// than RFC 3339 section 5.6: it takes a comma before the fraction and
+// offsets such as +24:00, which are refused here.
+func parseTime(s string) (time.Time, error) {
+	bad := fmt.Errorf("at %q is not an RFC 3339 time with a zone", s)
+	if len(s) < len("2006-01-02T15:04:05Z") {
+		return time.Time{}, bad
+	}
+	zone := s[19:]
+	if zone[0] == '.' {
+		n := 1
+		for n < len(zone) && zone[n] >= '0' && zone[n] <= '9' {
+			n++
+		}
+		if n == 1 {
+			return time.Time{}, bad
+		}
+		zone = zone[n:]
+	}
+	if zone != "Z" && !validOffset(zone) {
+		return time.Time{}, bad
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, bad
+	}
+	return t, nil
+}
+
+// validOffset accepts +HH:MM or -HH:MM with hours 00-23 and minutes 00-59.
+func validOffset(z string) bool {
+	if len(z) != 6 || (z[0] != '+' && z[0] != '-') || z[3] != ':' {
+		return false
+	}
+	for _, i := range []int{1, 2, 4, 5} {
+		if z[i] < '0' || z[i] > '9' {
+			return false
+		}
+	}
+	return z[1:3] <= "23" && z[4] <= '5'
 }
 
 // str reads a required string field; a number where a string belongs is an

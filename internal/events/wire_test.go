@@ -71,12 +71,37 @@ func TestParseRejects(t *testing.T) {
 		{`{"type":"session_started","alert_id":"a","at":"2026-01-05T12:00:00Z"}`, "missing field session_id"},
 		{`{"type":"session_ended","alert_id":"a","at":"2026-01-05T12:00:00Z","session_id":"s"}`, "missing field reason"},
 		{`{"type":"session_ended","alert_id":"a","at":"2026-01-05T12:00:00Z","session_id":"s","reason":"bored"}`, `unknown reason "bored"`},
+		// Strictness beyond encoding/json and time.Parse (both more lenient).
+		{`{"type":"resolved","alert_id":"a","at":"2026-01-05T12:00:00Z","by":"1","type":"acknowledged"}`, `duplicate key "type"`},
+		{`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00Z","by":"1","alert_id":"b"}`, `duplicate key "alert_id"`},
+		{`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00Z","by":{"x":1,"y":[{"z":1,"z":2}]}}`, `duplicate key "z"`},
+		{`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00+24:00","by":"1"}`, "not an RFC 3339 time"},
+		{`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00-25:00","by":"1"}`, "not an RFC 3339 time"},
+		{`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00+01:60","by":"1"}`, "not an RFC 3339 time"},
+		{`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00+0100","by":"1"}`, "not an RFC 3339 time"},
+		{`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00,5Z","by":"1"}`, "not an RFC 3339 time"},
+		{`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00.Z","by":"1"}`, "not an RFC 3339 time"},
+		{`{` + created + `,"severity":"low","channel_sensitivity":"1.5"}`, "channel_sensitivity must be a number"},
+		{`{"type":"ash_contacted","alert_id":"a","at":"2026-01-05T12:00:00Z","by":"1","auto":null}`, "auto must be true or false"},
 	}
 	for _, c := range cases {
 		_, err := Parse([]byte(c.line))
 		if err == nil || !strings.Contains(err.Error(), c.reason) {
 			t.Errorf("Parse(%s) error = %v, want it to say %q", c.line, err, c.reason)
 		}
+	}
+}
+
+func TestParseAcceptsOffsetsInRange(t *testing.T) {
+	for _, at := range []string{"2026-01-05T12:00:00+23:59", "2026-01-05T12:00:00-23:59", "2026-01-05T12:00:00.123456789+05:30", "2026-01-05T12:00:00-00:00"} {
+		line := `{"type":"acknowledged","alert_id":"a","at":"` + at + `","by":"1"}`
+		if _, err := Parse([]byte(line)); err != nil {
+			t.Errorf("Parse(%s): %v", line, err)
+		}
+	}
+	// Keys that repeat only across objects are not duplicates.
+	if _, err := Parse([]byte(`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00Z","by":"1"}`)); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -25,6 +26,7 @@ type batcher struct {
 }
 
 type call struct {
+	ctx  context.Context
 	add  func(redis.Pipeliner)
 	done chan struct{}
 }
@@ -41,7 +43,10 @@ func newBatcher(rdb redis.UniversalClient) *batcher {
 // still run: every recorder command is idempotent). Each command carries its
 // own result and error.
 func (b *batcher) run(ctx context.Context, add func(redis.Pipeliner)) error {
-	c := &call{add: add, done: make(chan struct{})}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c := &call{ctx: ctx, add: add, done: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, c)
 	if b.workers < b.maxWorkers {
@@ -92,13 +97,44 @@ func (b *batcher) flush(own *call) {
 		}
 		// Errors are recorded on each command (on every command when the
 		// connection fails), and each caller reads its own.
-		_, _ = pipe.Exec(context.Background())
+		ctx, stop := batchContext(batch)
+		_, _ = pipe.Exec(ctx)
+		stop()
 		for _, c := range batch {
 			close(c.done)
 		}
 		// Let the callers just woken queue their next commands, so the
 		// next batch carries them instead of leaving on its own.
 		runtime.Gosched()
+	}
+}
+
+// batchContext ends once every caller of a batch has given up (their
+// contexts all ended), so an interrupted import does not wait for its
+// pipeline, and a batch stays alive while any caller still waits for it.
+func batchContext(batch []*call) (context.Context, func()) {
+	for _, c := range batch {
+		if c.ctx.Done() == nil {
+			// This caller never gives up: neither does the batch.
+			return context.Background(), func() {}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	left := atomic.Int32{}
+	left.Store(int32(len(batch)))
+	stops := make([]func() bool, len(batch))
+	for i, c := range batch {
+		stops[i] = context.AfterFunc(c.ctx, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		})
+	}
+	return ctx, func() {
+		for _, s := range stops {
+			s()
+		}
+		cancel()
 	}
 }
 

@@ -1,12 +1,11 @@
 package metrics
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/events"
@@ -21,86 +20,206 @@ type ImportResult struct {
 
 // ImportOptions tune Import.
 type ImportOptions struct {
-	// Shift moves every event's time by this much before recording, to
-	// replay a sample or a drill as if it had just happened.
-	Shift time.Duration
-	// OnReject is told each rejected line (1-based) and why.
+	// ShiftTo, when set, moves every event's time by whole days so that the
+	// first valid event falls on this UTC day, to replay a sample or a
+	// drill as if it had just happened.
+	ShiftTo time.Time
+	// OnReject is told each rejected line (1-based) and why. Lines held
+	// for an alert the file creates later are told at the end, if their
+	// alert never came.
 	OnReject func(line int, reason string)
+	// MaxHeld bounds the events held for alerts not yet known; 0 means
+	// DefaultMaxHeld.
+	MaxHeld int
 }
 
-// maxLine bounds one JSONL line; real events are a few hundred bytes.
-const maxLine = 1 << 20
+// DefaultMaxHeld is how many events an import holds, at most, waiting for
+// an earlier event: a held event takes at most about 400 bytes (the parsed
+// event, its longest ids and its share of the index by alert), so the bound
+// is about 40 MB however large the input.
+const DefaultMaxHeld = 100_000
 
-// Import records every event of a JSONL stream in order, by the same rules
-// as the live bot. Blank lines are skipped. A rejected line is reported and
-// skipped; a storage failure stops the import with an error naming the line
-// (importing the same file again is safe: recorded events are duplicates).
+// StoppedError says how far an import got before a storage failure or a
+// cancellation stopped it. Every line before Resume is settled (recorded,
+// a duplicate or rejected); importing the file again, or its lines from
+// Resume on, finishes the job.
+type StoppedError struct {
+	Resume int   // first line not settled
+	Err    error // why it stopped
+}
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("stopped before line %d: %v", e.Resume, e.Err)
+}
+
+func (e *StoppedError) Unwrap() error { return e.Err }
+
+// held is an event that waited for an earlier event when it was tried.
+type held struct {
+	line   int
+	ev     events.Event
+	reason string // why it was refused when last tried
+}
+
+// Import records every event of a JSONL stream by the same rules as the
+// live bot. Blank lines are skipped. A rejected line is reported and
+// skipped. An event that needs an earlier event the input has not yet given
+// (its alert's creation, or its session's start) is held and retried as
+// soon as that event is stored, so the order of the lines does not change
+// the result; what still waits at the end is rejected. A storage failure or the end of ctx stops the import with a
+// *StoppedError; importing the same file again is safe, since recorded
+// events are duplicates.
 func Import(ctx context.Context, r io.Reader, rec *Recorder, opts ImportOptions) (ImportResult, error) {
-	var res ImportResult
-	reject := func(line int, reason string) {
-		res.Rejected++
-		if opts.OnReject != nil {
-			opts.OnReject(line, reason)
-		}
+	im := importer{rec: rec, opts: opts}
+	if im.opts.MaxHeld == 0 {
+		im.opts.MaxHeld = DefaultMaxHeld
 	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxLine)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := sc.Bytes()
-		if len(bytes.TrimSpace(b)) == 0 {
+	lr := events.NewReader(r)
+	for {
+		if err := ctx.Err(); err != nil {
+			return im.res, im.stopped(lr.Line()+1, err)
+		}
+		line, b, err := lr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if errors.Is(err, events.ErrLineTooLong) {
+			im.reject(line, err.Error())
+			continue
+		}
+		if err != nil {
+			return im.res, im.stopped(line+1, err)
+		}
+		if isBlank(b) {
 			continue
 		}
 		ev, err := events.Parse(b)
 		if err != nil {
-			reject(line, err.Error())
+			im.reject(line, err.Error())
 			continue
 		}
-		ev.At = ev.At.Add(opts.Shift)
-		out, err := rec.Record(ctx, ev)
-		var rej *RejectedError
-		switch {
-		case errors.As(err, &rej):
-			reject(line, rej.Reason)
-		case err != nil:
-			return res, fmt.Errorf("line %d: %w", line, err)
-		case out == Duplicate:
-			res.Duplicate++
-		case out == Disabled:
-			return res, fmt.Errorf("metrics are disabled (BOT_METRICS_ENABLED=false): nothing imported")
-		default:
-			res.Recorded++
+		if err := im.record(ctx, line, ev); err != nil {
+			return im.res, im.stopped(line, err)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return res, fmt.Errorf("line %d: longer than %d bytes", line+1, maxLine)
-		}
-		return res, fmt.Errorf("read events: %w", err)
-	}
-	return res, nil
+	im.rejectHeld()
+	return im.res, nil
 }
 
-// PeekFirstTime finds the time of the first valid event in r and returns a
-// reader that yields all of r again, lines already read included.
-func PeekFirstTime(r io.Reader) (time.Time, io.Reader, error) {
-	br := bufio.NewReaderSize(r, 64*1024)
-	var seen bytes.Buffer
-	for {
-		line, err := br.ReadBytes('\n')
-		seen.Write(line)
-		if ev, perr := events.Parse(line); perr == nil {
-			return ev.At, io.MultiReader(&seen, br), nil
+type importer struct {
+	rec   *Recorder
+	opts  ImportOptions
+	res   ImportResult
+	shift time.Duration
+	first bool              // the shift is known
+	held  map[string][]held // by alert id, in line order
+	nHeld int
+}
+
+func (im *importer) reject(line int, reason string) {
+	im.res.Rejected++
+	if im.opts.OnReject != nil {
+		im.opts.OnReject(line, reason)
+	}
+}
+
+// record applies the shift and stores the event of a line.
+func (im *importer) record(ctx context.Context, line int, ev events.Event) error {
+	if !im.opts.ShiftTo.IsZero() {
+		if !im.first {
+			im.first = true
+			im.shift = im.opts.ShiftTo.Sub(ev.At.UTC().Truncate(24 * time.Hour))
 		}
-		if err == io.EOF {
-			return time.Time{}, nil, fmt.Errorf("no valid event in the input")
+		ev.At = ev.At.Add(im.shift)
+	}
+	return im.store(ctx, held{line: line, ev: ev})
+}
+
+// store records one event. One that waits for an earlier event is held
+// while there is room; one that is stored releases the events held for its
+// alert. It returns only storage failures.
+func (im *importer) store(ctx context.Context, h held) error {
+	out, err := im.rec.Record(ctx, h.ev)
+	var rej *RejectedError
+	switch {
+	case errors.As(err, &rej) && rej.waits:
+		if im.nHeld >= im.opts.MaxHeld {
+			im.reject(h.line, fmt.Sprintf("%s (not retried: more than %d events of this input wait for an earlier event)", rej.Reason, im.opts.MaxHeld))
+			return nil
 		}
-		if err != nil {
-			return time.Time{}, nil, fmt.Errorf("read events: %w", err)
+		h.reason = rej.Reason
+		if im.held == nil {
+			im.held = map[string][]held{}
 		}
-		if seen.Len() > maxLine {
-			return time.Time{}, nil, fmt.Errorf("no valid event in the first %d bytes", maxLine)
+		im.held[h.ev.AlertID] = append(im.held[h.ev.AlertID], h)
+		im.nHeld++
+		return nil
+	case errors.As(err, &rej):
+		im.reject(h.line, rej.Reason)
+		return nil
+	case err != nil:
+		return fmt.Errorf("line %d: %w", h.line, err)
+	case out == Disabled:
+		return fmt.Errorf("metrics are disabled (BOT_METRICS_ENABLED=false): nothing imported")
+	case out == Duplicate:
+		im.res.Duplicate++
+	default:
+		im.res.Recorded++
+	}
+	return im.release(ctx, h.ev.AlertID)
+}
+
+// release retries, in line order, the events held for an alert once one
+// of its events is stored: its creation lets them all in, a session's
+// start lets its end in (store releases again after each success).
+func (im *importer) release(ctx context.Context, alertID string) error {
+	waiting := im.held[alertID]
+	if len(waiting) == 0 {
+		return nil
+	}
+	delete(im.held, alertID)
+	im.nHeld -= len(waiting)
+	for i, w := range waiting {
+		if err := im.store(ctx, w); err != nil {
+			// Not settled: this event and the ones after it.
+			im.held[alertID] = append(im.held[alertID], waiting[i:]...)
+			im.nHeld += len(waiting) - i
+			return err
 		}
 	}
+	return nil
+}
+
+// rejectHeld rejects, in line order, what still waits at the end of the
+// input: its alert (or its session's start) never came.
+func (im *importer) rejectHeld() {
+	var rest []held
+	for _, hs := range im.held {
+		rest = append(rest, hs...)
+	}
+	slices.SortFunc(rest, func(a, b held) int { return a.line - b.line })
+	for _, h := range rest {
+		im.reject(h.line, h.reason)
+	}
+	im.held, im.nHeld = nil, 0
+}
+
+// stopped reports a stop: resume is the first line not settled, unless a
+// held line comes before it.
+func (im *importer) stopped(resume int, err error) error {
+	for _, hs := range im.held {
+		for _, h := range hs {
+			resume = min(resume, h.line)
+		}
+	}
+	return &StoppedError{Resume: resume, Err: err}
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }

@@ -26,10 +26,15 @@ func (o Outcome) String() string {
 	return [...]string{"recorded", "duplicate", "disabled"}[o]
 }
 
-// RejectedError is returned for an event that can never be stored: invalid,
-// for an unknown alert, out of order or past retention. Retrying it is
-// pointless; it changed nothing.
-type RejectedError struct{ Reason string }
+// RejectedError is returned for an event that cannot be stored: invalid,
+// for an unknown alert, out of order or past retention. It changed nothing.
+type RejectedError struct {
+	Reason string
+	// waits is set when the event may be stored once an earlier event is
+	// (its alert's creation, or its session's start): an import retries
+	// such events after the rest of its input.
+	waits bool
+}
 
 func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
 
@@ -42,6 +47,12 @@ func IsRejected(err error) bool {
 	var r *RejectedError
 	return errors.As(err, &r)
 }
+
+// Rejections of the alert script that an earlier event would lift.
+const (
+	reasonUnknownAlert   = "unknown alert"
+	reasonNoSessionStart = "session_ended without session_started"
+)
 
 // futureSkew is how far ahead of the bot's clock an event may be stamped.
 // Discord's clocks and ours differ by little; anything further out is a
@@ -92,19 +103,35 @@ func (r *Recorder) Record(ctx context.Context, ev events.Event) (Outcome, error)
 	if !r.opts.Enabled {
 		return Disabled, nil
 	}
-	if err := ev.Validate(); err != nil {
-		return 0, &RejectedError{Reason: err.Error()}
-	}
 	now := r.opts.Now()
+	st, err := r.apply(ctx, ev, now)
+	if err != nil {
+		return 0, err
+	}
+	if err := r.aggregate(ctx, ev, st, now); err != nil {
+		return 0, fmt.Errorf("record %s for alert %s: daily aggregate: %w", ev.Type, ev.AlertID, err)
+	}
+	if st.status == 0 {
+		return Duplicate, nil
+	}
+	return Recorded, nil
+}
+
+// apply checks the event and runs the alert script: the first of the two
+// round trips of Record.
+func (r *Recorder) apply(ctx context.Context, ev events.Event, now time.Time) (alertState, error) {
+	if err := ev.Validate(); err != nil {
+		return alertState{}, &RejectedError{Reason: err.Error()}
+	}
 	if ev.At.After(now.Add(futureSkew)) {
-		return 0, reject("at %s is in the future", ev.At.UTC().Format(time.RFC3339))
+		return alertState{}, reject("at %s is in the future", ev.At.UTC().Format(time.RFC3339))
 	}
 	at := ev.At.UnixMilli()
 	var args []any
 	if ev.Type == events.AlertCreated {
 		expires := ev.At.Add(r.opts.AlertTTL)
 		if !expires.After(now) {
-			return 0, reject("alert created %s is older than the metrics retention (%d days)",
+			return alertState{}, reject("alert created %s is older than the metrics retention (%d days)",
 				ev.At.UTC().Format(time.RFC3339), int(r.opts.AlertTTL.Hours()/24))
 		}
 		sens := ""
@@ -127,39 +154,38 @@ func (r *Recorder) Record(ctx context.Context, ev events.Event) (Outcome, error)
 
 	res, err := r.batch.eval(ctx, alertScript, []string{alertKey(ev.AlertID)}, args, nil).Slice()
 	if err != nil {
-		return 0, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
+		return alertState{}, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
 	}
 	st, err := parseAlertReply(res)
 	if err != nil {
-		return 0, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
+		return alertState{}, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
 	}
 	if st.rejected != "" {
-		return 0, &RejectedError{Reason: st.rejected}
+		return alertState{}, &RejectedError{Reason: st.rejected, waits: st.rejected == reasonUnknownAlert || st.rejected == reasonNoSessionStart}
 	}
-	if err := r.aggregate(ctx, ev, st, now); err != nil {
-		return 0, fmt.Errorf("record %s for alert %s: daily aggregate: %w", ev.Type, ev.AlertID, err)
-	}
-	if st.status == 0 {
-		return Duplicate, nil
-	}
-	return Recorded, nil
+	return st, nil
 }
 
-// alertState is what the alert script tells about the alert and the event
-// of this kind that is now stored (the new one, or the first one on a
-// duplicate).
+// alertState is what the alert script tells about the alert: whether the
+// event was new, and every event the record now holds that the daily
+// aggregate counts (the new one, or the first one on a duplicate).
 type alertState struct {
 	status   int64
 	rejected string
 	t0       time.Time
 	severity string
-	value    int64  // ms offset of the event from t0; session length for s1
-	detail   string // by, reason, or the alert message id on create
-	// self: the event's "by" is the person the alert is about (a CRT
-	// member can be in crisis too).
-	self bool
+	message  string
+	stored   int // bits of the kinds stored besides creation
+	// Offsets from t0 (ms) of the stored kinds; session is its length.
+	ack, ash, first, resolved, session int64
+	ackBy, ashBy, endReason            string
+	// user is the person the alert is about (alert_created's user_id).
+	user string
 }
 
+// parseAlertReply reads {t0, sev, msg, ack, ack_by, ash, ash_by, opt, fr,
+// res, sid, s0, s1, sr, uid, status}: strings as HMGET returns them, numbers
+// where the script just stored them, nil where nothing is stored.
 func parseAlertReply(res []any) (alertState, error) {
 	var st alertState
 	if len(res) == 2 {
@@ -168,28 +194,51 @@ func parseAlertReply(res []any) (alertState, error) {
 			return st, nil
 		}
 	}
-	if len(res) != 5 && len(res) != 6 {
+	if len(res) != 16 {
 		return st, fmt.Errorf("unexpected script reply %v", res)
 	}
-	if len(res) == 6 {
-		self, ok := res[5].(int64)
-		if !ok {
-			return st, fmt.Errorf("unexpected script reply %v", res)
-		}
-		st.self = self == 1
-	}
-	var ok [4]bool
-	var t0 int64
-	st.status, ok[0] = res[0].(int64)
-	t0, ok[1] = res[1].(int64)
-	st.severity, ok[2] = res[2].(string)
-	st.value, ok[3] = res[3].(int64)
-	st.detail, _ = res[4].(string)
-	if ok != [4]bool{true, true, true, true} {
+	var ok bool
+	st.status, ok = res[15].(int64)
+	t0, okT0 := replyInt(res[0])
+	st.severity, _ = res[1].(string)
+	st.message, _ = res[2].(string)
+	if !ok || !okT0 || st.severity == "" {
 		return st, fmt.Errorf("unexpected script reply %v", res)
 	}
 	st.t0 = time.UnixMilli(t0).UTC()
+	offset := func(i, bit int, into *int64) {
+		if v, ok := replyInt(res[i]); ok {
+			st.stored |= bit
+			*into = v
+		}
+	}
+	var opt, s0, s1 int64
+	offset(3, bitAck, &st.ack)
+	offset(5, bitAsh, &st.ash)
+	offset(7, bitOptOut, &opt)
+	offset(8, bitFirst, &st.first)
+	offset(9, bitResolved, &st.resolved)
+	offset(11, bitSessStart, &s0)
+	offset(12, bitSessEnd, &s1)
+	st.session = s1 - s0
+	st.ackBy, _ = res[4].(string)
+	st.ashBy, _ = res[6].(string)
+	st.endReason, _ = res[13].(string)
+	st.user, _ = res[14].(string)
 	return st, nil
+}
+
+// replyInt reads a number of the alert script's reply: an integer reply,
+// or a decimal string read back from the hash.
+func replyInt(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return v, true
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
 }
 
 // hourFields are the per-hour counter names, made once: formatting them on
@@ -201,15 +250,11 @@ var hourFields = func() (f [24]string) {
 	return f
 }()
 
-// group is one idempotent contribution to a daily aggregate.
-type group struct {
-	bit   int
-	incrs []any // field, increment, field, increment, ...
-}
-
-// aggregate adds the event to the daily aggregate of the alert's creation day.
-// The creation group is always included: if an earlier attempt stored the
-// alert but lost its aggregate update, any later event of the alert heals it.
+// aggregate adds the alert to the daily aggregate of its creation day,
+// with every event its record holds, not only this one: the day
+// script skips what it counted before, so if an earlier attempt stored an
+// event but lost its aggregate update (a crash between the two scripts, a
+// lost reply), this event heals the day, whatever its kind.
 //
 // Expiry times are absolute (the alert's time plus retention) but are sent
 // as relative TTLs computed from the injected clock, so that imported
@@ -222,44 +267,40 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		// are kept longer than aggregates): it would expire at once.
 		return nil
 	}
-	groups := []group{{bitCreated, []any{
-		aAlerts, 1, aSevPrefix + st.severity, 1, hourFields[st.t0.Hour()], 1,
-	}}}
-	secs := st.value / 1000 // whole seconds, rounded down
-	switch ev.Type {
-	case events.Acknowledged:
-		incr := []any{aAckN, 1, aAckSum, secs}
-		// The person in crisis never appears in a report: acknowledging
-		// their own alert counts as an acknowledgment, not as a responder.
-		if !st.self {
-			incr = append(incr, aRespPrefix+st.detail, 1)
+	// Durations are whole seconds, rounded down; "" marks a kind the
+	// record does not hold.
+	secs := func(bit int, ms int64) any {
+		if st.stored&bit == 0 {
+			return ""
 		}
-		groups = append(groups, group{bitAck, incr})
-	case events.AshContacted:
-		kind := aAshManual
-		if st.detail == events.AutoBy {
-			kind = aAshAuto
-		}
-		groups = append(groups, group{bitAsh, []any{aAshN, 1, aAshSum, secs, kind, 1}})
-	case events.UserOptedOut:
-		groups = append(groups, group{bitOptOut, []any{aOptOut, 1}})
-	case events.FirstResponse:
-		groups = append(groups, group{bitFirst, []any{aFirstN, 1, aFirstSum, secs}})
-	case events.Resolved:
-		groups = append(groups, group{bitResolved, []any{aResN, 1, aResSum, secs}})
-	case events.SessionStarted:
-		groups = append(groups, group{bitSessStart, []any{aSessStarted, 1}})
-	case events.SessionEnded:
-		incr := []any{aSessEndPrefix + st.detail, 1}
-		if events.EndReason(st.detail).Completed() {
-			incr = append(incr, aSessSum, secs)
-		}
-		groups = append(groups, group{bitSessEnd, incr})
+		return ms / 1000
 	}
-	args := []any{aIndexPrefix + ev.AlertID, ttl.Milliseconds(), len(groups)}
-	for _, g := range groups {
-		args = append(args, g.bit, len(g.incrs)/2)
-		args = append(args, g.incrs...)
+	flag := func(bit int) string {
+		if st.stored&bit == 0 {
+			return ""
+		}
+		return "1"
+	}
+	ashKind := aAshManual
+	if st.ashBy == events.AutoBy {
+		ashKind = aAshAuto
+	}
+	endReason, sessSecs := "", any("")
+	if st.stored&bitSessEnd != 0 {
+		endReason = st.endReason
+		if events.EndReason(st.endReason).Completed() {
+			sessSecs = st.session / 1000
+		}
+	}
+	args := []any{aIndexPrefix + ev.AlertID, ttl.Milliseconds(),
+		st.severity, hourFields[st.t0.Hour()],
+		secs(bitAck, st.ack), responder(st),
+		secs(bitAsh, st.ash), ashKind,
+		flag(bitOptOut),
+		secs(bitFirst, st.first),
+		secs(bitResolved, st.resolved),
+		flag(bitSessStart),
+		endReason, sessSecs,
 	}
 
 	var lookup *redis.StatusCmd
@@ -268,7 +309,7 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		// The message-id lookup rides in the same round trip. It is a
 		// separate single-key command, so Cluster can route it on its own.
 		extra = func(p redis.Pipeliner) {
-			lookup = p.SetArgs(ctx, lookupKey(st.detail), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
+			lookup = p.SetArgs(ctx, lookupKey(st.message), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
 		}
 	}
 	if err := r.batch.eval(ctx, dailyScript, []string{dailyKey(day)}, args, extra).Err(); err != nil {
@@ -281,4 +322,15 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		}
 	}
 	return nil
+}
+
+// responder is who the day counts among the CRT responders for the
+// acknowledgment: nobody when the person the alert is about acknowledged
+// it themselves (a CRT member can be in crisis too), since the person in
+// crisis never appears in a report; the acknowledgment itself still counts.
+func responder(st alertState) string {
+	if st.ackBy == st.user {
+		return ""
+	}
+	return st.ackBy
 }

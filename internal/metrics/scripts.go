@@ -13,92 +13,130 @@ import "github.com/redis/go-redis/v9"
 //	s0: session id
 //	s1: session id, reason
 //
-// It replies {status, t0, severity, value, detail[, self]}: status 1
-// recorded, 0 duplicate (value/detail then describe the first event, so the
-// daily update can still be replayed), or {-1, reason} when rejected. self,
-// for events with a "by", is 1 when that is the person the alert is about. Times are
-// kept as strings or small numbers: Lua numbers are doubles, which hold unix
-// milliseconds exactly but not snowflakes.
+// It replies {t0, sev, msg, ack, ack_by, ash, ash_by, opt, fr, res, sid,
+// s0, s1, sr, uid, status}: everything the record now holds that the daily aggregate counts (nil where a kind is not
+// stored), so that the daily update can bring the day up to date with all
+// of it, and status 1 recorded or 0 duplicate; or {-1, reason} when
+// rejected. Times are kept as strings or small
+// numbers: Lua numbers are doubles, which hold unix milliseconds exactly but
+// not snowflakes.
 var alertScript = redis.NewScript(`
 local k, op, at = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local cur = redis.call('HMGET', k, 't0', 'sev', 'msg', 'ack', 'ack_by', 'ash', 'ash_by', 'opt', 'fr', 'res', 'sid', 's0', 's1', 'sr', 'uid')
+local function reply(status)
+  cur[16] = status
+  return cur
+end
 if op == 'create' then
-  local cur = redis.call('HMGET', k, 't0', 'sev', 'msg')
-  if cur[1] then
-    return {0, tonumber(cur[1]), cur[2], 0, cur[3]}
-  end
+  if cur[1] then return reply(0) end
   if ARGV[8] ~= '' then
     redis.call('HSET', k, 't0', ARGV[2], 'sev', ARGV[4], 'msg', ARGV[5], 'uid', ARGV[6], 'ch', ARGV[7], 'sens', ARGV[8])
   else
     redis.call('HSET', k, 't0', ARGV[2], 'sev', ARGV[4], 'msg', ARGV[5], 'uid', ARGV[6], 'ch', ARGV[7])
   end
   redis.call('PEXPIRE', k, ARGV[3])
-  return {1, at, ARGV[4], 0, ARGV[5]}
+  cur[1], cur[2], cur[3], cur[15] = ARGV[2], ARGV[4], ARGV[5], ARGV[6]
+  return reply(1)
 end
-if op == 's1' then
-  local cur = redis.call('HMGET', k, 't0', 'sev', 's0', 'sid', 's1', 'sr')
-  if not cur[1] then return {-1, 'unknown alert'} end
-  local t0 = tonumber(cur[1])
-  local off = at - t0
-  if off < 0 then return {-1, 'at is before the alert was created'} end
-  if not cur[3] then return {-1, 'session_ended without session_started'} end
-  if cur[4] ~= ARGV[3] then return {-1, 'session_id does not match the started session'} end
-  local s0 = tonumber(cur[3])
-  if cur[5] then return {0, t0, cur[2], tonumber(cur[5]) - s0, cur[6]} end
-  if off < s0 then return {-1, 'session ended before it started'} end
-  redis.call('HSET', k, 's1', off, 'sr', ARGV[4])
-  return {1, t0, cur[2], off - s0, ARGV[4]}
-end
--- One field holds the event's time; most kinds also store who (or, for a
--- session start, which session) in a second one.
-local field, byField = op, op .. '_by'
-if op == 's0' then byField = 'sid' elseif op == 'opt' then byField = 'opt' end
-local cur = redis.call('HMGET', k, 't0', 'sev', field, byField, 'uid')
 if not cur[1] then return {-1, 'unknown alert'} end
-local t0 = tonumber(cur[1])
-local off = at - t0
+local off = at - tonumber(cur[1])
 if off < 0 then return {-1, 'at is before the alert was created'} end
-if cur[3] then
-  if op == 'opt' then return {0, t0, cur[2], tonumber(cur[3]), ''} end
-  local by = cur[4] or ''
-  return {0, t0, cur[2], tonumber(cur[3]), by, by == cur[5] and 1 or 0}
+if op == 's1' then
+  if not cur[12] then return {-1, 'session_ended without session_started'} end
+  if cur[11] ~= ARGV[3] then return {-1, 'session_id does not match the started session'} end
+  if cur[13] then return reply(0) end
+  if off < tonumber(cur[12]) then return {-1, 'session ended before it started'} end
+  redis.call('HSET', k, 's1', off, 'sr', ARGV[4])
+  cur[13], cur[14] = off, ARGV[4]
+  return reply(1)
 end
+-- The slot in cur of the field that holds the event's time; most kinds
+-- also store who (or, for a session start, which session) in a second one.
+local i
+if op == 'ack' then i = 4 elseif op == 'ash' then i = 6 elseif op == 'opt' then i = 8
+elseif op == 'fr' then i = 9 elseif op == 'res' then i = 10 else i = 12 end
+if cur[i] then return reply(0) end
+cur[i] = off
 if op == 'opt' then
-  redis.call('HSET', k, field, off)
-  return {1, t0, cur[2], off, ''}
+  redis.call('HSET', k, 'opt', off)
+elseif op == 's0' then
+  redis.call('HSET', k, 's0', off, 'sid', ARGV[3])
+  cur[11] = ARGV[3]
+else
+  redis.call('HSET', k, op, off, op .. '_by', ARGV[3])
+  if op == 'ack' or op == 'ash' then cur[i + 1] = ARGV[3] end
 end
-redis.call('HSET', k, field, off, byField, ARGV[3])
-return {1, t0, cur[2], off, ARGV[3], ARGV[3] == cur[5] and 1 or 0}
+return reply(1)
 `)
 
-// dailyScript adds an alert's contributions to one day's aggregate hash
-// (KEYS[1]) unless they were added before. ARGV[1] is the alert's index
-// field, ARGV[2] the key's TTL (ms), ARGV[3] the number of groups;
-// each group is: bit, number of increments n, then n pairs of field and
-// increment. The first group is always the alert's creation (bit 1). A group whose bit is already set in the index is skipped, so a
+// dailyScript brings one alert's contributions to its day's aggregate hash
+// (KEYS[1]) up to date with everything its record holds. ARGV:
+//
+//	1 the alert's index field, 2 the key's TTL (ms),
+//	3 severity, 4 hour field, 5 ack seconds, 6 ack by ("" when that is
+//	the person the alert is about: no responder), 7 Ash seconds,
+//	8 Ash kind field, 9 opt-out ("1"), 10 first response seconds,
+//	11 resolution seconds, 12 session started ("1"), 13 session end
+//	reason, 14 completed session seconds
+//
+// with "" for a kind the record does not hold. Each kind is added once:
+// its bit in the index field (the bit* constants) says it was, so a
 // replayed event, a retry after a lost reply, or a second replica changes
-// nothing. It replies with the number of groups applied.
+// nothing, and any event of an alert fills in whatever a crash between the
+// two scripts of an earlier event left out. The field names are those of
+// keys.go (TestFullLifecycle reads them back through them). It replies 1
+// if it added anything, else 0.
 var dailyScript = redis.NewScript(`
 local k, f = KEYS[1], ARGV[1]
-local mask = tonumber(redis.call('HGET', k, f) or '0')
-local applied, i = 0, 4
-local fresh = bit.band(mask, 1) == 0
-for g = 1, tonumber(ARGV[3]) do
-  local b, n = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
-  i = i + 2
-  if bit.band(mask, b) == 0 then
-    for j = 0, n - 1 do
-      redis.call('HINCRBY', k, ARGV[i + 2 * j], ARGV[i + 2 * j + 1])
-    end
-    mask = bit.bor(mask, b)
-    applied = applied + 1
-  end
-  i = i + 2 * n
+local was = tonumber(redis.call('HGET', k, f) or '0')
+local mask = was
+-- Spelled out, not looped: this runs for every event, and the bit test
+-- comes before any string is built.
+if bit.band(mask, 1) == 0 then
+  redis.call('HINCRBY', k, 'alerts', 1)
+  redis.call('HINCRBY', k, 'sev:' .. ARGV[3], 1)
+  redis.call('HINCRBY', k, ARGV[4], 1)
+  mask = mask + 1
 end
-if applied > 0 then
-  redis.call('HSET', k, f, mask)
-  -- The expiry only changes when the day gains an alert; later events of
-  -- the alert find it set.
-  if fresh then redis.call('PEXPIRE', k, ARGV[2]) end
+if ARGV[5] ~= '' and bit.band(mask, 2) == 0 then
+  redis.call('HINCRBY', k, 'ack:n', 1)
+  redis.call('HINCRBY', k, 'ack:sum', ARGV[5])
+  if ARGV[6] ~= '' then redis.call('HINCRBY', k, 'resp:' .. ARGV[6], 1) end
+  mask = mask + 2
 end
-return applied
+if ARGV[7] ~= '' and bit.band(mask, 4) == 0 then
+  redis.call('HINCRBY', k, 'ash:n', 1)
+  redis.call('HINCRBY', k, 'ash:sum', ARGV[7])
+  redis.call('HINCRBY', k, ARGV[8], 1)
+  mask = mask + 4
+end
+if ARGV[9] ~= '' and bit.band(mask, 8) == 0 then
+  redis.call('HINCRBY', k, 'optout', 1)
+  mask = mask + 8
+end
+if ARGV[10] ~= '' and bit.band(mask, 16) == 0 then
+  redis.call('HINCRBY', k, 'first:n', 1)
+  redis.call('HINCRBY', k, 'first:sum', ARGV[10])
+  mask = mask + 16
+end
+if ARGV[11] ~= '' and bit.band(mask, 32) == 0 then
+  redis.call('HINCRBY', k, 'res:n', 1)
+  redis.call('HINCRBY', k, 'res:sum', ARGV[11])
+  mask = mask + 32
+end
+if ARGV[12] ~= '' and bit.band(mask, 64) == 0 then
+  redis.call('HINCRBY', k, 'sess:started', 1)
+  mask = mask + 64
+end
+if ARGV[13] ~= '' and bit.band(mask, 128) == 0 then
+  redis.call('HINCRBY', k, 'sess:end:' .. ARGV[13], 1)
+  if ARGV[14] ~= '' then redis.call('HINCRBY', k, 'sess:sum', ARGV[14]) end
+  mask = mask + 128
+end
+if mask == was then return 0 end
+redis.call('HSET', k, f, mask)
+-- The expiry only changes when the day gains an alert; later events of
+-- the alert find it set.
+if bit.band(was, 1) == 0 then redis.call('PEXPIRE', k, ARGV[2]) end
+return 1
 `)
