@@ -91,7 +91,7 @@ func TestHistoryEditReplacesAndOldIsLeftOut(t *testing.T) {
 	ctx := context.Background()
 	// The earlier bot's member, with an older one past the retention.
 	old, _ := json.Marshal(Entry{Message: "old", Timestamp: now.Add(-8 * day).Format(time.RFC3339), Severity: "low", MessageID: "1"})
-	rdb.ZAdd(ctx, "ash:history:g:u", redis.Z{Score: float64(now.Add(-8*day).Unix()), Member: string(old)})
+	rdb.ZAdd(ctx, "ash:history:g:u", redis.Z{Score: float64(now.Add(-8 * day).Unix()), Member: string(old)})
 	for _, text := range []string{"first text", "edited text"} {
 		if err := h.Add(ctx, "g", "u", "2", text, now.Add(-time.Minute), events.High, 0.6); err != nil {
 			t.Fatal(err)
