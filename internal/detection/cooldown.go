@@ -63,7 +63,7 @@ func NewCooldowns(rdb redis.UniversalClient, period time.Duration) (*Cooldowns, 
 // decideScript reads the open alert and, when the message is to raise a
 // new one (none open, or a higher severity), takes the cooldown for it at
 // once, so that two replicas deciding about two messages of one person at
-// the same moment raise one alert. It returns the earlier value (” when
+// the same moment raise one alert. It returns the earlier value (empty when
 // none) and 1 when this caller took the cooldown.
 var decideScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
