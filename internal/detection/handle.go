@@ -70,6 +70,7 @@ func (in *Intake) classify(ctx context.Context, it item) (ashnlp.Result, error) 
 // open alert's thread, or an escalation.
 func (in *Intake) handle(ctx context.Context, it item, res ashnlp.Result) {
 	answered := in.opts.Clock.Now()
+	defer in.stats.handled.Add(1)
 	m := it.msg
 	mult := in.opts.Sensitivity.Multiplier(m.ChannelID, m.ParentID)
 	sev, score := Classified(res.Severity, res.CrisisScore, mult)

@@ -457,6 +457,7 @@ func (in *Intake) probe(ctx context.Context) {
 			in.rejected(it, err)
 			return
 		}
+		in.stats.errorKind(errorKind(err))
 		in.backlog = append([]item{it}, in.backlog...)
 		in.reason = reasonOf(err)
 		in.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 // hold message text or who wrote it.
 type Stats struct {
 	Seen        int64                     // messages in monitored channels
+	Handled     int64                     // classified and acted on (alert, note or nothing)
 	Skipped     map[string]int64          // by reason
 	Classified  map[events.Severity]int64 // by severity after sensitivity, "safe" included
 	Degraded    int64                     // answers with is_degraded
@@ -34,7 +35,7 @@ type Stats struct {
 }
 
 type stats struct {
-	seen, degraded, notes, escalations, overflow, dropped, notices atomic.Int64
+	seen, handled, degraded, notes, escalations, overflow, dropped, notices atomic.Int64
 
 	mu         sync.Mutex
 	skipped    map[string]int64
@@ -85,7 +86,7 @@ func (s *stats) alertLatency(d time.Duration) {
 func (in *Intake) Stats() Stats {
 	s := in.stats
 	out := Stats{
-		Seen: s.seen.Load(), Degraded: s.degraded.Load(), Notes: s.notes.Load(), Escalations: s.escalations.Load(),
+		Seen: s.seen.Load(), Handled: s.handled.Load(), Degraded: s.degraded.Load(), Notes: s.notes.Load(), Escalations: s.escalations.Load(),
 		Overflow: s.overflow.Load(), Dropped: s.dropped.Load(), Notices: s.notices.Load(),
 	}
 	s.mu.Lock()
