@@ -18,6 +18,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/config"
+	"github.com/alphabetcartel/ashbot/internal/detection"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
 	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
@@ -54,6 +55,8 @@ type harness struct {
 	spool string
 	// shutdown is each instance's ShutdownTimeout.
 	shutdown time.Duration
+	// classifier is the crisis classifier detection uses (nil: off).
+	classifier detection.Classifier
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -163,8 +166,8 @@ func (h *harness) startBot() *instance {
 			Logger: testLogger(), Clock: h.clock, SpoolPath: h.spool, Version: "test",
 			ShutdownTimeout: h.shutdown, PollInterval: 5 * time.Second,
 			OutboxMinBackoff: 20 * time.Millisecond, OutboxMaxBackoff: 100 * time.Millisecond,
-			KeepGatewayOpen: raceEnabled,
-			Ready:           func() { close(ready) },
+			KeepGatewayOpen: raceEnabled, Classifier: h.classifier,
+			Ready: func() { close(ready) },
 		})
 	}()
 	select {

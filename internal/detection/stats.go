@@ -29,9 +29,21 @@ type Stats struct {
 	QueueDepth  int   // messages waiting for a worker
 	Backlog     int   // messages waiting for detection to work again
 	Down        bool
-	// ToClassify and ToAlert are the bot's own latency: from the gateway
-	// event to the /analyze call, and from the answer to the alert post.
+}
+
+// Latencies are the bot's own latency over the last few thousand
+// messages: from the gateway event to the /analyze call (messages that
+// did not wait in the backlog), and from the answer to the alert post.
+type Latencies struct {
 	ToClassify, ToAlert []time.Duration
+}
+
+// Latencies returns the recent latencies.
+func (in *Intake) Latencies() Latencies {
+	s := in.stats
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Latencies{ToClassify: s.toClassify.values(), ToAlert: s.toAlert.values()}
 }
 
 type stats struct {
@@ -92,7 +104,6 @@ func (in *Intake) Stats() Stats {
 	s.mu.Lock()
 	out.Skipped, out.Classified = clone(s.skipped), clone(s.class)
 	out.Errors, out.Alerts = clone(s.errors), clone(s.alerts)
-	out.ToClassify, out.ToAlert = s.toClassify.values(), s.toAlert.values()
 	s.mu.Unlock()
 	in.mu.Lock()
 	out.Backlog, out.Down = len(in.backlog), in.state != up
