@@ -8,6 +8,7 @@ LDFLAGS := -X github.com/alphabetcartel/ashbot/internal/cli.Version=$(VERSION)
 .PHONY: all build test demo bench lint ensure-redis clean
 
 include mk/retention.mk
+include mk/detection.mk
 
 all: build
 
