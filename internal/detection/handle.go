@@ -66,8 +66,8 @@ func (in *Intake) classify(ctx context.Context, it item) (ashnlp.Result, error) 
 	return in.opts.Classifier.Analyze(cctx, req)
 }
 
-// handle acts on a classification: history, then the alert, a note in the
-// open alert's thread, or an escalation.
+// handle acts on a classification: the alert, a note in the open alert's
+// thread, or an escalation; then history.
 func (in *Intake) handle(ctx context.Context, it item, res ashnlp.Result) {
 	answered := in.opts.Clock.Now()
 	defer in.stats.handled.Add(1)
@@ -77,12 +77,16 @@ func (in *Intake) handle(ctx context.Context, it item, res ashnlp.Result) {
 	in.stats.classified(sev, res.IsDegraded)
 	log := in.log.With("message_id", m.MessageID, "channel_id", m.ChannelID, "severity", string(sev))
 
+	// History is written last, off the alert's path; the person's next
+	// message waits for this one, so it still sees it.
 	if h := in.opts.History; h != nil && sev.Rank() >= events.Low.Rank() {
-		qctx, cancel := in.quick(ctx)
-		if err := h.Add(qctx, m.GuildID, m.AuthorID, m.MessageID, m.Content, m.At, sev, score); err != nil {
-			log.Warn("message not kept in history (redis)", "error", err.Error())
-		}
-		cancel()
+		defer func() {
+			qctx, cancel := in.quick(ctx)
+			defer cancel()
+			if err := h.Add(qctx, m.GuildID, m.AuthorID, m.MessageID, m.Content, m.At, sev, score); err != nil {
+				log.Warn("message not kept in history (redis)", "error", err.Error())
+			}
+		}()
 	}
 	if in.opts.AlertingDisabled || sev.Rank() < in.opts.MinSeverity.Rank() {
 		return

@@ -3,7 +3,6 @@ package detection
 import (
 	"context"
 	"errors"
-	"hash/fnv"
 	"log/slog"
 	"slices"
 	"strings"
@@ -119,7 +118,7 @@ type Intake struct {
 	opts      Options
 	log       *slog.Logger
 	monitored map[snowflake.ID]bool
-	queues    []chan item
+	queue     *personQueue
 	wake      chan struct{}
 	stats     *stats
 	// edits remembers a hash of the text of recent messages so that an
@@ -184,10 +183,7 @@ func New(opts Options) (*Intake, error) {
 	for _, id := range opts.Monitored {
 		in.monitored[id] = true
 	}
-	per := max(opts.QueueSize/opts.Workers, 1)
-	for range opts.Workers {
-		in.queues = append(in.queues, make(chan item, per))
-	}
+	in.queue = newPersonQueue(opts.QueueSize)
 	return in, nil
 }
 
@@ -283,19 +279,13 @@ func (in *Intake) Submit(m Message) {
 		in.holdLocked(it)
 		return
 	}
-	select {
-	case in.queues[in.shard(m.AuthorID)] <- it:
-	default:
+	if ok, closed := in.queue.push(it); closed {
+		in.stats.skip(skipStopped)
+	} else if !ok {
 		in.stats.overflow.Add(1)
 		in.goDownLocked(overflow, "the queue is full: messages arrive faster than Ash-NLP classifies them")
 		in.holdLocked(it)
 	}
-}
-
-func (in *Intake) shard(userID string) int {
-	h := fnv.New32a()
-	h.Write([]byte(userID))
-	return int(h.Sum32() % uint32(len(in.queues)))
 }
 
 // holdLocked puts a message in the backlog, dropping the oldest when full.
@@ -369,28 +359,27 @@ func (in *Intake) backUpLocked() {
 // messages being classified and the notices being posted.
 func (in *Intake) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	for _, q := range in.queues {
+	for range in.opts.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				select {
-				case <-ctx.Done():
+				it, ok := in.queue.pop()
+				if !ok {
 					return
-				case it := <-q:
-					in.process(ctx, it)
 				}
+				in.process(ctx, it)
+				in.queue.done(it.msg.AuthorID)
 			}
 		}()
 	}
+	stop := context.AfterFunc(ctx, in.queue.close)
+	defer stop()
 	in.runBacklog(ctx)
 	wg.Wait()
 	in.mu.Lock()
 	in.stopped = true
-	left := len(in.backlog)
-	for _, q := range in.queues {
-		left += len(q)
-	}
+	left := len(in.backlog) + in.queue.depth()
 	in.mu.Unlock()
 	if left > 0 {
 		in.log.Warn("detection stopped with messages not classified", "messages", left)
@@ -489,9 +478,7 @@ func (in *Intake) drain(ctx context.Context) {
 		it := in.backlog[0]
 		in.backlog = in.backlog[1:]
 		in.mu.Unlock()
-		select {
-		case in.queues[in.shard(it.msg.AuthorID)] <- it:
-		case <-ctx.Done():
+		if !in.queue.pushWait(ctx, it) {
 			return
 		}
 	}

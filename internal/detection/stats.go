@@ -108,9 +108,7 @@ func (in *Intake) Stats() Stats {
 	in.mu.Lock()
 	out.Backlog, out.Down = len(in.backlog), in.state != up
 	in.mu.Unlock()
-	for _, q := range in.queues {
-		out.QueueDepth += len(q)
-	}
+	out.QueueDepth = in.queue.depth()
 	return out
 }
 
