@@ -20,6 +20,9 @@ const classifyTimeout = 30 * time.Second
 
 // process classifies one message and acts on the answer.
 func (in *Intake) process(ctx context.Context, it item) {
+	if it.backlogAt.IsZero() {
+		in.stats.queueWait(in.opts.Clock.Now().Sub(it.received))
+	}
 	res, err := in.classify(ctx, it)
 	if err != nil {
 		if ctx.Err() == nil {

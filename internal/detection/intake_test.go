@@ -2,6 +2,7 @@ package detection
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -381,3 +382,44 @@ type fakeClaims struct{}
 
 func (fakeClaims) ClaimFlag(context.Context, string) (bool, error) { return true, nil }
 func (fakeClaims) ReleaseFlag(context.Context, string) error       { return nil }
+
+// healthyNLP is a fakeNLP with the client's health check.
+type healthyNLP struct {
+	*fakeNLP
+	healthy chan bool
+}
+
+func (h healthyNLP) Health(context.Context) error {
+	if <-h.healthy {
+		return nil
+	}
+	return errors.New("not ready")
+}
+
+func TestBackWhenHealthyWithNothingWaiting(t *testing.T) {
+	nlp := healthyNLP{fakeNLP: &fakeNLP{}, healthy: make(chan bool, 1)}
+	f := newFixture(t, srv.Fresh(t), func(o *Options) { o.BacklogFor = 0 })
+	f.stop()
+	f.in = nil
+	f.nlp = nlp.fakeNLP
+	f.start(func(o *Options) { o.Classifier, o.BacklogFor = nlp, 0 })
+	f.nlp.setFail(context.DeadlineExceeded)
+	f.send(alice, "[high] lost")
+	f.wait("down notice", func() bool { return len(f.post.in(status)) == 1 })
+	if n := f.post.in(status)[0]; !strings.Contains(n, "NOT classified and will not be kept") {
+		t.Errorf("down notice without a backlog %q", n)
+	}
+	nlp.healthy <- false
+	f.clock.BlockUntil(t, 1)
+	f.clock.Advance(10 * time.Second)
+	f.clock.BlockUntil(t, 1)
+	if len(f.post.in(status)) != 1 {
+		t.Fatal("back while the health check fails")
+	}
+	nlp.healthy <- true
+	f.clock.Advance(10 * time.Second)
+	f.wait("back notice", func() bool { return len(f.post.in(status)) == 2 })
+	if back := f.post.in(status)[1]; !strings.Contains(back, "1 message(s) were never classified") {
+		t.Errorf("back notice %q", back)
+	}
+}

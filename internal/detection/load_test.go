@@ -136,7 +136,11 @@ func TestIntakeLoad(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("ASHBOT_BENCH_SECONDS")); err == nil && v > 0 {
 		seconds = v
 	}
-	const rate, workers = 1000, 32
+	const rate = 1000
+	workers := 32
+	if v, err := strconv.Atoi(os.Getenv("ASHBOT_BENCH_WORKERS")); err == nil && v > 0 {
+		workers = v
+	}
 	t.Run("sustained", func(t *testing.T) {
 		in, disp, _, stop := loadIntake(t, workers)
 		defer stop()
@@ -169,6 +173,7 @@ func TestIntakeLoad(t *testing.T) {
 		fmt.Printf("  gateway event -> /analyze sent: p50 %v p99 %v; answer -> alert post: p50 %v p99 %v (last %d / %d)\n",
 			percentile(lat.ToClassify, 0.5), percentile(lat.ToClassify, 0.99), percentile(lat.ToAlert, 0.5), percentile(lat.ToAlert, 0.99),
 			len(lat.ToClassify), len(lat.ToAlert))
+		fmt.Printf("  of which waiting for a worker: p50 %v p99 %v\n", percentile(lat.Queued, 0.5), percentile(lat.Queued, 0.99))
 		fmt.Printf("  heap MB every 10 s: %.1f\n", heap)
 		if st.Dropped != 0 {
 			t.Errorf("%d messages dropped", st.Dropped)

@@ -36,6 +36,8 @@ type Stats struct {
 // did not wait in the backlog), and from the answer to the alert post.
 type Latencies struct {
 	ToClassify, ToAlert []time.Duration
+	// Queued is the part of ToClassify spent waiting for a worker.
+	Queued []time.Duration
 }
 
 // Latencies returns the recent latencies.
@@ -43,7 +45,7 @@ func (in *Intake) Latencies() Latencies {
 	s := in.stats
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Latencies{ToClassify: s.toClassify.values(), ToAlert: s.toAlert.values()}
+	return Latencies{ToClassify: s.toClassify.values(), ToAlert: s.toAlert.values(), Queued: s.queued.values()}
 }
 
 type stats struct {
@@ -56,12 +58,13 @@ type stats struct {
 	alerts     map[events.Severity]int64
 	toClassify *window
 	toAlert    *window
+	queued     *window
 }
 
 func newStats() *stats {
 	return &stats{
 		skipped: map[string]int64{}, class: map[events.Severity]int64{}, errors: map[string]int64{},
-		alerts: map[events.Severity]int64{}, toClassify: newWindow(4096), toAlert: newWindow(4096),
+		alerts: map[events.Severity]int64{}, toClassify: newWindow(4096), toAlert: newWindow(4096), queued: newWindow(4096),
 	}
 }
 
@@ -85,6 +88,12 @@ func (s *stats) classified(sev events.Severity, degraded bool) {
 func (s *stats) classifyStarted(received, now time.Time) {
 	s.mu.Lock()
 	s.toClassify.add(now.Sub(received))
+	s.mu.Unlock()
+}
+
+func (s *stats) queueWait(d time.Duration) {
+	s.mu.Lock()
+	s.queued.add(d)
 	s.mu.Unlock()
 }
 
