@@ -144,6 +144,7 @@ const (
 	maxFactors      = 5
 	maxFactorRunes  = 150
 	maxSummaryRunes = 600
+	maxActionRunes  = 60
 )
 
 // clip cuts s to n runes, marking the cut.
@@ -254,7 +255,8 @@ func NewMessage(a Alert, crtRoles []snowflake.ID) (discord.MessageCreate, error)
 func detectionFields(d Detection) []discord.EmbedField {
 	line := fmt.Sprintf("Crisis score **%.2f**, confidence %.0f%%", d.CrisisScore, d.Confidence*100)
 	if d.RecommendedAction != "" {
-		line += "\nRecommended: " + strings.ReplaceAll(d.RecommendedAction, "_", " ")
+		// An enum in the API; bounded so it can never crowd out the rest.
+		line += "\nRecommended: " + clip(oneLine(strings.ReplaceAll(d.RecommendedAction, "_", " ")), maxActionRunes)
 	}
 	if d.Degraded {
 		line += "\n⚠️ Degraded: the classifier answered with fewer models than usual"
