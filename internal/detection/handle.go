@@ -18,8 +18,10 @@ import (
 // client's own timeouts are shorter.
 const classifyTimeout = 30 * time.Second
 
-// process classifies one message and acts on the answer.
+// process classifies one message and acts on the answer. A message taken
+// before shutdown is seen through: the app bounds how long it waits.
 func (in *Intake) process(ctx context.Context, it item) {
+	ctx = context.WithoutCancel(ctx)
 	if it.backlogAt.IsZero() {
 		in.stats.queueWait(in.opts.Clock.Now().Sub(it.received))
 	}
@@ -192,23 +194,26 @@ func (in *Intake) alertURL(guildID string, o Open) string {
 	return alerts.JumpURL(guildID, o.AlertChannelID, o.AlertMessageID)
 }
 
-// notePatience is how long a note waits for the open alert to be posted
-// (by this or another replica) before a new alert is raised instead.
-const notePatience = 3 * time.Second
+// notePatience bounds how long a note waits for the open alert to be
+// posted (by this or another replica) before a new alert is raised
+// instead: notePolls looks, notePoll apart.
+const (
+	notePolls = 30
+	notePoll  = 100 * time.Millisecond
+)
 
 // note adds a message of the same or lower severity to the person's open
 // alert's thread. false means it could not be posted.
 func (in *Intake) note(ctx context.Context, it item, sev events.Severity, score float64, prev Open) bool {
 	m := it.msg
-	deadline := in.opts.Clock.Now().Add(notePatience)
-	for !prev.Posted() && in.opts.Cooldowns != nil {
-		if !in.opts.Clock.Now().Before(deadline) {
+	for polls := 0; !prev.Posted(); polls++ {
+		if polls == notePolls || in.opts.Cooldowns == nil {
 			return false
 		}
 		select {
 		case <-ctx.Done():
 			return false
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(notePoll):
 		}
 		qctx, cancel := in.quick(ctx)
 		o, ok, err := in.opts.Cooldowns.Load(qctx, m.AuthorID)

@@ -384,8 +384,17 @@ func (in *Intake) Run(ctx context.Context) {
 	if left > 0 {
 		in.log.Warn("detection stopped with messages not classified", "messages", left)
 	}
-	in.notices.Wait()
+	done := make(chan struct{})
+	go func() { in.notices.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(noticeGrace):
+		in.log.Warn("detection stopped before its status notice was posted")
+	}
 }
+
+// noticeGrace is how long Run waits at shutdown for a notice being posted.
+const noticeGrace = 5 * time.Second
 
 // runBacklog probes a down classifier and drains the backlog.
 func (in *Intake) runBacklog(ctx context.Context) {
