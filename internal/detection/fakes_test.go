@@ -82,10 +82,26 @@ type fakeDispatcher struct {
 	alerts []alerts.Alert
 	next   snowflake.ID
 	fail   bool
+	// block, when set, holds every post until it is closed.
+	block chan struct{}
+	held  int
+}
+
+func (d *fakeDispatcher) waiting() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.held
 }
 
 func (d *fakeDispatcher) Dispatch(_ context.Context, a alerts.Alert) (alerts.Posted, error) {
 	d.mu.Lock()
+	if b := d.block; b != nil {
+		d.held++
+		d.mu.Unlock()
+		<-b
+		d.mu.Lock()
+		d.held--
+	}
 	defer d.mu.Unlock()
 	if d.fail {
 		return alerts.Posted{}, context.DeadlineExceeded

@@ -423,3 +423,58 @@ func TestBackWhenHealthyWithNothingWaiting(t *testing.T) {
 		t.Errorf("back notice %q", back)
 	}
 }
+
+// Two replicas see every message of one person: the first raises one
+// alert, the second is one note in its thread, whichever replica acts.
+func TestTwoReplicasShareTheCooldown(t *testing.T) {
+	f := newFixture(t, srv.Fresh(t), nil)
+	second := f.start(nil)
+	first := f.msg(alice, monitored, "[medium] one")
+	again := f.msg(alice, monitored, "[medium] two")
+	for _, in := range []*Intake{f.in, second} {
+		in.OnMessage(first, 0, false)
+	}
+	f.handled(f.in, 1)
+	f.handled(second, 1)
+	for _, in := range []*Intake{second, f.in} {
+		in.OnMessage(again, 0, false)
+	}
+	f.handled(f.in, 2)
+	f.handled(second, 2)
+	if got := f.disp.sent(); len(got) != 1 || got[0].ID != first.ID.String() {
+		t.Fatalf("alerts %+v", got)
+	}
+	if notes := f.post.in(snowflake.ID(9001).String()); len(notes) != 1 {
+		t.Errorf("notes %q, want one", notes)
+	}
+}
+
+// The second message is decided while the first one's alert is still
+// being posted by the other replica: the note waits for it.
+func TestNoteWaitsForTheOpenAlert(t *testing.T) {
+	f := newFixture(t, srv.Fresh(t), nil)
+	second := f.start(nil)
+	block := make(chan struct{})
+	f.disp.mu.Lock()
+	f.disp.block = block
+	f.disp.mu.Unlock()
+	first := f.msg(alice, monitored, "[medium] one")
+	again := f.msg(bob, monitored, "x") // bob only to take a distinct id
+	again.Author.ID, again.Content = alice, "[medium] two"
+	f.in.OnMessage(first, 0, false)
+	f.wait("alert being posted", func() bool { return f.disp.waiting() == 1 })
+	second.OnMessage(again, 0, false)
+	// Its claim is taken just before it finds the cooldown held.
+	f.wait("second message claimed", func() bool {
+		return f.rdb.Exists(context.Background(), "ash:alert:"+again.ID.String()).Val() == 1
+	})
+	close(block)
+	f.handled(f.in, 1)
+	f.handled(second, 1)
+	if got := f.disp.sent(); len(got) != 1 {
+		t.Fatalf("alerts %+v", got)
+	}
+	if notes := f.post.in(snowflake.ID(9001).String()); len(notes) != 1 {
+		t.Errorf("notes %q, want one", notes)
+	}
+}
