@@ -95,7 +95,7 @@ func (in *Intake) runBacklog(ctx context.Context) {
 			case <-in.opts.Clock.After(in.opts.ProbeInterval):
 			}
 			in.probe(ctx)
-		case n > 0:
+		case n > 0 || st == overflow: // an emptied backlog after an overflow: back up
 			in.drain(ctx)
 		default:
 			select {
