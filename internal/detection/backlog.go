@@ -162,8 +162,17 @@ func (in *Intake) drain(ctx context.Context) {
 			return
 		}
 		if len(in.backlog) == 0 {
+			// After an overflow, back only once the queue has room to
+			// spare: at its brim, detection would flap down and up.
+			if in.state == overflow && in.queue.depth() > in.opts.QueueSize/2 {
+				in.mu.Unlock()
+				if !in.queue.waitBelow(ctx, in.opts.QueueSize/2) {
+					return
+				}
+				continue
+			}
 			in.draining = false
-			in.backUpLocked() // after an overflow
+			in.backUpLocked()
 			in.mu.Unlock()
 			return
 		}

@@ -135,6 +135,10 @@ type Intake struct {
 	outage   outage
 	stopped  bool
 	notices  sync.WaitGroup
+
+	noticeMu sync.Mutex
+	noticeQ  []string
+	posting  bool
 }
 
 // outage counts what happened to messages while detection was down.

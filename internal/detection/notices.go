@@ -36,42 +36,66 @@ func upNotice(took time.Duration, o outage, waiting int) string {
 	return text
 }
 
-// noticeAttempts is how often a notice is tried; it matters, so it is
-// retried, but it must not pile up behind a Discord outage.
+// noticeAttempts is how often a notice is tried.
 const noticeAttempts = 5
 
-// notice posts text to the status channel in the background (the caller
-// may hold the intake's lock). With no status channel, it is logged only.
+// notice queues text for the status channel (the caller may hold the
+// intake's lock). One goroutine posts the queue in order, so "back" never
+// overtakes "down". With no status channel, it is logged only.
 func (in *Intake) notice(text string) {
-	ch := in.opts.StatusChannel
-	if ch == "" {
+	if in.opts.StatusChannel == "" {
 		in.log.Error("detection status changed but no status channel is configured", "notice", text)
 		return
 	}
 	in.stats.notices.Add(1)
-	nonce := discordapi.Nonce("detection-status", text, in.opts.Clock.Now().String())
+	in.noticeMu.Lock()
+	defer in.noticeMu.Unlock()
+	in.noticeQ = append(in.noticeQ, text)
+	if in.posting {
+		return
+	}
+	in.posting = true
 	in.notices.Add(1)
 	go func() {
 		defer in.notices.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		msg := discord.MessageCreate{Content: text, AllowedMentions: discordapi.NoMentions()}
-		delay := 500 * time.Millisecond
-		for attempt := 1; ; attempt++ {
-			_, err := in.opts.Poster.Post(ctx, ch, msg, nonce)
-			if err == nil {
+		for {
+			in.noticeMu.Lock()
+			if len(in.noticeQ) == 0 {
+				in.posting = false
+				in.noticeMu.Unlock()
 				return
 			}
-			if !discordapi.IsRetryable(err) || attempt >= noticeAttempts {
-				in.log.Error("detection status notice not posted", "channel_id", ch, "error", err.Error())
-				return
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(delay):
-			}
-			delay *= 2
+			next := in.noticeQ[0]
+			in.noticeQ = in.noticeQ[1:]
+			in.noticeMu.Unlock()
+			in.postNotice(next)
 		}
 	}()
+}
+
+// postNotice posts one notice, retrying what may pass; it matters, but
+// must not pile up behind a Discord outage.
+func (in *Intake) postNotice(text string) {
+	ch := in.opts.StatusChannel
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	msg := discord.MessageCreate{Content: text, AllowedMentions: discordapi.NoMentions()}
+	nonce := discordapi.Nonce("detection-status", text, in.opts.Clock.Now().String())
+	delay := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		_, err := in.opts.Poster.Post(ctx, ch, msg, nonce)
+		if err == nil {
+			return
+		}
+		if !discordapi.IsRetryable(err) || attempt >= noticeAttempts {
+			in.log.Error("detection status notice not posted", "channel_id", ch, "error", err.Error())
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
 }

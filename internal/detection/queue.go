@@ -60,6 +60,23 @@ func (q *personQueue) pushWait(ctx context.Context, it item) bool {
 	return true
 }
 
+// waitBelow waits until at most n items wait; false when ctx ended or the
+// queue closed.
+func (q *personQueue) waitBelow(ctx context.Context, n int) bool {
+	stop := context.AfterFunc(ctx, func() {
+		q.mu.Lock()
+		q.space.Broadcast()
+		q.mu.Unlock()
+	})
+	defer stop()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.n > n && !q.closed && ctx.Err() == nil {
+		q.space.Wait()
+	}
+	return !q.closed && ctx.Err() == nil
+}
+
 func (q *personQueue) addLocked(it item) {
 	u := it.msg.AuthorID
 	q.per[u] = append(q.per[u], it)
@@ -91,7 +108,7 @@ func (q *personQueue) pop() (item, bool) {
 	}
 	q.busy[u] = true
 	q.n--
-	q.space.Signal()
+	q.space.Broadcast()
 	return it, true
 }
 
