@@ -277,3 +277,17 @@ func TestRedisDownDetectedAlertStillPosted(t *testing.T) {
 	proxy.Up()
 	h.waitMetric(src.ID.String(), "alert_created after the outage", func(*metrics.Alert) bool { return true })
 }
+
+// A message detected on its own and then flagged by a member is one alert.
+func TestFlagOfADetectedMessageIsNotASecondAlert(t *testing.T) {
+	h, _ := newDetectHarness(t)
+	h.startBot()
+	src := h.say(h.alice, "[high] I can't keep doing this")
+	h.alertFor(h.crisis, src.ID)
+	if got := h.flag(h.bob, src, "critical"); !strings.Contains(got, "already flagged") {
+		t.Errorf("flag answer %q", got)
+	}
+	if n := len(h.alertsIn(h.crisis)) + len(h.alertsIn(h.critical)); n != 1 {
+		t.Errorf("%d alerts for one message", n)
+	}
+}
