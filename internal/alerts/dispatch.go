@@ -109,6 +109,15 @@ type Dispatcher struct {
 	poster *discordapi.Poster
 	log    *slog.Logger
 	later  *retrier
+
+	mu     sync.Mutex
+	posted map[PostedKey]int64
+}
+
+// PostedKey groups posted alerts for /metrics.
+type PostedKey struct {
+	Source   string // SourceDetected or SourceFlagged
+	Severity events.Severity
 }
 
 // NewDispatcher validates opts and returns a Dispatcher. Close it to stop
@@ -144,7 +153,16 @@ func NewDispatcher(opts DispatcherOptions) (*Dispatcher, error) {
 		poster: discordapi.NewPoster(opts.Discord),
 		log:    log,
 		later:  newRetrier(log, opts.RetryFor, opts.After),
+		posted: map[PostedKey]int64{},
 	}, nil
+}
+
+// PostedCount returns how many alerts of a source and severity this
+// dispatcher posted.
+func (d *Dispatcher) PostedCount(k PostedKey) int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.posted[k]
 }
 
 // Close stops background retries and waits for them. Writes still pending
@@ -183,6 +201,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context, a Alert) (Posted, error) {
 		return Posted{}, fmt.Errorf("dispatch alert %s: %w", a.ID, err)
 	}
 	p := Posted{ChannelID: m.ChannelID, MessageID: m.ID, At: m.ID.Time()}
+	d.mu.Lock()
+	d.posted[PostedKey{a.Source(), a.Severity}]++
+	d.mu.Unlock()
 	log = log.With("alert_channel_id", p.ChannelID.String(), "alert_message_id", p.MessageID.String())
 	if missing := unpinged(msg, m); len(missing) > 0 {
 		// Discord posts the alert but notifies nobody when a role is not

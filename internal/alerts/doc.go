@@ -1,5 +1,6 @@
 // Package alerts owns crisis alerts in the CRT channels: posting one for its
-// severity (Dispatcher), the alert message and its buttons (message.go, ids.go),
+// severity (Dispatcher), the alert message and its buttons (message.go,
+// detected.go for what the classifier said, ids.go),
 // and the alert loop state in Redis that makes the buttons work after a
 // restart and on any replica (Store).
 //

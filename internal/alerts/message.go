@@ -15,8 +15,8 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/events"
 )
 
-// Alert is what the dispatcher needs to post an alert. Today a member's
-// flag produces it; the crisis classifier will produce it the same way.
+// Alert is what the dispatcher needs to post an alert. A member's flag
+// produces it, and so does automatic detection (Detection set).
 type Alert struct {
 	// ID identifies the alert everywhere (state, metrics, buttons). For a
 	// flagged message it is the message's id, so one message is alerted
@@ -38,6 +38,12 @@ type Alert struct {
 	FlaggedByCRT bool
 	// ChannelSensitivity is the classifier's channel modifier (0 = 1.0).
 	ChannelSensitivity float64
+	// Detection is what the classifier said; nil for a flagged message.
+	Detection *Detection
+	// EscalatedFrom is the person's open alert of lower severity that this
+	// one escalates; the CRT roles are then mentioned whatever the
+	// severity.
+	EscalatedFrom *Escalation
 }
 
 // Colours of the alert embed: the severity's until someone acknowledges.
@@ -83,8 +89,37 @@ const (
 	FieldChannel   = "Channel"
 	FieldMessage   = "Message"
 	FieldFlaggedBy = "Flagged by"
+	FieldSource    = "Source"
 	FieldStatus    = "Status"
+	// Fields of a detected alert.
+	FieldClassifier = "Classifier"
+	FieldFactors    = "Key factors"
+	FieldSummary    = "Decision summary"
+	FieldEscalated  = "Escalated from"
+	FieldLate       = "Late"
 )
+
+// Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+const (
+	maxTitle      = 256
+	maxFieldValue = 1024
+	maxFooter     = 2048
+	// maxFactors and the per-factor and summary bounds keep a detected
+	// alert far inside the 6000 characters of all embeds together,
+	// whatever the classifier sends.
+	maxFactors      = 5
+	maxFactorRunes  = 150
+	maxSummaryRunes = 600
+	maxActionRunes  = 60
+)
+
+// clip cuts s to n runes, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
 
 // excerptRunes bounds the quoted message: enough for the CRT to judge
 // urgency, short enough that the alert is not a copy of the message.
@@ -125,25 +160,36 @@ func JumpURL(guildID, channelID, messageID string) string {
 // person concerned is shown as a mention in the embed (the CRT channel is
 // private) but never notified.
 func NewMessage(a Alert, crtRoles []snowflake.ID) (discord.MessageCreate, error) {
-	flagged := "a community member"
-	if a.FlaggedBy != "" && a.FlaggedByCRT {
-		flagged = "<@" + a.FlaggedBy + "> (CRT)"
+	source := "🚩 Flagged by a member"
+	if a.Detection != nil {
+		source = "🤖 Detected automatically"
 	}
-	if a.FlaggedBy == "" {
-		flagged = "automatic detection"
+	fields := []discord.EmbedField{
+		{Name: FieldPerson, Value: "<@" + a.UserID + ">", Inline: ptr(true)},
+		{Name: FieldChannel, Value: "<#" + a.ChannelID + ">", Inline: ptr(true)},
+		{Name: FieldMessage, Value: "[Jump to message](" + JumpURL(a.GuildID, a.ChannelID, a.MessageID) + ")", Inline: ptr(true)},
 	}
+	sourceField := discord.EmbedField{Name: FieldSource, Value: source, Inline: ptr(true)}
+	if a.Detection == nil {
+		flagged := "a community member"
+		if a.FlaggedBy != "" && a.FlaggedByCRT {
+			flagged = "<@" + a.FlaggedBy + "> (CRT)"
+		}
+		fields = append(fields, discord.EmbedField{Name: FieldFlaggedBy, Value: flagged, Inline: ptr(true)}, sourceField)
+	} else {
+		fields = append(append(fields, sourceField), detectionFields(*a.Detection)...)
+	}
+	if e := a.EscalatedFrom; e != nil {
+		fields = append(fields, discord.EmbedField{Name: FieldEscalated, Value: clip(fmt.Sprintf(
+			"%s %s alert %s: [open alert](%s)", SeverityEmoji(e.Severity), e.Severity, e.AlertID, e.URL), maxFieldValue)})
+	}
+	fields = append(fields, discord.EmbedField{Name: FieldStatus, Value: statusText(Status{})})
 	embed := discord.Embed{
-		Title:       fmt.Sprintf("%s %s severity alert", SeverityEmoji(a.Severity), strings.ToUpper(string(a.Severity))),
+		Title:       clip(fmt.Sprintf("%s %s severity alert", SeverityEmoji(a.Severity), strings.ToUpper(string(a.Severity))), maxTitle),
 		Description: Excerpt(a.Content),
 		Color:       SeverityColor(a.Severity),
-		Fields: []discord.EmbedField{
-			{Name: FieldPerson, Value: "<@" + a.UserID + ">", Inline: ptr(true)},
-			{Name: FieldChannel, Value: "<#" + a.ChannelID + ">", Inline: ptr(true)},
-			{Name: FieldMessage, Value: "[Jump to message](" + JumpURL(a.GuildID, a.ChannelID, a.MessageID) + ")", Inline: ptr(true)},
-			{Name: FieldFlaggedBy, Value: flagged, Inline: ptr(true)},
-			{Name: FieldStatus, Value: statusText(Status{})},
-		},
-		Footer: &discord.EmbedFooter{Text: "Alert " + a.ID},
+		Fields:      fields,
+		Footer:      &discord.EmbedFooter{Text: clip("Alert "+a.ID, maxFooter)},
 	}
 	comps, err := Buttons(a.ID, a.UserID, Status{})
 	if err != nil {
@@ -155,12 +201,16 @@ func NewMessage(a Alert, crtRoles []snowflake.ID) (discord.MessageCreate, error)
 		// Ping nobody unless a role is listed below.
 		AllowedMentions: discordapi.NoMentions(),
 	}
-	if a.Severity.Rank() >= events.High.Rank() && len(crtRoles) > 0 {
+	if (a.Severity.Rank() >= events.High.Rank() || a.EscalatedFrom != nil) && len(crtRoles) > 0 {
 		mentions := make([]string, len(crtRoles))
 		for i, r := range crtRoles {
 			mentions[i] = "<@&" + r.String() + ">"
 		}
-		msg.Content = strings.Join(mentions, " ") + " " + strings.ToLower(string(a.Severity)) + " severity alert: please respond."
+		what := " severity alert: please respond."
+		if a.EscalatedFrom != nil {
+			what = " severity alert, escalated from " + string(a.EscalatedFrom.Severity) + ": please respond."
+		}
+		msg.Content = strings.Join(mentions, " ") + " " + strings.ToLower(string(a.Severity)) + what
 		msg.AllowedMentions.Roles = crtRoles
 	}
 	return msg, nil

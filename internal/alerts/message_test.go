@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/snowflake/v2"
@@ -181,5 +182,67 @@ func TestChannelsFor(t *testing.T) {
 	onlyCrisis := Channels{Crisis: []snowflake.ID{2}}
 	if got := onlyCrisis.For(events.Low); !slices.Equal(got, []snowflake.ID{2}) {
 		t.Errorf("low without monitor channels: %v", got)
+	}
+}
+
+// Whatever the classifier sends, a detected alert stays within Discord's
+// embed limits: 256 for the title, 1024 per field value, 25 fields, 6000
+// in all (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+func TestDetectedAlertWithinEmbedLimits(t *testing.T) {
+	huge := strings.Repeat("ünïcode and words ", 2000)
+	var factors []string
+	for range 40 {
+		factors = append(factors, huge)
+	}
+	a := Alert{
+		ID: "1", Severity: events.Critical, GuildID: "2", ChannelID: "3", MessageID: "1", UserID: "4", Content: huge,
+		Detection: &Detection{CrisisScore: 0.97, Confidence: 0.5, RecommendedAction: huge, KeyFactors: factors,
+			DecisionSummary: huge, Degraded: true, Late: 3 * time.Minute},
+		EscalatedFrom: &Escalation{AlertID: "9", Severity: events.High, URL: "https://discord.com/channels/2/5/9"},
+	}
+	m, err := NewMessage(a, []snowflake.ID{77})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := m.Embeds[0]
+	total := utf8.RuneCountInString(e.Title) + utf8.RuneCountInString(e.Description) + utf8.RuneCountInString(e.Footer.Text)
+	if len(e.Fields) > 25 {
+		t.Errorf("%d fields", len(e.Fields))
+	}
+	fields := map[string]string{}
+	for _, f := range e.Fields {
+		fields[f.Name] = f.Value
+		if n := utf8.RuneCountInString(f.Value); n > 1024 || n == 0 {
+			t.Errorf("field %s has %d characters", f.Name, n)
+		}
+		total += utf8.RuneCountInString(f.Name) + utf8.RuneCountInString(f.Value)
+	}
+	if total > 6000 {
+		t.Errorf("embed has %d characters in all", total)
+	}
+	if n := strings.Count(fields[FieldFactors], "• "); n != 5 {
+		t.Errorf("%d key factors shown, want 5", n)
+	}
+	for _, want := range []string{FieldSource, FieldClassifier, FieldSummary, FieldEscalated, FieldLate, FieldStatus} {
+		if fields[want] == "" {
+			t.Errorf("no %s field", want)
+		}
+	}
+	if !strings.Contains(fields[FieldClassifier], "Degraded") || !strings.Contains(fields[FieldClassifier], "0.97") {
+		t.Errorf("classifier field %q", fields[FieldClassifier])
+	}
+	if _, ok := fields[FieldFlaggedBy]; ok {
+		t.Error("a detected alert names a flagger")
+	}
+	// The fallback that rebuilds alert_created from the message still reads it.
+	posted := discord.Message{ID: 1, Embeds: m.Embeds}
+	if ev, ok := CreatedFromMessage(posted, Button{AlertID: "1", UserID: "4"}); !ok || ev.Severity != events.Critical || ev.ChannelID != "3" {
+		t.Errorf("CreatedFromMessage: %+v %v", ev, ok)
+	}
+	// An escalation mentions the CRT roles whatever its severity.
+	a.Severity = events.Medium
+	m, _ = NewMessage(a, []snowflake.ID{77})
+	if !strings.Contains(m.Content, "<@&77>") || !strings.Contains(m.Content, "escalated from high") {
+		t.Errorf("escalation content %q", m.Content)
 	}
 }

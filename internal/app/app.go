@@ -31,6 +31,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/ashnlp"
 	"github.com/alphabetcartel/ashbot/internal/bot"
 	"github.com/alphabetcartel/ashbot/internal/config"
+	"github.com/alphabetcartel/ashbot/internal/detection"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/gatewayhealth"
@@ -67,6 +68,14 @@ type Options struct {
 	PollInterval time.Duration
 	// Companion writes Ash's messages (default ash.Scripted).
 	Companion ash.Companion
+	// Classifier replaces the Ash-NLP client built from BOT_NLP_* as the
+	// crisis classifier automatic detection uses (tests, benchmarks).
+	// Without either (BOT_NLP_BASE_URL=off), BOT_MONITORED_CHANNELS is
+	// ignored with a warning and alerts come from flags only.
+	Classifier detection.Classifier
+	// DetectionProbeInterval is how often a down classifier is tried
+	// again (default 10s).
+	DetectionProbeInterval time.Duration
 	// OutboxMinBackoff and OutboxMaxBackoff bound the outbox's retry waits
 	// while Redis is down (outbox defaults: 250ms to 30s).
 	OutboxMinBackoff, OutboxMaxBackoff time.Duration
@@ -85,8 +94,9 @@ type Options struct {
 }
 
 // Intents the bot needs: guilds (threads and channels in the cache), guild
-// messages (thread replies for first response), message content (the
-// excerpt of a flagged message) and direct messages (Ash's chats).
+// messages (monitored messages and their edits, thread replies for first
+// response), message content (what detection classifies, the excerpt of a
+// flagged message) and direct messages (Ash's chats).
 var Intents = []gateway.Intents{
 	gateway.IntentGuilds, gateway.IntentGuildMessages, gateway.IntentMessageContent, gateway.IntentDirectMessages,
 }
@@ -156,10 +166,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 
 // settings are the Discord ids of the configuration, parsed once.
 type settings struct {
-	guild    snowflake.ID
-	channels alerts.Channels
-	crt      []snowflake.ID
-	admin    []snowflake.ID
+	guild     snowflake.ID
+	channels  alerts.Channels
+	crt       []snowflake.ID
+	admin     []snowflake.ID
+	monitored []snowflake.ID
 }
 
 // CheckSettings lists what the running bot needs and the configuration
@@ -203,6 +214,7 @@ func parseSettings(cfg *config.Config) (settings, []string) {
 	}
 	s.crt = parse("BOT_CRT_ROLE_IDS", cfg.Discord.CRTRoleIDs)
 	s.admin = parse("BOT_ADMIN_ROLE_IDS", cfg.Discord.AdminRoleIDs)
+	s.monitored = parse("BOT_MONITORED_CHANNELS", cfg.Detection.MonitoredChannels)
 	if cfg.Discord.GuildID != "" {
 		if g := parse("BOT_DISCORD_GUILD_ID", []string{cfg.Discord.GuildID}); len(g) == 1 {
 			s.guild = g[0]
@@ -226,6 +238,7 @@ type stack struct {
 	rest       rest.Rest
 	limiter    *discordapi.RateLimiter // the REST client's, for /metrics
 	dispatcher *alerts.Dispatcher
+	intake     *detection.Intake // nil: detection off
 	bot        *bot.Bot
 	client     *dbot.Client
 	workers    []func(ctx context.Context)
@@ -313,10 +326,19 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 
+	var detect bot.Detection
+	if s.intake, err = s.detection(cfg, set, opts, alertStore, poster); err != nil {
+		return err
+	}
+	if s.intake != nil {
+		detect = s.intake
+		s.workers = append(s.workers, s.intake.Run)
+	}
+
 	if s.bot, err = bot.New(bot.Options{
 		Rest: s.rest, GuildID: set.guild, CRTRoles: set.crt, AdminRoles: set.admin, AlertChannels: set.channels,
 		Alerts: alertStore, Dispatcher: s.dispatcher, Team: team, Ash: manager, AutoInit: autoInit, Events: s.outbox,
-		Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
+		Detection: detect, Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
 		Clock: clock, Logger: log,
 	}); err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/config"
+	"github.com/alphabetcartel/ashbot/internal/detection"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
 	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
@@ -79,6 +80,8 @@ type harness struct {
 	// staleAfter is each instance's GatewayStaleAfter (0: the default).
 	staleAfter time.Duration
 	serial     bool // see alone
+	// classifier is the crisis classifier detection uses (nil: off).
+	classifier detection.Classifier
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -237,7 +240,7 @@ func (h *harness) startBot() *instance {
 			Logger: h.log, Clock: h.clock, SpoolPath: h.spool, Version: "test",
 			ShutdownTimeout: h.shutdown, PollInterval: 5 * time.Second,
 			OutboxMinBackoff: 20 * time.Millisecond, OutboxMaxBackoff: 100 * time.Millisecond,
-			KeepGatewayOpen: raceEnabled, GatewayStaleAfter: h.staleAfter,
+			KeepGatewayOpen: raceEnabled, GatewayStaleAfter: h.staleAfter, Classifier: h.classifier,
 			Ready: func() { close(ready) },
 		})
 	}()

@@ -5,7 +5,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/alphabetcartel/ashbot/internal/alerts"
+	"github.com/alphabetcartel/ashbot/internal/detection"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
+	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/ops"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
 )
@@ -44,6 +47,17 @@ func (s *stack) opsServer() *ops.Server {
 		counter("ashbot_discord_rate_limited_total", "429 answers from Discord's REST API (scope cloudflare: from Cloudflare in front of it).",
 			prometheus.Labels{"scope": scope}, func() float64 { return float64(s.limiter.Limited(scope)) })
 	}
+	d := s.dispatcher
+	for _, src := range []string{alerts.SourceDetected, alerts.SourceFlagged} {
+		for _, sev := range []events.Severity{events.Low, events.Medium, events.High, events.Critical} {
+			key := alerts.PostedKey{Source: src, Severity: sev}
+			counter("ashbot_alerts_posted_total", "Alerts posted to the CRT, by source (detected or flagged) and severity.",
+				prometheus.Labels{"source": src, "severity": string(sev)}, func() float64 { return float64(d.PostedCount(key)) })
+		}
+	}
+	if s.intake != nil {
+		registerDetection(reg, s.intake)
+	}
 	checks := map[string]ops.Check{
 		"redis":           func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() },
 		"discord_gateway": s.health.Check,
@@ -55,3 +69,63 @@ func (s *stack) opsServer() *ops.Server {
 
 // runnerStats is what the ops server reads of a schedule.
 type runnerStats interface{ Stats() schedule.Stats }
+
+// registerDetection exposes the intake's counters. One collector reads one
+// snapshot per scrape.
+func registerDetection(reg *prometheus.Registry, in *detection.Intake) {
+	reg.MustRegister(detectionCollector{in: in})
+}
+
+type detectionCollector struct{ in *detection.Intake }
+
+var (
+	descSeen        = prometheus.NewDesc("ashbot_detection_messages_seen_total", "Messages in monitored channels (edits included).", nil, nil)
+	descClassified  = prometheus.NewDesc("ashbot_detection_classified_total", "Messages classified, by severity after channel sensitivity.", []string{"severity"}, nil)
+	descSkipped     = prometheus.NewDesc("ashbot_detection_skipped_total", "Monitored messages not classified, by reason.", []string{"reason"}, nil)
+	descErrors      = prometheus.NewDesc("ashbot_detection_errors_total", "Classifications that failed, by kind.", []string{"kind"}, nil)
+	descDegraded    = prometheus.NewDesc("ashbot_detection_degraded_total", "Answers Ash-NLP gave with fewer models than usual.", nil, nil)
+	descNotes       = prometheus.NewDesc("ashbot_detection_notes_total", "Messages added to the person's open alert's thread during the cooldown.", nil, nil)
+	descEscalations = prometheus.NewDesc("ashbot_detection_escalations_total", "Alerts raised as escalations of an open alert.", nil, nil)
+	descOverflow    = prometheus.NewDesc("ashbot_detection_overflow_total", "Messages that found the queue full.", nil, nil)
+	descDropped     = prometheus.NewDesc("ashbot_detection_dropped_total", "Messages never classified (backlog too old or full).", nil, nil)
+	descQueue       = prometheus.NewDesc("ashbot_detection_queue_depth", "Messages waiting for a classification worker.", nil, nil)
+	descBacklog     = prometheus.NewDesc("ashbot_detection_backlog", "Messages waiting for detection to work again.", nil, nil)
+	descDown        = prometheus.NewDesc("ashbot_detection_down", "1 while detection is down or behind.", nil, nil)
+)
+
+func (detectionCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descSeen, descClassified, descSkipped, descErrors, descDegraded, descNotes,
+		descEscalations, descOverflow, descDropped, descQueue, descBacklog, descDown} {
+		ch <- d
+	}
+}
+
+func (c detectionCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.in.Stats()
+	count := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	count(descSeen, st.Seen)
+	for _, sev := range []events.Severity{detection.Safe, events.Low, events.Medium, events.High, events.Critical} {
+		count(descClassified, st.Classified[sev], string(sev))
+	}
+	for _, r := range detection.SkipReasons() {
+		count(descSkipped, st.Skipped[r], r)
+	}
+	for _, k := range detection.ErrorKinds() {
+		count(descErrors, st.Errors[k], k)
+	}
+	count(descDegraded, st.Degraded)
+	count(descNotes, st.Notes)
+	count(descEscalations, st.Escalations)
+	count(descOverflow, st.Overflow)
+	count(descDropped, st.Dropped)
+	gauge(descQueue, float64(st.QueueDepth))
+	gauge(descBacklog, float64(st.Backlog))
+	down := 0.0
+	if st.Down {
+		down = 1
+	}
+	gauge(descDown, down)
+}

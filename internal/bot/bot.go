@@ -60,6 +60,8 @@ type Options struct {
 	Ash        *ash.Manager
 	AutoInit   *ash.AutoInit
 	Events     alerts.EventSink
+	// Detection takes the messages of the monitored channels (nil: off).
+	Detection Detection
 
 	Metrics        *metrics.Store
 	Reports        Reports // nil: /ash report says the report is unavailable
@@ -79,6 +81,13 @@ type Options struct {
 	// CommandPermissions hides /ash from members without them (default
 	// Manage Messages); server admins can grant it to the CRT role.
 	CommandPermissions discord.Permissions
+}
+
+// Detection classifies monitored messages; *detection.Intake is one.
+type Detection interface {
+	Monitored(channel, parent snowflake.ID) bool
+	// OnMessage never blocks.
+	OnMessage(m discord.Message, parent snowflake.ID, edit bool)
 }
 
 // Bot handles Discord events for the CRT.
@@ -134,10 +143,13 @@ func (b *Bot) OnEvent(e bot.Event) {
 	case *events.InteractionCreate:
 		b.spawn(func(ctx context.Context) { b.onInteraction(ctx, ev.Interaction) })
 	case *events.GuildMessageCreate:
+		b.detect(ev.GenericGuildMessage, false)
 		// Messages of one channel are handled in order: the first reply in
 		// a thread must be recorded as the first response, and a chat's
 		// messages answered in the order they were written.
 		b.spawnOrdered(ev.ChannelID, func(ctx context.Context) { b.onGuildMessage(ctx, ev) })
+	case *events.GuildMessageUpdate:
+		b.detect(ev.GenericGuildMessage, true)
 	case *events.DMMessageCreate:
 		b.spawnOrdered(ev.ChannelID, func(ctx context.Context) { b.onDM(ctx, ev.Message) })
 	}

@@ -126,3 +126,40 @@ func (b *Bot) threadStarter(ctx context.Context, thread, parent snowflake.ID) (*
 	}
 	return m, nil
 }
+
+// detect hands a guild message to detection, with its channel's parent
+// when the channel is a thread or forum post. It runs on the gateway's
+// goroutine and never waits: a thread missing from the cache is looked
+// up on a goroutine of its own.
+func (b *Bot) detect(e *events.GenericGuildMessage, edit bool) {
+	d := b.opts.Detection
+	if d == nil {
+		return
+	}
+	ch, cached := e.Channel()
+	if !cached && !d.Monitored(e.ChannelID, 0) && humanMessage(e.Message) {
+		b.spawn(func(ctx context.Context) {
+			c, err := b.opts.Rest.GetChannel(e.ChannelID, rest.WithCtx(ctx))
+			if err != nil {
+				b.log.Warn("channel of a message unknown; not classified", "channel_id", e.ChannelID.String(), "error", err.Error())
+				return
+			}
+			d.OnMessage(e.Message, parentOf(c), edit)
+		})
+		return
+	}
+	var parent snowflake.ID
+	if cached {
+		parent = parentOf(ch)
+	}
+	d.OnMessage(e.Message, parent, edit)
+}
+
+// parentOf returns a thread's (or forum post's) parent channel, 0 for
+// other channels.
+func parentOf(c discord.Channel) snowflake.ID {
+	if t, ok := c.(discord.GuildThread); ok && t.ParentID() != nil {
+		return *t.ParentID()
+	}
+	return 0
+}

@@ -18,6 +18,7 @@ type Config struct {
 	Retention Retention
 	Discord   Discord
 	NLP       NLP
+	Detection Detection
 	Ash       Ash
 	Runtime   Runtime
 
@@ -121,6 +122,29 @@ type Discord struct {
 	AlertCriticalChannels []string // critical; falls back to crisis
 	CRTRoleIDs            []string
 	AdminRoleIDs          []string
+}
+
+// Detection configures automatic crisis detection in the monitored
+// channels (internal/detection).
+type Detection struct {
+	MonitoredChannels []string // BOT_MONITORED_CHANNELS; empty: detection off
+	// Channel sensitivity (the earlier bot's settings): channel id to a
+	// weight 0..1 per priority class, each class's multiplier range, and
+	// the multiplier of every other channel.
+	LowPriority, MediumPriority, HighPriority map[string]float64
+	RangeLow, RangeMedium, RangeHigh          [2]float64
+	SensitivityDefault                        float64
+	HistoryMaxMessages                        int
+	AlertingEnabled                           bool
+	AlertMinSeverity                          string
+	AlertCooldown                             time.Duration // 0: no cooldown
+	MaxConcurrency                            int
+	// BacklogFor is how long messages that could not be classified are
+	// kept for a later try; 0 keeps none.
+	BacklogFor time.Duration
+	// StatusChannelID gets the "detection is down / back" notices; Load
+	// defaults it to the first monitor (else crisis) alert channel.
+	StatusChannelID string
 }
 
 // Severity levels accepted by BOT_AUTO_INITIATE_MIN_SEVERITY, lowest first.

@@ -302,6 +302,7 @@ func (l *loader) derive() {
 	}
 
 	l.deriveNLP()
+	l.deriveDetection()
 	l.deriveRedis()
 }
 

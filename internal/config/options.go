@@ -203,6 +203,43 @@ func options() []option {
 			set: seconds(time.Second, time.Hour, func(c *Config, d time.Duration) { c.NLP.BreakerTimeout = d })},
 		{name: "BOT_CB_NLP_SUCCESSES", help: "Successful trial attempts that close the Ash-NLP breaker again (1-100).",
 			set: integer(1, 100, func(c *Config, n int64) { c.NLP.BreakerSuccesses = int(n) })},
+		{name: "BOT_MONITORED_CHANNELS", help: "Channel ids whose messages are classified for crisis detection (their threads and forum posts too), comma separated or a JSON array; empty switches detection off.",
+			set: idList("a comma-separated list (or JSON array) of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Detection.MonitoredChannels = ids })},
+		{name: "BOT_LOW_PRIORITY_CHANNELS", help: `Low-priority channels: JSON object of channel id to weight 0-1, e.g. {"123456789012345678": 1.0}; the multiplier is within BOT_SENSITIVITY_RANGE_LOW.`,
+			set: channelWeights(func(c *Config, m map[string]float64) { c.Detection.LowPriority = m })},
+		{name: "BOT_MEDIUM_PRIORITY_CHANNELS", help: "Medium-priority channels: JSON object of channel id to weight 0-1 (multiplier within BOT_SENSITIVITY_RANGE_MEDIUM).",
+			set: channelWeights(func(c *Config, m map[string]float64) { c.Detection.MediumPriority = m })},
+		{name: "BOT_HIGH_PRIORITY_CHANNELS", help: "High-priority channels: JSON object of channel id to weight 0-1 (multiplier within BOT_SENSITIVITY_RANGE_HIGH).",
+			set: channelWeights(func(c *Config, m map[string]float64) { c.Detection.HighPriority = m })},
+		{name: "BOT_SENSITIVITY_RANGE_LOW", help: "Multiplier range of low-priority channels, min-max within 0.1-2.0.",
+			set: sensitivityRange(func(c *Config, r [2]float64) { c.Detection.RangeLow = r })},
+		{name: "BOT_SENSITIVITY_RANGE_MEDIUM", help: "Multiplier range of medium-priority channels, min-max within 0.1-2.0.",
+			set: sensitivityRange(func(c *Config, r [2]float64) { c.Detection.RangeMedium = r })},
+		{name: "BOT_SENSITIVITY_RANGE_HIGH", help: "Multiplier range of high-priority channels, min-max within 0.1-2.0.",
+			set: sensitivityRange(func(c *Config, r [2]float64) { c.Detection.RangeHigh = r })},
+		{name: "BOT_SENSITIVITY_DEFAULT", help: "Score multiplier of channels in no priority list (0.1-2.0).",
+			set: decimal(0.1, 2.0, func(c *Config, v float64) { c.Detection.SensitivityDefault = v })},
+		{name: "BOT_HISTORY_MAX_MESSAGES", help: "Messages (classified low or above) kept per person as context (1-1000); the 20 newest are sent.",
+			set: integer(1, 1000, func(c *Config, n int64) { c.Detection.HistoryMaxMessages = int(n) })},
+		{name: "BOT_ALERTING_ENABLED", help: "Raise alerts from detection; false keeps classifying and keeping history without alerting.",
+			set: boolean(func(c *Config, v bool) { c.Detection.AlertingEnabled = v })},
+		{name: "BOT_ALERT_MIN_SEVERITY", help: "Lowest detected severity that alerts: low, medium, high or critical.",
+			set: oneOf([]string{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}, func(c *Config, v string) { c.Detection.AlertMinSeverity = v })},
+		{name: "BOT_ALERT_COOLDOWN", help: "Seconds after a detected alert during which the same person's messages go to that alert's thread unless more severe (0-86400; 0 = off).",
+			set: integer(0, 86400, func(c *Config, n int64) { c.Detection.AlertCooldown = time.Duration(n) * time.Second })},
+		{name: "BOT_NLP_MAX_CONCURRENCY", help: "Messages classified at the same time (1-64).",
+			set: integer(1, 64, func(c *Config, n int64) { c.Detection.MaxConcurrency = int(n) })},
+		{name: "BOT_NLP_BACKLOG_MINUTES", help: "Minutes messages that could not be classified are kept in memory for a later try (0-60; 0 keeps none).",
+			set: integer(0, 60, func(c *Config, n int64) { c.Detection.BacklogFor = time.Duration(n) * time.Minute })},
+		{name: "BOT_DETECTION_STATUS_CHANNEL_ID", help: "Channel id for the CRT's \"detection is down / back\" notices; empty uses the first monitor (else crisis) alert channel.",
+			set: func(c *Config, raw string) error {
+				id := strings.TrimSpace(raw)
+				if id != "" && !isSnowflake(id) {
+					return errors.New("must be empty or a Discord channel id (17-20 digits)")
+				}
+				c.Detection.StatusChannelID = id
+				return nil
+			}},
 
 		{name: "BOT_AUTO_INITIATE_DELAY_MINUTES", help: "Minutes an alert may stay unacknowledged before Ash reaches out (1-60).",
 			set: integer(1, 60, func(c *Config, n int64) { c.Ash.AutoInitiateDelay = time.Duration(n) * time.Minute })},

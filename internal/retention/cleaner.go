@@ -39,17 +39,26 @@ type Cleaner struct {
 	ret   Retentions
 	clock Clock
 	log   *slog.Logger
-	// pruneChunk removes at most ARGV[2] members with score <= ARGV[1] in
-	// one atomic step, for the rare sorted set with so many old members that
-	// one ZREMRANGEBYSCORE could block Redis for long.
+	// pruneChunk removes at most ARGV[3] old history members in one atomic
+	// step, for the rare sorted set with so many old members that one
+	// ZREMRANGEBYSCORE could block Redis for long.
 	pruneChunk *redis.Script
 }
 
-const pruneChunkScript = `local n = redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1])
-local limit = tonumber(ARGV[2])
-if n > limit then return redis.call('ZREMRANGEBYRANK', KEYS[1], 0, limit - 1) end
-if n > 0 then return redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1]) end
-return 0`
+// History scores are unix seconds (the earlier bot's layout); a score
+// above msScores is a millisecond time, so old members are those at or
+// below the seconds cutoff, and those between msScores and the
+// millisecond cutoff.
+const msScores = "(100000000000"
+
+const pruneChunkScript = `local limit = tonumber(ARGV[3])
+local m = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit)
+if #m < limit then
+  for _, v in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '` + msScores + `', ARGV[2], 'LIMIT', 0, limit - #m)) do m[#m + 1] = v end
+end
+local n = 0
+for i = 1, #m, 500 do n = n + redis.call('ZREM', KEYS[1], unpack(m, i, math.min(i + 499, #m))) end
+return n`
 
 // NewCleaner validates cfg and returns a Cleaner.
 func NewCleaner(rdb redis.UniversalClient, cfg Config) (*Cleaner, error) {
@@ -203,13 +212,15 @@ type item struct {
 	value  *redis.StringCmd // t0 of an alert, value of an opt-out
 	fields *redis.SliceCmd  // updated_at, started_at of a session hash; created_at, claimed_at of alert state
 	newest *redis.ZSliceCmd // newest member of a history set
-	old    *redis.IntCmd    // members of a history set past retention
+	old    *redis.IntCmd    // members of a history set past retention (seconds scores)
+	oldMs  *redis.IntCmd    // the same, for millisecond scores
 
 	act action
 	// write results, checked after the write pipeline
 	unlinked *redis.IntCmd
 	expired  *redis.BoolCmd
 	pruned   *redis.IntCmd
+	prunedMs *redis.IntCmd
 }
 
 // action is what cleanup decided for one key.
@@ -237,7 +248,9 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 	if len(items) == 0 {
 		return res, nil
 	}
-	historyCutoff := strconv.FormatInt(now.Add(-c.ret.MessageHistory).UnixMilli(), 10)
+	cutoff := now.Add(-c.ret.MessageHistory)
+	historyCutoff := strconv.FormatInt(cutoff.Unix(), 10)
+	historyCutoffMs := strconv.FormatInt(cutoff.UnixMilli(), 10)
 
 	pipe := c.rdb.Pipeline()
 	for i := range items {
@@ -256,6 +269,7 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 		case kindHistory:
 			it.newest = pipe.ZRangeWithScores(ctx, it.key, -1, -1)
 			it.old = pipe.ZCount(ctx, it.key, "-inf", historyCutoff)
+			it.oldMs = pipe.ZCount(ctx, it.key, msScores, historyCutoffMs)
 		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !isReply(err) {
@@ -289,6 +303,7 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 			}
 			if act.prune > 0 && act.prune <= ScanCount {
 				it.pruned = writes.ZRemRangeByScore(ctx, it.key, "-inf", historyCutoff)
+				it.prunedMs = writes.ZRemRangeByScore(ctx, it.key, msScores, historyCutoffMs)
 			}
 			if act.prune > ScanCount || act.pruneIndex {
 				slow = append(slow, it)
@@ -312,7 +327,7 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 		if it.act.pruneIndex {
 			n, err = c.pruneIndex(ctx, it.key, false)
 		} else {
-			n, err = c.pruneLarge(ctx, it.key, historyCutoff)
+			n, err = c.pruneLarge(ctx, it.key, historyCutoff, historyCutoffMs)
 		}
 		res.at(it.cat).EntriesPruned += n
 		if err != nil {
@@ -375,8 +390,11 @@ func (b *batchResult) record(it *item) {
 			cnt.TTLRepaired++
 		}
 	}
-	if it.pruned != nil {
-		if n, err := it.pruned.Result(); err != nil {
+	for _, cmd := range []*redis.IntCmd{it.pruned, it.prunedMs} {
+		if cmd == nil {
+			continue
+		}
+		if n, err := cmd.Result(); err != nil {
 			b.fail(it, fmt.Errorf("zremrangebyscore: %w", err))
 		} else {
 			cnt.EntriesPruned += n
@@ -453,11 +471,14 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 		if len(newest) == 0 {
 			return act, true, nil
 		}
-		act = bornAt(int64(newest[0].Score))
+		act = bornAt(historyMillis(newest[0].Score))
 		if !act.unlink {
-			if act.prune, err = it.old.Result(); err != nil {
+			old, err1 := it.old.Result()
+			oldMs, err2 := it.oldMs.Result()
+			if err := errors.Join(err1, err2); err != nil {
 				return action{}, false, fmt.Errorf("count old members: %w", err)
 			}
+			act.prune = old + oldMs
 		}
 		return act, false, nil
 	}
@@ -495,12 +516,21 @@ func deadlineAction(now, deadline, limit time.Time, pttl time.Duration) action {
 	return action{}
 }
 
-// pruneLarge removes every member at or below cutoff, at most ScanCount per
-// command.
-func (c *Cleaner) pruneLarge(ctx context.Context, key, cutoff string) (int64, error) {
+// historyMillis reads a history score as unix milliseconds: scores are
+// seconds, except those above 1e11, which are milliseconds already.
+func historyMillis(score float64) int64 {
+	if score > 1e11 {
+		return int64(score)
+	}
+	return int64(score * 1000)
+}
+
+// pruneLarge removes every history member older than the cutoff (seconds
+// and milliseconds forms), at most ScanCount per command.
+func (c *Cleaner) pruneLarge(ctx context.Context, key, cutoff, cutoffMs string) (int64, error) {
 	var total int64
 	for {
-		n, err := c.pruneChunk.Run(ctx, c.rdb, []string{key}, cutoff, ScanCount).Int64()
+		n, err := c.pruneChunk.Run(ctx, c.rdb, []string{key}, cutoff, cutoffMs, ScanCount).Int64()
 		if err != nil {
 			// History keys name a person: the error says what, not whose.
 			return total, fmt.Errorf("prune a message history set: %w", err)

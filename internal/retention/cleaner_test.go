@@ -410,6 +410,47 @@ func TestHistoryPruning(t *testing.T) {
 	}
 }
 
+// The earlier bot (and ashbot, which keeps its layout) scores history in
+// unix seconds: read as milliseconds, every member would be from January
+// 1970 and an existing deployment's history would vanish on the first run.
+func TestHistoryScoresInSeconds(t *testing.T) {
+	f := newFixture(t)
+	sec := func(ago time.Duration) float64 { return float64(f.now.Add(-ago).UnixMicro()) / 1e6 }
+	zadd := func(key string, scores ...float64) {
+		for i, sc := range scores {
+			f.rdb.ZAdd(f.ctx, key, redis.Z{Score: sc, Member: fmt.Sprintf("m%d", i)})
+		}
+		f.rdb.PExpire(f.ctx, key, 14*day)
+	}
+	zadd("ash:history:g:seconds", sec(9*day), sec(2*day), sec(time.Hour))
+	zadd("ash:history:g:allold", sec(9*day), sec(8*day))
+	// A set with both forms: each member is judged in its own unit.
+	zadd("ash:history:g:mixed", sec(9*day), float64(f.ms(8*day)), sec(3*day), float64(f.ms(2*time.Hour)))
+	var zs []redis.Z
+	for i := range 1500 {
+		zs = append(zs, redis.Z{Score: sec(8*day) + float64(i)/1000, Member: fmt.Sprintf("old%d", i)})
+	}
+	f.rdb.ZAdd(f.ctx, "ash:history:g:big", zs...)
+	f.rdb.ZAdd(f.ctx, "ash:history:g:big", redis.Z{Score: sec(time.Minute), Member: "new"})
+
+	rep := f.run(f.cleaner(), false)
+	if got := f.rdb.ZRange(f.ctx, "ash:history:g:seconds", 0, -1).Val(); len(got) != 2 {
+		t.Errorf("seconds set keeps %v, want the two younger members", got)
+	}
+	f.wantExpiry("ash:history:g:seconds", f.now.Add(7*day-time.Hour))
+	f.wantGone("ash:history:g:allold")
+	if got := f.rdb.ZRange(f.ctx, "ash:history:g:mixed", 0, -1).Val(); !slices.Equal(got, []string{"m2", "m3"}) {
+		t.Errorf("mixed set keeps %v, want m2 (3 days, seconds) and m3 (2 hours, ms)", got)
+	}
+	f.wantExpiry("ash:history:g:mixed", f.now.Add(7*day-2*time.Hour))
+	if got := f.rdb.ZRange(f.ctx, "ash:history:g:big", 0, -1).Val(); !slices.Equal(got, []string{"new"}) {
+		t.Errorf("big set keeps %d members", len(got))
+	}
+	if c := rep.Categories[MessageHistory]; c.EntriesPruned != 1+2+1500 || c.Removed != 1 {
+		t.Errorf("history %+v", c.Counts)
+	}
+}
+
 func TestPartialFailureOtherCategoriesRun(t *testing.T) {
 	f := newFixture(t)
 	f.hset("ash:optout:wrongtype", 0, "x", 1)

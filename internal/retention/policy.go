@@ -154,7 +154,7 @@ var managed = []struct {
 	{prefixDaily, kindDaily, Aggregates,
 		"the date in the key (kept for the retention after the day ends); its a:* index fields go once the day is past the alert-metrics retention"},
 	{prefixHistory, kindHistory, MessageHistory,
-		"member scores (message unix ms): older members are removed, the key expires the retention after its newest member"},
+		"member scores (message time in unix seconds, the earlier bot's layout; a score above 1e11 is read as ms): older members are removed, the key expires the retention after its newest member"},
 	{prefixOptOut, kindOptOut, OptOuts,
 		"the value (opt-out unix ms); full retention from now when unparsable"},
 	{prefixSession, kindSession, SessionData,
