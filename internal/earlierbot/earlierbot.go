@@ -125,15 +125,17 @@ func ParseOptOut(v string) (OptOut, error) {
 	return OptOut{UserID: string(raw.UserID), OptedOutAt: raw.OptedOutAt.Time, ExpiresAt: raw.ExpiresAt.Time}, nil
 }
 
-// EncodeOptOut writes an opt-out in the earlier JSON form. The user id is
-// a JSON number because the earlier bot reads it with int(); a Discord id
-// that is not decimal digits is refused rather than written unreadable.
-func EncodeOptOut(userID string, at, expires time.Time) (string, error) {
-	if _, err := strconv.ParseUint(userID, 10, 64); err != nil {
-		return "", fmt.Errorf("opt-out: user id %q is not a Discord id", userID)
+// EncodeOptOut writes an opt-out in the earlier JSON form. A Discord id is
+// written as a JSON number, as the earlier bot wrote it (it reads the id
+// with int(), which takes a string of digits too); anything else as a
+// string.
+func EncodeOptOut(userID string, at, expires time.Time) string {
+	id := strconv.Quote(userID)
+	if _, err := strconv.ParseUint(userID, 10, 64); err == nil && userID[0] != '0' {
+		id = userID
 	}
 	return fmt.Sprintf(`{"user_id": %s, "opted_out": true, "opted_out_at": %q, "expires_at": %q}`,
-		userID, FormatTime(at), FormatTime(expires)), nil
+		id, FormatTime(at), FormatTime(expires))
 }
 
 // SessionMeta is the value of ash:session:meta:{session_id}. Only ids,
