@@ -68,6 +68,7 @@ func commands() []command {
 		{"alert show", "print one alert's metrics and timeline", alertShow},
 		{"cleanup", "run the retention cleanup now (--dry-run to only report)", cleanupCmd},
 		{"storage", "print keys and memory per data category", storageCmd},
+		{"migrate from-ash-bot", "carry the earlier Python Ash-Bot's Redis data over (--dry-run to only report)", migrateCmd},
 		{"nlp-sim", "serve the Ash-NLP stand-in for local development (--addr, faults by flag)", nlpSimCmd},
 		{"version", "print the version", func(_ context.Context, e *Env, _ []string) int {
 			fmt.Fprintln(e.Stdout, "ashbot", Version)
