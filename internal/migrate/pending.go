@@ -77,8 +77,10 @@ func (m *Migrator) pending(ctx context.Context, rep *Report, key string) error {
 		return nil
 	}
 	st, err := m.opts.Alerts.Load(ctx, alertID)
+	// A state without an alert message is only a flag claim: ours to fill.
+	isNew := errors.Is(err, alerts.ErrNotFound) || (err == nil && st.AlertMessageID == "")
 	switch {
-	case errors.Is(err, alerts.ErrNotFound):
+	case isNew:
 		st = alerts.State{
 			AlertID: alertID, CreatedAt: p.CreatedAt, Severity: sev, UserID: p.UserID, ChannelID: p.OriginalChannelID,
 			SourceMessageID: p.OriginalMessageID, AlertChannelID: p.AlertChannelID, AlertMessageID: p.AlertMessageID,
@@ -97,7 +99,7 @@ func (m *Migrator) pending(ctx context.Context, rep *Report, key string) error {
 		rep.count(KindPending, "due: would become an auto-initiate timer", 1)
 		return nil
 	}
-	if st.AlertMessageID == "" {
+	if isNew {
 		if err := m.opts.Alerts.SaveCreated(ctx, st); err != nil {
 			return keyErr(rep, KindPending, "save the alert state of "+key, err)
 		}
