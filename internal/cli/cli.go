@@ -102,7 +102,7 @@ func usage(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "usage: ashbot <command> [flags]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-21s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nSettings come from BOT_* environment variables; `ashbot config check` lists them.")
 }
