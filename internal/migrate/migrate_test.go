@@ -418,3 +418,34 @@ func TestMigrateOnCluster(t *testing.T) {
 		t.Errorf("second run on the cluster: %+v %+v", rep.kind(KindEvents).Outcomes, rep.kind(KindOptOuts).Outcomes)
 	}
 }
+
+// A run stopped between any two steps of moving an earlier alert loses
+// nothing: after the copy (both keys there), and after the removal (only
+// the backup there), the next run records the alert.
+func TestResumesAfterACrash(t *testing.T) {
+	for _, removed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("original removed %v", removed), func(t *testing.T) {
+			e := newEnv(t, srv.Fresh(t))
+			e.seed()
+			key := "ash:metrics:alert:" + earlierAlert
+			dump := e.rdb.Dump(e.ctx, key).Val()
+			if err := e.rdb.RestoreReplace(e.ctx, backupKey(key), 90*day, dump).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if removed {
+				e.rdb.Del(e.ctx, key)
+			}
+			rep := e.run(false)
+			if n := outcome(rep, KindEvents, "events recorded"); n != 5 {
+				t.Errorf("%d events recorded, want 5: %+v", n, rep.kind(KindEvents).Outcomes)
+			}
+			a, err := metrics.NewStore(e.rdb, e.clock).Alert(e.ctx, earlierAlert)
+			if err != nil || a.AcknowledgedBy != "555" {
+				t.Errorf("alert after resuming: %+v %v", a, err)
+			}
+			if e.rdb.Type(e.ctx, backupKey(key)).Val() != "zset" {
+				t.Error("backup lost")
+			}
+		})
+	}
+}
