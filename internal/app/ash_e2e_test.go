@@ -277,8 +277,11 @@ func TestOptOut(t *testing.T) {
 		t.Errorf("record %+v", rec)
 	}
 	key := ash.OptOutKey(h.alice.ID.String())
-	if v := h.rdb.Get(context.Background(), key).Val(); v != strconv.FormatInt(in.ID.Time().UnixMilli(), 10) {
+	// The earlier Ash-Bot's JSON form, so that a rollback keeps it.
+	if v := h.rdb.Get(context.Background(), key).Val(); !strings.HasPrefix(v, `{"user_id": `+h.alice.ID.String()+`, "opted_out": true`) {
 		t.Errorf("opt-out value %q", v)
+	} else if at, _, err := ash.ParseOptOut(v); err != nil || !at.Equal(in.ID.Time()) {
+		t.Errorf("opt-out value %q read as %v (%v), want %v", v, at, err, in.ID.Time())
 	}
 	if ttl := h.rdb.PTTL(context.Background(), key).Val(); ttl < 29*24*time.Hour || ttl > 30*24*time.Hour {
 		t.Errorf("opt-out TTL %v, want BOT_USER_OPTOUT_TTL_DAYS", ttl)

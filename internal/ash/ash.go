@@ -8,7 +8,7 @@
 //
 //	ash:session:{session_id}       hash   ids and times of one chat (never its text)
 //	ash:session:user:{user_id}     string the user's active session
-//	ash:optout:{user_id}           string opt-out time (unix ms), TTL BOT_USER_OPTOUT_TTL_DAYS
+//	ash:optout:{user_id}           string the earlier bot's JSON opt-out (unix ms text read too), TTL BOT_USER_OPTOUT_TTL_DAYS
 //	ash:schedule:autoinit          zset   alert id -> auto-initiate due time (ms)
 //	ash:schedule:session-deadlines zset   session id -> idle/max deadline (ms)
 //

@@ -243,9 +243,21 @@ func TestOptOutStore(t *testing.T) {
 	if err != nil || !until.Equal(now.Add(30*day)) {
 		t.Fatalf("opt-out %v %v", until, err)
 	}
-	if v := rdb.Get(ctx, OptOutKey("u1")).Val(); v != msText(now) {
-		t.Errorf("value %q, want the opt-out time in ms", v)
+	// The earlier bot's JSON form, which it reads back on a rollback.
+	v := rdb.Get(ctx, OptOutKey("u1")).Val()
+	if at, exp, err := ParseOptOut(v); err != nil || !at.Equal(now) || !exp.Equal(now.Add(30*day)) {
+		t.Errorf("value %q read as %v until %v (%v), want %v until %v", v, at, exp, err, now, now.Add(30*day))
 	}
+	// What ashbot wrote before: unix ms text.
+	if at, exp, err := ParseOptOut(msText(now)); err != nil || !at.Equal(now) || !exp.IsZero() {
+		t.Errorf("ms value read as %v until %v (%v)", at, exp, err)
+	}
+	// Without a TTL, the expiry the value names stands.
+	rdb.Persist(ctx, OptOutKey("u1"))
+	if until, ok, err := st.OptedOut(ctx, "u1"); !ok || err != nil || !until.Equal(now.Add(30*day)) {
+		t.Errorf("opted out without TTL: %v until %v (%v)", ok, until, err)
+	}
+	rdb.Expire(ctx, OptOutKey("u1"), 30*day)
 	if until, ok, _ := st.OptedOut(ctx, "u1"); !ok || until.Before(now.Add(29*day)) {
 		t.Errorf("opted out %v until %v", ok, until)
 	}

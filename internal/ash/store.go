@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/alphabetcartel/ashbot/internal/earlierbot"
 	"github.com/alphabetcartel/ashbot/internal/events"
 )
 
@@ -30,7 +31,10 @@ func SessionKey(id string) string { return SessionPrefix + id }
 // UserSessionKey names the mapping from a user to their active session.
 func UserSessionKey(userID string) string { return userPrefix + userID }
 
-// OptOutKey names a user's opt-out; its value is the opt-out time (unix ms).
+// OptOutKey names a user's opt-out. Its value is the earlier Ash-Bot's
+// JSON form (earlierbot.EncodeOptOut), so that a rollback to that bot
+// keeps every opt-out; values written before as unix ms text are read too
+// (ParseOptOut).
 func OptOutKey(userID string) string { return OptOutPrefix + userID }
 
 // ErrNoSession means the session does not exist (or expired).
@@ -258,10 +262,27 @@ func (st *Store) ClaimEnd(ctx context.Context, id string, reason events.EndReaso
 
 // OptOut stores the user's opt-out, made at at, for the opt-out retention.
 func (st *Store) OptOut(ctx context.Context, userID string, at time.Time) (until time.Time, err error) {
-	if err := st.rdb.Set(ctx, OptOutKey(userID), msText(at), st.optOutTTL).Err(); err != nil {
+	until = st.now().Add(st.optOutTTL)
+	v := earlierbot.EncodeOptOut(userID, at, until)
+	if err := st.rdb.Set(ctx, OptOutKey(userID), v, st.optOutTTL).Err(); err != nil {
 		return time.Time{}, fmt.Errorf("store an opt-out: %w", err)
 	}
-	return st.now().Add(st.optOutTTL), nil
+	return until, nil
+}
+
+// ParseOptOut reads an opt-out value in either form: the earlier bot's
+// JSON (which ashbot writes too), or unix ms text (ashbot before it wrote
+// JSON). at is when the person opted out; expires is zero when the value
+// does not say.
+func ParseOptOut(v string) (at, expires time.Time, err error) {
+	if ms, perr := strconv.ParseInt(v, 10, 64); perr == nil {
+		return msTime(ms), time.Time{}, nil
+	}
+	o, err := earlierbot.ParseOptOut(v)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	return o.OptedOutAt, o.ExpiresAt, nil
 }
 
 // OptedOut reports whether the user opted out of Ash, and until when.
@@ -274,6 +295,11 @@ func (st *Store) OptedOut(ctx context.Context, userID string) (until time.Time, 
 	case d == -2: // no key
 		return time.Time{}, false, nil
 	case d < 0: // no TTL: cleanup will give it one; the opt-out stands
+		if v, err := st.rdb.Get(ctx, OptOutKey(userID)).Result(); err == nil {
+			if _, exp, err := ParseOptOut(v); err == nil && !exp.IsZero() {
+				return exp, true, nil
+			}
+		}
 		return time.Time{}, true, nil
 	}
 	return st.now().Add(d), true, nil

@@ -69,6 +69,7 @@ func commands() []command {
 		{"alert show", "print one alert's metrics and timeline", alertShow},
 		{"cleanup", "run the retention cleanup now (--dry-run to only report)", cleanupCmd},
 		{"storage", "print keys and memory per data category", storageCmd},
+		{"migrate from-ash-bot", "carry the earlier Python Ash-Bot's Redis data over (--dry-run to only report)", migrateCmd},
 		{"nlp-sim", "serve the Ash-NLP stand-in for local development (--addr, faults by flag)", nlpSimCmd},
 		{"healthcheck", "exit 0 when the running bot's /readyz answers 200, 1 otherwise (for container health checks)", healthcheck},
 		{"version", "print the version", func(_ context.Context, e *Env, _ []string) int {
@@ -103,7 +104,7 @@ func usage(w io.Writer, cmds []command) {
 	fmt.Fprintln(w, "usage: ashbot <command> [flags]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-21s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nSettings come from BOT_* environment variables; `ashbot config check` lists them.")
 }

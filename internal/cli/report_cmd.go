@@ -45,7 +45,8 @@ func reportCmd(ctx context.Context, e *Env, args []string) int {
 		return ExitUsage
 	}
 	return withRedis(ctx, e, func(d deps) int {
-		r, err := weekly.Build(ctx, metrics.NewStore(d.rdb, e.Now), last, Version)
+		warn := func(msg string) { fmt.Fprintln(e.Stderr, "ashbot: warning:", msg) }
+		r, err := weekly.Build(ctx, weekly.WarnUnreadable(metrics.NewStore(d.rdb, e.Now), warn), last, Version)
 		if err != nil {
 			return fail(e, err)
 		}

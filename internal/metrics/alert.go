@@ -66,7 +66,7 @@ func (s *Store) Alert(ctx context.Context, alertID string) (*Alert, error) {
 	all := pipe.HGetAll(ctx, alertKey(alertID))
 	ttl := pipe.PTTL(ctx, alertKey(alertID))
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("load alert %s: %w", alertID, err)
+		return nil, fmt.Errorf("load alert %s: %w", alertID, checkType(alertKey(alertID), err))
 	}
 	h := all.Val()
 	if len(h) == 0 {
@@ -90,7 +90,7 @@ func (s *Store) AlertByMessage(ctx context.Context, messageID string) (*Alert, e
 		return nil, fmt.Errorf("alert for message %s: %w", messageID, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("look up alert for message %s: %w", messageID, err)
+		return nil, fmt.Errorf("look up alert for message %s: %w", messageID, checkType(lookupKey(messageID), err))
 	}
 	return s.Alert(ctx, id)
 }

@@ -56,7 +56,7 @@ type Daily struct {
 func (s *Store) Daily(ctx context.Context, day time.Time) (*Daily, error) {
 	h, err := s.rdb.HGetAll(ctx, dailyKey(day)).Result()
 	if err != nil {
-		return nil, fmt.Errorf("load daily aggregate %s: %w", day.Format(time.DateOnly), err)
+		return nil, fmt.Errorf("load daily aggregate %s: %w", day.Format(time.DateOnly), checkType(dailyKey(day), err))
 	}
 	if len(h) == 0 {
 		return nil, fmt.Errorf("daily aggregate %s: %w", day.Format(time.DateOnly), ErrNotFound)

@@ -109,6 +109,11 @@ func (r *Recorder) Record(ctx context.Context, ev events.Event) (Outcome, error)
 		return 0, err
 	}
 	if err := r.aggregate(ctx, ev, st, now); err != nil {
+		if isWrongType(err) {
+			// The alert record holds the event; only the day's counts miss
+			// it until the key is converted.
+			return 0, reject("event stored in the alert record, but the daily aggregate is unwritable: %s", wrongTypeReason(dailyKey(st.t0.Truncate(24*time.Hour))))
+		}
 		return 0, fmt.Errorf("record %s for alert %s: daily aggregate: %w", ev.Type, ev.AlertID, err)
 	}
 	if st.status == 0 {
@@ -153,6 +158,12 @@ func (r *Recorder) apply(ctx context.Context, ev events.Event, now time.Time) (a
 	}
 
 	res, err := r.batch.eval(ctx, alertScript, []string{alertKey(ev.AlertID)}, args, nil).Slice()
+	if isWrongType(err) {
+		// Retrying cannot help, and an outbox that retried would hold up
+		// every later event behind this one: the script failed before
+		// writing anything, so the event is rejected with what fixes it.
+		return alertState{}, reject("%s", wrongTypeReason(alertKey(ev.AlertID)))
+	}
 	if err != nil {
 		return alertState{}, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
 	}

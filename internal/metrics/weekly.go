@@ -107,6 +107,10 @@ type Summary struct {
 	PeakHour            *PeakHour   `json:"peak_hour"`
 	TopResponders       []Responder `json:"top_responders"`
 	Days                []Day       `json:"days"`
+	// Unreadable names the keys of the week that hold another type of
+	// value than ours (left by the earlier Ash-Bot) and what fixes them;
+	// the summary counts everything else.
+	Unreadable []string `json:"unreadable,omitempty"`
 }
 
 // Week returns the seven UTC days ending with end (inclusive).
@@ -127,7 +131,7 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 	for i := range cmds {
 		cmds[i] = pipe.HGetAll(ctx, dailyKey(start.AddDate(0, 0, i)))
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	if _, err := pipe.Exec(ctx); err != nil && !isWrongType(err) {
 		return nil, fmt.Errorf("load week %s..%s: %w", sum.StartDate, sum.EndDate, err)
 	}
 
@@ -138,6 +142,11 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 	for i, cmd := range cmds {
 		day := start.AddDate(0, 0, i)
 		d := &Daily{Date: day.Format(time.DateOnly), BySeverity: map[string]int64{}}
+		if err := cmd.Err(); isWrongType(err) {
+			sum.Unreadable = append(sum.Unreadable, wrongTypeReason(dailyKey(day)))
+		} else if err != nil {
+			return nil, fmt.Errorf("load week %s..%s: %w", sum.StartDate, sum.EndDate, err)
+		}
 		if h := cmd.Val(); len(h) > 0 {
 			var err error
 			if d, err = decodeDaily(day, h); err != nil {
@@ -194,7 +203,8 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 		sum.TopResponders = sum.TopResponders[:TopResponders]
 	}
 
-	vals, err := s.durations(ctx, ids)
+	vals, unreadable, err := s.durations(ctx, ids)
+	sum.Unreadable = append(sum.Unreadable, unreadable...)
 	if err != nil {
 		return nil, fmt.Errorf("load week %s..%s: %w", sum.StartDate, sum.EndDate, err)
 	}
@@ -206,21 +216,28 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 }
 
 // durations reads the acknowledge, Ash, first response and resolve offsets
-// of the given alerts, as whole seconds.
-func (s *Store) durations(ctx context.Context, ids []string) ([4][]int64, error) {
-	var out [4][]int64
+// of the given alerts, as whole seconds. An alert key of another type is
+// named in unreadable and left out (its percentiles then go, as for an
+// expired record), so that one such key does not stop the report.
+func (s *Store) durations(ctx context.Context, ids []string) (out [4][]int64, unreadable []string, err error) {
 	if len(ids) == 0 {
-		return out, nil
+		return out, nil, nil
 	}
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
 		cmds[i] = pipe.HMGet(ctx, alertKey(id), fAck, fAsh, fFirst, fResolved)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return out, fmt.Errorf("load alert records: %w", err)
+	if _, err := pipe.Exec(ctx); err != nil && !isWrongType(err) {
+		return out, nil, fmt.Errorf("load alert records: %w", err)
 	}
-	for _, cmd := range cmds {
+	for i, cmd := range cmds {
+		if err := cmd.Err(); isWrongType(err) {
+			unreadable = append(unreadable, wrongTypeReason(alertKey(ids[i])))
+			continue
+		} else if err != nil {
+			return out, unreadable, fmt.Errorf("load alert records: %w", err)
+		}
 		for j, v := range cmd.Val() {
 			str, ok := v.(string)
 			if !ok {
@@ -228,12 +245,12 @@ func (s *Store) durations(ctx context.Context, ids []string) ([4][]int64, error)
 			}
 			ms, err := strconv.ParseInt(str, 10, 64)
 			if err != nil {
-				return out, fmt.Errorf("load alert records: bad offset %q: %w", str, err)
+				return out, unreadable, fmt.Errorf("load alert records: bad offset %q: %w", str, err)
 			}
 			out[j] = append(out[j], ms/1000)
 		}
 	}
-	return out, nil
+	return out, unreadable, nil
 }
 
 // summarise combines the aggregate (always there while the day lives) with

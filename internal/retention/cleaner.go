@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/alphabetcartel/ashbot/internal/earlierbot"
 )
 
 // Clock gives the cleaner the time that every age is measured against.
@@ -263,7 +265,11 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 		case kindOptOut:
 			it.value = pipe.Get(ctx, it.key)
 		case kindSession:
-			it.fields = pipe.HMGet(ctx, it.key, "updated_at", "started_at")
+			if strings.HasPrefix(it.key, prefixSessionMeta) {
+				it.value = pipe.Get(ctx, it.key) // the earlier bot's JSON string
+			} else {
+				it.fields = pipe.HMGet(ctx, it.key, "updated_at", "started_at")
+			}
 		case kindAlertState:
 			it.fields = pipe.HMGet(ctx, it.key, "created_at", "claimed_at")
 		case kindHistory:
@@ -425,7 +431,7 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 		return deadlineAction(now, time.UnixMilli(ms).Add(ret), now.Add(ret), pttl)
 	}
 	if want := it.kind.wantType(); want != "" && typ != want {
-		return act, false, fmt.Errorf("unexpected type %s, want %s; left untouched", typ, want)
+		return act, false, fmt.Errorf("unexpected type %s, want %s; left untouched (run `ashbot migrate from-ash-bot` to convert the earlier Ash-Bot's keys)", typ, want)
 	}
 
 	switch it.kind {
@@ -437,7 +443,20 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 		if ms, perr := strconv.ParseInt(v, 10, 64); err == nil && perr == nil {
 			return bornAt(ms), false, nil
 		}
+		if o, perr := earlierbot.ParseOptOut(v); it.kind == kindOptOut && err == nil && perr == nil && !o.OptedOutAt.IsZero() {
+			return bornAt(o.OptedOutAt.UnixMilli()), false, nil
+		}
 	case kindSession, kindAlertState:
+		if it.value != nil && typ == "string" {
+			v, err := it.value.Result()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return act, false, fmt.Errorf("read age: %w", err)
+			}
+			if m, perr := earlierbot.ParseSessionMeta(v); perr == nil && !m.Age().IsZero() {
+				return bornAt(m.Age().UnixMilli()), false, nil
+			}
+			break
+		}
 		if typ != "hash" {
 			break
 		}

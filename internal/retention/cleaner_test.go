@@ -585,6 +585,8 @@ func TestClassify(t *testing.T) {
 		"ash:alert:1":                  AlertState,
 		"ash:alert:thread:1":           AlertState,
 		"ash:alert:flags:1":            AlertState,
+		"ash:session:meta:1":           SessionData,
+		"ash:migrate:backup:x":         AlertMetrics,
 		"ash:alert:":                   "",
 		"ash:alerts:1":                 "",
 		"ash:metrics:alert:":           "",
@@ -597,7 +599,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) = %q, %v; want %q", key, got, ok, want)
 		}
 	}
-	if len(Policies(testRetentions)) != 8 {
+	if len(Policies(testRetentions)) != 9 {
 		t.Error("a key pattern has no policy")
 	}
 	if err := (Retentions{}).Validate(); err == nil {

@@ -125,6 +125,7 @@ const (
 	kindSession
 	kindScheduler
 	kindAlertState
+	kindBackup
 )
 
 // Key prefixes of the managed patterns. None is a prefix of another.
@@ -137,6 +138,12 @@ const (
 	prefixSession    = "ash:session:"
 	prefixScheduler  = "ash:schedule:"
 	prefixAlertState = "ash:alert:"
+	// prefixBackup holds the earlier Ash-Bot's metrics keys that `ashbot
+	// migrate from-ash-bot` converted, kept for a rollback.
+	prefixBackup = "ash:migrate:"
+	// prefixSessionMeta is the earlier bot's session metadata (JSON
+	// strings), inside the session_data pattern.
+	prefixSessionMeta = prefixSession + "meta:"
 )
 
 // managed lists every key pattern cleanup owns, with its kind, its
@@ -156,13 +163,15 @@ var managed = []struct {
 	{prefixHistory, kindHistory, MessageHistory,
 		"member scores (message time in unix seconds, the earlier bot's layout; a score above 1e11 is read as ms): older members are removed, the key expires the retention after its newest member"},
 	{prefixOptOut, kindOptOut, OptOuts,
-		"the value (opt-out unix ms); full retention from now when unparsable"},
+		"the value (opt-out unix ms, or opted_out_at of the earlier bot's JSON); full retention from now when unparsable"},
 	{prefixSession, kindSession, SessionData,
-		"hash field updated_at, else started_at (unix ms); full retention from now otherwise"},
+		"hash field updated_at, else started_at (unix ms); ended_at, else started_at of the earlier bot's meta:* JSON; full retention from now otherwise"},
 	{prefixScheduler, kindScheduler, Scheduler,
 		"unknown: TTL capped at the maximum; a key without TTL gets it from now"},
 	{prefixAlertState, kindAlertState, AlertState,
 		"hash field created_at, else claimed_at (unix ms); other keys (thread map, flag counters): full retention from now"},
+	{prefixBackup, kindBackup, AlertMetrics,
+		"unknown (the earlier bot's converted metrics, kept for a rollback): a key without TTL gets the full retention from now"},
 }
 
 // Policies returns the policy of every managed key pattern.

@@ -34,30 +34,41 @@ func ProgressDisplay(out io.Writer, isTerminal bool, log *slog.Logger) (progress
 const barWidth = 30
 
 func barProgress(out io.Writer) (func(Progress), func()) {
-	var drawn, last int64
-	var latest Progress
-	draw := func(p Progress) {
-		// The estimate counts every key and SCAN may repeat some: never
-		// let the bar run past its end.
-		total := max(p.EstimatedKeys, p.Scanned, 1)
-		filled := int(p.Scanned * barWidth / total)
-		fmt.Fprintf(out, "\rcleanup %3d%% [%s%s] %d/%d keys, %d removed, %d TTLs repaired ",
-			p.Scanned*100/total, strings.Repeat("=", filled), strings.Repeat(" ", barWidth-filled),
-			p.Scanned, total, p.Removed, p.TTLRepaired)
+	update, finish := Bar(out, "cleanup")
+	return func(p Progress) {
+		update(p.Scanned, p.EstimatedKeys, fmt.Sprintf("keys, %d removed, %d TTLs repaired", p.Removed, p.TTLRepaired))
+	}, finish
+}
+
+// Bar returns a one-line progress bar on a terminal, labelled label, for
+// any pass over the keyspace (cleanup, `ashbot migrate from-ash-bot`):
+// update(done, total, detail) redraws it at most every half percent, and
+// finish draws the last state and ends the line.
+func Bar(out io.Writer, label string) (update func(done, total int64, detail string), finish func()) {
+	var drawn, last, latestDone, latestTotal int64
+	var latestDetail string
+	draw := func() {
+		// The total is an estimate and SCAN may repeat keys: never let
+		// the bar run past its end.
+		total := max(latestTotal, latestDone, 1)
+		filled := int(latestDone * barWidth / total)
+		fmt.Fprintf(out, "\r%s %3d%% [%s%s] %d/%d %s ", label,
+			latestDone*100/total, strings.Repeat("=", filled), strings.Repeat(" ", barWidth-filled),
+			latestDone, total, latestDetail)
 		drawn++
 	}
-	return func(p Progress) {
-			latest = p
+	return func(done, total int64, detail string) {
+			latestDone, latestTotal, latestDetail = done, total, detail
 			// Redraw at most every half percent: a terminal write per
 			// batch would slow a run over millions of keys.
-			if drawn > 0 && p.Scanned-last < max(p.EstimatedKeys/200, 1) {
+			if drawn > 0 && done-last < max(total/200, 1) {
 				return
 			}
-			last = p.Scanned
-			draw(p)
+			last = done
+			draw()
 		}, func() {
 			if drawn > 0 {
-				draw(latest)
+				draw()
 				fmt.Fprintln(out)
 			}
 		}

@@ -30,6 +30,28 @@ type Summaries interface {
 	Weekly(ctx context.Context, end time.Time) (*metrics.Summary, error)
 }
 
+// WarnUnreadable wraps s so that every key a summary could not read (one
+// of another type, left by the earlier Ash-Bot) is passed to warn: the
+// report still goes out with the rest, and someone learns what to fix.
+func WarnUnreadable(s Summaries, warn func(msg string)) Summaries {
+	return warnSummaries{s, warn}
+}
+
+type warnSummaries struct {
+	Summaries
+	warn func(string)
+}
+
+func (w warnSummaries) Weekly(ctx context.Context, end time.Time) (*metrics.Summary, error) {
+	sum, err := w.Summaries.Weekly(ctx, end)
+	if sum != nil {
+		for _, u := range sum.Unreadable {
+			w.warn(u)
+		}
+	}
+	return sum, err
+}
+
 // Poster sends a message to a channel; *discordapi.Poster is one. Errors
 // should be *discordapi.Error so that permanent failures can be told from
 // passing ones.
@@ -61,7 +83,8 @@ func NewTrigger(summaries Summaries, poster Poster, opts Options) (*Trigger, err
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Trigger{summaries: summaries, poster: poster, version: opts.Version, log: log.With("job", JobName)}, nil
+	warn := func(msg string) { log.Warn("weekly report: a key was left out", "problem", msg) }
+	return &Trigger{summaries: WarnUnreadable(summaries, warn), poster: poster, version: opts.Version, log: log.With("job", JobName)}, nil
 }
 
 // Build reads this week's and last week's summaries and builds the report
