@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -56,17 +57,28 @@ func TestRunStopsOnSIGTERM(t *testing.T) {
 		"BOT_DISCORD_API_URL="+sim.URL(), "BOT_DISCORD_GATEWAY_URL="+sim.GatewayURL(),
 		"BOT_ALERT_CHANNEL_CRISIS_IDS="+crisis.String(), "BOT_CRT_ROLE_IDS="+crt.ID.String(),
 	)
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	// Start-up is over when the bot says it runs: a SIGTERM before that
+	// interrupts start-up, which exits 1 (TestSIGTERMWithSilentRedis).
 	if err := sim.WaitFor(ctx, func() bool { return sim.ConnectedSessions() > 0 && len(sim.Commands()) > 0 }); err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
 		t.Fatalf("the bot did not connect and register its commands: %v\n%s", err, logs.String())
+	}
+	for !strings.Contains(logs.String(), `"ashbot running"`) {
+		select {
+		case <-ctx.Done():
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the bot did not finish starting\n%s", logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 
 	began := time.Now()
@@ -150,4 +162,23 @@ func TestSIGTERMWithSilentRedis(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lockedBuffer is a bytes.Buffer the child's output is copied into while
+// the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
