@@ -15,6 +15,7 @@ type Config struct {
 	Retention Retention
 	Discord   Discord
 	Ash       Ash
+	Companion Companion
 	Runtime   Runtime
 
 	// settings remembers where each value came from, for Describe; it is

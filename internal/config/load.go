@@ -293,6 +293,7 @@ func (l *loader) derive() {
 			c.Ash.SessionTimeout, c.Ash.MaxSession)
 	}
 
+	l.deriveCompanion()
 	l.deriveRedis()
 }
 

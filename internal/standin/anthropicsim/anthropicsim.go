@@ -68,8 +68,8 @@ func (s *Sim) Conversations() []modelsim.Conversation {
 		if r.Status != http.StatusOK {
 			continue
 		}
-		var req messagesRequest
-		if json.Unmarshal(r.Body, &req) != nil {
+		req, msg := parse(r.Body, r.Header.Get("anthropic-version"))
+		if msg != "" {
 			continue
 		}
 		c, _ := req.conversation()
