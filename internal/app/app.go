@@ -23,6 +23,7 @@ import (
 	"github.com/disgoorg/disgo/gateway"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
@@ -32,6 +33,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/ops"
 	"github.com/alphabetcartel/ashbot/internal/outbox"
 	"github.com/alphabetcartel/ashbot/internal/redisconn"
 	"github.com/alphabetcartel/ashbot/internal/retention"
@@ -61,6 +63,9 @@ type Options struct {
 	PollInterval time.Duration
 	// Companion writes Ash's messages (default ash.Scripted).
 	Companion ash.Companion
+	// Model, when set, is the language model behind Ash instead of the
+	// one BOT_ASH_PROVIDER names (tests and the demo pass a stand-in's).
+	Model ash.Model
 	// OutboxMinBackoff and OutboxMaxBackoff bound the outbox's retry waits
 	// while Redis is down (outbox defaults: 250ms to 30s).
 	OutboxMinBackoff, OutboxMaxBackoff time.Duration
@@ -202,6 +207,11 @@ type stack struct {
 	// gatewayReady is set by the gateway's Ready and Resumed events and
 	// cleared at shutdown; /readyz reports it.
 	gatewayReady atomic.Bool
+	// reg holds the metrics /metrics serves; parts register theirs as
+	// they are built.
+	reg *prometheus.Registry
+	// companion is the language model behind Ash (none when scripted).
+	companion companionPart
 }
 
 func (s *stack) closeRedis() {
@@ -212,6 +222,11 @@ func (s *stack) closeRedis() {
 
 func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	clock, log := opts.Clock, opts.Logger
+	s.reg = ops.NewRegistry()
+	var err error
+	if s.companion, err = buildCompanion(cfg.Companion, opts, s.reg, log); err != nil {
+		return err
+	}
 	rec, err := metrics.NewRecorder(s.rdb, metrics.RecorderOptions{
 		Enabled: cfg.Metrics.Enabled, AlertTTL: cfg.Metrics.AlertTTL, AggregateTTL: cfg.Metrics.AggregateTTL, Now: clock.Now,
 	})

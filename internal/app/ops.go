@@ -14,7 +14,7 @@ import (
 // figures are read from the parts' own counters when Prometheus scrapes,
 // so no package needs to know about Prometheus.
 func (s *stack) opsServer(addr string) *ops.Server {
-	reg := ops.NewRegistry()
+	reg := s.reg
 	counter := func(name, help string, labels prometheus.Labels, f func() float64) {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, f))
 	}
@@ -49,7 +49,9 @@ func (s *stack) opsServer(addr string) *ops.Server {
 			return nil
 		},
 	}
-	return ops.New(addr, reg, checks, s.log)
+	srv := ops.New(addr, reg, checks, s.log)
+	srv.Inform("companion", s.companion.info)
+	return srv
 }
 
 // runnerStats is what the ops server reads of a schedule.

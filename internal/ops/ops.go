@@ -27,6 +27,7 @@ type Check func(ctx context.Context) error
 type Server struct {
 	srv    *http.Server
 	checks map[string]Check
+	info   map[string]func() any
 	log    *slog.Logger
 }
 
@@ -41,7 +42,7 @@ func NewRegistry() *prometheus.Registry {
 // New returns a server for addr. checks are run by /readyz, each with a
 // short timeout, so a hung dependency makes the bot unready, not /readyz.
 func New(addr string, reg *prometheus.Registry, checks map[string]Check, log *slog.Logger) *Server {
-	s := &Server{checks: checks, log: log}
+	s := &Server{checks: checks, info: map[string]func() any{}, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -52,6 +53,12 @@ func New(addr string, reg *prometheus.Registry, checks map[string]Check, log *sl
 	s.srv = &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s
 }
+
+// Inform adds name to the "info" object of /readyz: what f returns when
+// asked, shown for operators and never deciding readiness (a model API
+// that is down must not take the bot out of service: alerts still go
+// out). Call it before Run.
+func (s *Server) Inform(name string, f func() any) { s.info[name] = f }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	names := make([]string, 0, len(s.checks))
@@ -76,7 +83,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if !ready {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	json.NewEncoder(w).Encode(map[string]any{"ready": ready, "checks": status})
+	body := map[string]any{"ready": ready, "checks": status}
+	if len(s.info) > 0 {
+		info := make(map[string]any, len(s.info))
+		for n, f := range s.info {
+			info[n] = f()
+		}
+		body["info"] = info
+	}
+	json.NewEncoder(w).Encode(body)
 }
 
 // Run listens on the address and serves until ctx ends, then shuts down

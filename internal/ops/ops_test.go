@@ -28,6 +28,7 @@ func TestEndpoints(t *testing.T) {
 			return errors.New("redis: connection refused")
 		},
 	}, slog.New(slog.DiscardHandler))
+	s.Inform("companion", func() any { return map[string]string{"provider": "scripted"} })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -53,8 +54,10 @@ func TestEndpoints(t *testing.T) {
 	var r struct {
 		Ready  bool
 		Checks map[string]string
+		Info   map[string]map[string]string
 	}
-	if err := json.Unmarshal([]byte(body), &r); code != 200 || err != nil || !r.Ready || r.Checks["redis"] != "ok" {
+	if err := json.Unmarshal([]byte(body), &r); code != 200 || err != nil || !r.Ready || r.Checks["redis"] != "ok" ||
+		r.Info["companion"]["provider"] != "scripted" {
 		t.Errorf("readyz %d %s", code, body)
 	}
 	redisUp = false
