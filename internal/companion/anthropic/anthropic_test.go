@@ -47,8 +47,10 @@ func provider(t *testing.T, sim *anthropicsim.Sim, edit ...func(*companion.Setti
 	return p
 }
 
-func user(text string) companion.Turn      { return companion.Turn{Role: companion.User, Text: text} }
-func assistant(text string) companion.Turn { return companion.Turn{Role: companion.Assistant, Text: text} }
+func user(text string) companion.Turn { return companion.Turn{Role: companion.User, Text: text} }
+func assistant(text string) companion.Turn {
+	return companion.Turn{Role: companion.Assistant, Text: text}
+}
 
 // The second request carries the first turns: what the model is sent is
 // the conversation so far, system prompt apart, as the SDK encodes it.

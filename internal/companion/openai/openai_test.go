@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/alphabetcartel/ashbot/internal/companion"
-	"github.com/alphabetcartel/ashbot/internal/standin/openaisim"
 	"github.com/alphabetcartel/ashbot/internal/standin/modelsim"
+	"github.com/alphabetcartel/ashbot/internal/standin/openaisim"
 )
 
 const (
@@ -53,8 +53,10 @@ func provider(t *testing.T, sim *openaisim.Sim, edit ...func(*companion.Settings
 	return p
 }
 
-func user(text string) companion.Turn      { return companion.Turn{Role: companion.User, Text: text} }
-func assistant(text string) companion.Turn { return companion.Turn{Role: companion.Assistant, Text: text} }
+func user(text string) companion.Turn { return companion.Turn{Role: companion.User, Text: text} }
+func assistant(text string) companion.Turn {
+	return companion.Turn{Role: companion.Assistant, Text: text}
+}
 
 // The second request carries the first turns: what the model is sent is
 // the conversation so far, system prompt apart, as the SDK encodes it.
