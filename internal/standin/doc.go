@@ -6,4 +6,7 @@
 // (only tests, the demo and the stand-ins' own commands do).
 //
 //   - discordsim: Discord's REST API and gateway.
+//   - anthropicsim: Anthropic's Messages API (Claude).
+//   - openaisim: OpenAI-compatible chat completions (Ollama, vLLM, ...).
+//   - modelsim: what the two model stand-ins share.
 package standin
