@@ -63,9 +63,6 @@ type Options struct {
 	PollInterval time.Duration
 	// Companion writes Ash's messages (default ash.Scripted).
 	Companion ash.Companion
-	// Model, when set, is the language model behind Ash instead of the
-	// one BOT_ASH_PROVIDER names (tests and the demo pass a stand-in's).
-	Model ash.Model
 	// OutboxMinBackoff and OutboxMaxBackoff bound the outbox's retry waits
 	// while Redis is down (outbox defaults: 250ms to 30s).
 	OutboxMinBackoff, OutboxMaxBackoff time.Duration
@@ -224,7 +221,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	clock, log := opts.Clock, opts.Logger
 	s.reg = ops.NewRegistry()
 	var err error
-	if s.companion, err = buildCompanion(cfg.Companion, opts, s.reg, log); err != nil {
+	if s.companion, err = buildCompanion(cfg.Companion, s.reg, log); err != nil {
 		return err
 	}
 	rec, err := metrics.NewRecorder(s.rdb, metrics.RecorderOptions{

@@ -26,10 +26,10 @@ type companionPart struct {
 
 // buildCompanion builds the provider BOT_ASH_PROVIDER names, its metrics
 // registered on reg, and says in one log line which companion is active.
-// opts.Model, when set, stands in for the configured one (tests, demo).
-func buildCompanion(cfg config.Companion, opts Options, reg prometheus.Registerer, log *slog.Logger) (companionPart, error) {
+// Tests and the demo point BOT_ASH_BASE_URL at a stand-in.
+func buildCompanion(cfg config.Companion, reg prometheus.Registerer, log *slog.Logger) (companionPart, error) {
 	part := companionPart{provider: cfg.Provider}
-	if cfg.Provider == config.CompanionScripted && opts.Model == nil {
+	if cfg.Provider == config.CompanionScripted {
 		log.Info("Ash companion: scripted texts (set BOT_ASH_PROVIDER for a language model)", "companion", config.CompanionScripted)
 		return part, nil
 	}
@@ -45,12 +45,10 @@ func buildCompanion(cfg config.Companion, opts Options, reg prometheus.Registere
 		Model: cfg.Model, MaxTokens: cfg.MaxTokens, APIKey: cfg.APIKey, BaseURL: cfg.BaseURL,
 		Timeout: cfg.ReplyTimeout, Metrics: m,
 	}
-	switch {
-	case opts.Model != nil:
-		part.model = opts.Model
-	case cfg.Provider == config.CompanionAnthropic:
+	switch cfg.Provider {
+	case config.CompanionAnthropic:
 		part.model, err = anthropic.New(set)
-	case cfg.Provider == config.CompanionOpenAI:
+	case config.CompanionOpenAI:
 		part.model, err = openai.New(set)
 	default:
 		err = fmt.Errorf("unknown BOT_ASH_PROVIDER %q", cfg.Provider)
