@@ -276,8 +276,6 @@ type Settings struct {
 	// MaxRetries is how often the SDK retries 408, 409, 429 and 5xx
 	// answers and connection errors; nil keeps the SDK's default (2).
 	MaxRetries *int
-	// HTTPClient replaces the SDK's (tests); nil keeps it.
-	HTTPClient *http.Client
 	// Metrics counts the calls; nil counts nothing.
 	Metrics *Metrics
 }
@@ -297,4 +295,21 @@ func (s Settings) Check() error {
 		return fmt.Errorf("companion: max retries must not be negative, not %d", *s.MaxRetries)
 	}
 	return nil
+}
+
+// maxIdlePerHost is how many idle connections to the model API are kept:
+// enough for the chats that run at once in a community, where Go's default
+// of two would make most replies pay a new TCP and TLS handshake.
+const maxIdlePerHost = 64
+
+// NewHTTPClient is the HTTP client of every provider. Timeouts come from
+// each call's context (Settings.Timeout), not from the client.
+func NewHTTPClient() *http.Client {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return &http.Client{Transport: http.DefaultTransport}
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = maxIdlePerHost
+	return &http.Client{Transport: t}
 }

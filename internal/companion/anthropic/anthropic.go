@@ -4,7 +4,8 @@
 //
 // The client reads nothing from the environment or from disk (no
 // ANTHROPIC_API_KEY, no profile): the key and base URL come from ashbot's
-// settings only, so what `ashbot config check` shows is what runs.
+// settings only, so what `ashbot config check` shows is what runs. It
+// makes no OpenTelemetry spans, which could carry a conversation.
 package anthropic
 
 import (
@@ -47,15 +48,17 @@ func New(s companion.Settings) (*Provider, error) {
 		option.WithoutEnvironmentDefaults(),
 		option.WithAPIKey(s.APIKey),
 		option.WithMiddleware(companion.Middleware),
+		option.WithHTTPClient(companion.NewHTTPClient()),
+		// No spans: ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE=content
+		// would otherwise put what the person wrote into traces.
+		option.WithoutOpenTelemetry(),
+		option.WithOpenTelemetryPropagation(false),
 	}
 	if s.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(s.BaseURL))
 	}
 	if s.MaxRetries != nil {
 		opts = append(opts, option.WithMaxRetries(*s.MaxRetries))
-	}
-	if s.HTTPClient != nil {
-		opts = append(opts, option.WithHTTPClient(s.HTTPClient))
 	}
 	return &Provider{client: sdk.NewClient(opts...), set: s}, nil
 }

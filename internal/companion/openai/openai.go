@@ -49,12 +49,10 @@ func New(s companion.Settings) (*Provider, error) {
 		// which must not reach a server it was not meant for.
 		option.WithAPIKey(s.APIKey),
 		option.WithMiddleware(companion.Middleware),
+		option.WithHTTPClient(companion.NewHTTPClient()),
 	}
 	if s.MaxRetries != nil {
 		opts = append(opts, option.WithMaxRetries(*s.MaxRetries))
-	}
-	if s.HTTPClient != nil {
-		opts = append(opts, option.WithHTTPClient(s.HTTPClient))
 	}
 	return &Provider{client: sdk.NewClient(opts...), set: s}, nil
 }
