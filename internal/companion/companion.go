@@ -44,8 +44,8 @@ type Request struct {
 	// System is the system prompt (persona and rules); may be empty.
 	System string
 	// Turns alternate user and assistant, starting and ending with a user
-	// turn, none of them empty: Anthropic's Messages API requires the
-	// first and the conversation is built that way for every provider.
+	// turn, none of them empty. The APIs would merge or continue other
+	// shapes; a conversation that sends one has a bug, so it is refused.
 	Turns []Turn
 	// MaxTokens bounds the reply; zero uses the provider's configured one
 	// (BOT_ASH_MAX_TOKENS).
