@@ -250,6 +250,11 @@ type stack struct {
 	nlpLatency *prometheus.HistogramVec
 	// health follows the gateway session for /readyz and the logs.
 	health *gatewayhealth.Monitor
+	// reg holds the metrics /metrics serves; parts register theirs as
+	// they are built.
+	reg *prometheus.Registry
+	// companion is the language model behind Ash (none when scripted).
+	companion companionPart
 }
 
 func (s *stack) closeRedis() {
@@ -260,6 +265,11 @@ func (s *stack) closeRedis() {
 
 func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	clock, log := opts.Clock, opts.Logger
+	s.reg = ops.NewRegistry()
+	var err error
+	if s.companion, err = buildCompanion(cfg.Companion, s.reg, log); err != nil {
+		return err
+	}
 	rec, err := metrics.NewRecorder(s.rdb, metrics.RecorderOptions{
 		Enabled: cfg.Metrics.Enabled, AlertTTL: cfg.Metrics.AlertTTL, AggregateTTL: cfg.Metrics.AggregateTTL, Now: clock.Now,
 	})

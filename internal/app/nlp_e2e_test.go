@@ -36,7 +36,9 @@ func getOps(t *testing.T, addr, path string) (int, string) {
 type readyz struct {
 	Ready  bool
 	Checks map[string]string
-	Info   map[string]string
+	Info   struct {
+		AshNLP string `json:"ash_nlp"`
+	}
 }
 
 func getReadyz(t *testing.T, addr string) (int, readyz) {
@@ -69,12 +71,12 @@ func TestAshNLPHealthAndMetrics(t *testing.T) {
 		}
 		return false
 	})
-	if code, r := getReadyz(t, addr); code != 200 || !r.Ready || r.Info["ash_nlp"] != "ok" {
+	if code, r := getReadyz(t, addr); code != 200 || !r.Ready || r.Info.AshNLP != "ok" {
 		t.Errorf("readyz %d %+v", code, r)
 	}
 	sim.Refuse()
 	code, r := getReadyz(t, addr)
-	if code != 200 || !r.Ready || !strings.Contains(r.Info["ash_nlp"], "connection refused") || !strings.Contains(r.Info["ash_nlp"], "breaker closed") {
+	if code != 200 || !r.Ready || !strings.Contains(r.Info.AshNLP, "connection refused") || !strings.Contains(r.Info.AshNLP, "breaker closed") {
 		t.Errorf("readyz with Ash-NLP down: %d %+v", code, r)
 	}
 	if _, ok := r.Checks["ash_nlp"]; ok {
@@ -96,7 +98,7 @@ func TestAshNLPOff(t *testing.T) {
 	addr := freeAddr(t)
 	h := newHarness(t, withEnv("BOT_NLP_BASE_URL", "off"), withEnv("BOT_HTTP_ADDR", addr))
 	h.startBot()
-	if code, r := getReadyz(t, addr); code != 200 || !r.Ready || !strings.HasPrefix(r.Info["ash_nlp"], "off") {
+	if code, r := getReadyz(t, addr); code != 200 || !r.Ready || !strings.HasPrefix(r.Info.AshNLP, "off") {
 		t.Errorf("readyz %d %+v", code, r)
 	}
 	if _, body := getOps(t, addr, "/metrics"); strings.Contains(body, "ashbot_nlp_") {

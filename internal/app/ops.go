@@ -17,7 +17,7 @@ import (
 // figures are read from the parts' own counters when Prometheus scrapes,
 // so no package needs to know about Prometheus.
 func (s *stack) opsServer() *ops.Server {
-	reg := ops.NewRegistry()
+	reg := s.reg
 	counter := func(name, help string, labels prometheus.Labels, f func() float64) {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, f))
 	}
@@ -64,6 +64,7 @@ func (s *stack) opsServer() *ops.Server {
 	}
 	srv := ops.New(reg, checks, s.log)
 	s.nlpMetrics(reg, srv)
+	srv.Describe("companion", s.companion.info)
 	return srv
 }
 

@@ -125,10 +125,26 @@ func TestConfigCheckMasksSecretsAndShowsNextRuns(t *testing.T) {
 	if strings.Contains(r.stdout+r.stderr, "hunter2") || strings.Contains(r.stdout+r.stderr, "tok.en.value") {
 		t.Fatal("a secret was printed")
 	}
-	for _, want := range []string{"BOT_REDIS_PASSWORD=***", "BOT_WEEKLY_REPORT_HOUR=9", "next run 2026-11-30T09:00:00Z", "next run 2026-11-28T03:00:00Z"} {
+	for _, want := range []string{"BOT_REDIS_PASSWORD=***", "BOT_WEEKLY_REPORT_HOUR=9", "next run 2026-11-30T09:00:00Z", "next run 2026-11-28T03:00:00Z",
+		"Ash companion:  scripted texts"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("config check lacks %q:\n%s", want, r.stdout)
 		}
+	}
+}
+
+func TestConfigCheckShowsTheCompanion(t *testing.T) {
+	r := run(t, map[string]string{"BOT_ASH_PROVIDER": "openai", "BOT_ASH_MODEL": "llama3.2", "BOT_ASH_API_KEY": "local-secret",
+		"BOT_ASH_BASE_URL": "http://ollama:11434/v1?token=abc", "BOT_WEEKLY_REPORT_CHANNEL_ID": "123456789012345678"}, "", "config", "check")
+	if r.code != ExitOK {
+		t.Fatalf("%+v", r)
+	}
+	if strings.Contains(r.stdout+r.stderr, "local-secret") || strings.Contains(r.stdout+r.stderr, "abc") {
+		t.Fatalf("a secret was printed:\n%s", r.stdout)
+	}
+	want := "Ash companion:  openai, model llama3.2 at http://ollama:11434/v1?token=*** (key set; at most 500 tokens, reply timeout 20s)"
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("config check lacks %q:\n%s", want, r.stdout)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
 	"github.com/alphabetcartel/ashbot/internal/weekly"
 )
@@ -49,7 +50,25 @@ func configCheck(_ context.Context, e *Env, args []string) int {
 	} else {
 		fmt.Fprintln(e.Stdout, "  cleanup:        off")
 	}
+	fmt.Fprintf(e.Stdout, "  Ash companion:  %s\n", companionLine(cfg.Companion))
 	return ExitOK
+}
+
+// companionLine says who writes Ash's messages; the base URL is masked
+// and the key never shown.
+func companionLine(c config.Companion) string {
+	if c.Provider == config.CompanionScripted {
+		return "scripted texts"
+	}
+	where := "Anthropic's API"
+	if c.BaseURL != "" {
+		where = config.MaskURL(c.BaseURL)
+	}
+	key := "no key"
+	if c.APIKey != "" {
+		key = "key set"
+	}
+	return fmt.Sprintf("%s, model %s at %s (%s; at most %d tokens, reply timeout %v)", c.Provider, c.Model, where, key, c.MaxTokens, c.ReplyTimeout)
 }
 
 func onOff(b bool) string {

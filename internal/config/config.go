@@ -20,6 +20,7 @@ type Config struct {
 	NLP       NLP
 	Detection Detection
 	Ash       Ash
+	Companion Companion
 	Runtime   Runtime
 
 	// settings remembers where each value came from, for Describe; it is

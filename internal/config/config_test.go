@@ -196,6 +196,12 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_AUTO_INITIATE_MIN_SEVERITY", cfg.Ash.AutoInitiateMinSeverity, SeverityHigh},
 		{"BOT_ASH_SESSION_TIMEOUT", cfg.Ash.SessionTimeout, 300 * time.Second},
 		{"BOT_ASH_MAX_SESSION", cfg.Ash.MaxSession, 1800 * time.Second},
+		{"BOT_ASH_PROVIDER", cfg.Companion.Provider, CompanionScripted},
+		{"BOT_ASH_MODEL", cfg.Companion.Model, "claude-sonnet-5-5"},
+		{"BOT_ASH_MAX_TOKENS", cfg.Companion.MaxTokens, 500},
+		{"BOT_ASH_BASE_URL", cfg.Companion.BaseURL, ""},
+		{"BOT_ASH_API_KEY", cfg.Companion.APIKey, ""},
+		{"BOT_ASH_REPLY_TIMEOUT", cfg.Companion.ReplyTimeout, 20 * time.Second},
 		{"BOT_HTTP_ADDR", cfg.Runtime.HTTPAddr, "127.0.0.1:9102"},
 		{"BOT_OUTBOX_SPOOL", cfg.Runtime.OutboxSpool, ""},
 	}

@@ -303,6 +303,7 @@ func (l *loader) derive() {
 
 	l.deriveNLP()
 	l.deriveDetection()
+	l.deriveCompanion()
 	l.deriveRedis()
 }
 

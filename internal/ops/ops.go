@@ -29,7 +29,9 @@ type Server struct {
 	checks map[string]Check
 	// info are informational checks: shown by /readyz, never failing it.
 	info map[string]Check
-	log  *slog.Logger
+	// about are status objects /readyz shows under "info" as they are.
+	about map[string]func() any
+	log   *slog.Logger
 }
 
 // NewRegistry returns a Prometheus registry with the Go runtime and
@@ -44,7 +46,7 @@ func NewRegistry() *prometheus.Registry {
 // are run by /readyz, each with a short timeout, so a hung dependency makes
 // the bot unready, not /readyz.
 func New(reg *prometheus.Registry, checks map[string]Check, log *slog.Logger) *Server {
-	s := &Server{checks: checks, info: map[string]Check{}, log: log}
+	s := &Server{checks: checks, info: map[string]Check{}, about: map[string]func() any{}, log: log}
 	mux := http.NewServeMux()
 	alive := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -69,11 +71,25 @@ func (s *Server) Inform(name string, c Check) {
 	s.info[name] = c
 }
 
+// Describe adds name to the "info" object of /readyz: what f returns when
+// asked, shown for operators and never deciding readiness (a model API
+// that is down must not take the bot out of service: alerts still go
+// out). Call it before Serve.
+func (s *Server) Describe(name string, f func() any) { s.about[name] = f }
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	status, ready := runChecks(r.Context(), s.checks)
 	body := map[string]any{"ready": ready, "checks": status}
-	if len(s.info) > 0 {
-		body["info"], _ = runChecks(r.Context(), s.info)
+	if len(s.info)+len(s.about) > 0 {
+		checked, _ := runChecks(r.Context(), s.info)
+		info := make(map[string]any, len(checked)+len(s.about))
+		for n, v := range checked {
+			info[n] = v
+		}
+		for n, f := range s.about {
+			info[n] = f()
+		}
+		body["info"] = info
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if !ready {

@@ -34,6 +34,7 @@ func TestEndpoints(t *testing.T) {
 		}
 		return errors.New("ash-nlp health: not ready")
 	})
+	s.Describe("companion", func() any { return map[string]string{"provider": "scripted"} })
 	ln, err := Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -61,15 +62,17 @@ func TestEndpoints(t *testing.T) {
 	var r struct {
 		Ready  bool
 		Checks map[string]string
-		Info   map[string]string
+		Info   map[string]any
 	}
-	// An informational check that fails shows, and readiness holds.
+	// An informational check that fails shows, and readiness holds; a
+	// described status shows as it is.
 	if err := json.Unmarshal([]byte(body), &r); code != 200 || err != nil || !r.Ready || r.Checks["redis"] != "ok" ||
-		r.Info["ash_nlp"] != "ash-nlp health: not ready" || len(r.Checks) != 1 {
+		r.Info["ash_nlp"] != "ash-nlp health: not ready" || len(r.Checks) != 1 ||
+		r.Info["companion"].(map[string]any)["provider"] != "scripted" {
 		t.Errorf("readyz %d %s", code, body)
 	}
 	nlpUp = true
-	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"info":{"ash_nlp":"ok"}`) {
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"info":{"ash_nlp":"ok",`) {
 		t.Errorf("readyz with ash-nlp up %d %s", code, body)
 	}
 	redisUp = false

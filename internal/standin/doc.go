@@ -7,4 +7,7 @@
 //
 //   - discordsim: Discord's REST API and gateway.
 //   - nlpsim: Ash-NLP, the crisis classifier (POST /analyze, GET /health).
+//   - anthropicsim: Anthropic's Messages API (Claude).
+//   - openaisim: OpenAI-compatible chat completions (Ollama, vLLM, ...).
+//   - modelsim: what the two model stand-ins share.
 package standin
