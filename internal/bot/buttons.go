@@ -133,9 +133,11 @@ func (b *Bot) acknowledge(ctx context.Context, i discord.ComponentInteraction, b
 		return
 	}
 	b.updateAlert(ctx, i, btn, st, log)
+	// The timer goes before the event is handed on, so that whoever sees
+	// the acknowledgment recorded also sees Ash's automatic contact off.
+	b.cancelAutoInit(ctx, btn.AlertID)
 	b.opts.Events.Add(events.Event{Type: events.Acknowledged, AlertID: btn.AlertID, At: st.Ack.At, By: st.Ack.By})
 	log.Info("alert acknowledged")
-	b.cancelAutoInit(ctx, btn.AlertID)
 }
 
 // cancelAutoInit stops Ash from reaching out on its own. If Redis fails,
