@@ -435,12 +435,12 @@ func TestSnowflakeLists(t *testing.T) {
 		what string
 		got  func(*Config) []string
 	}{
-		{"BOT_WEEKLY_REPORT_CHANNEL_ID", "a Discord channel id (17-20 digits) or a comma-separated list of them", func(c *Config) []string { return c.Report.ChannelIDs }},
-		{"BOT_ALERT_CHANNEL_MONITOR_IDS", "a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config) []string { return c.Discord.AlertMonitorChannels }},
-		{"BOT_ALERT_CHANNEL_CRISIS_IDS", "a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config) []string { return c.Discord.AlertCrisisChannels }},
-		{"BOT_ALERT_CHANNEL_CRITICAL_IDS", "a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config) []string { return c.Discord.AlertCriticalChannels }},
-		{"BOT_CRT_ROLE_IDS", "a comma-separated list of Discord role ids (17-20 digits)", func(c *Config) []string { return c.Discord.CRTRoleIDs }},
-		{"BOT_ADMIN_ROLE_IDS", "a comma-separated list of Discord role ids (17-20 digits)", func(c *Config) []string { return c.Discord.AdminRoleIDs }},
+		{"BOT_WEEKLY_REPORT_CHANNEL_ID", channelIDs, func(c *Config) []string { return c.Report.ChannelIDs }},
+		{"BOT_ALERT_CHANNEL_MONITOR_IDS", channelIDs, func(c *Config) []string { return c.Discord.AlertMonitorChannels }},
+		{"BOT_ALERT_CHANNEL_CRISIS_IDS", channelIDs, func(c *Config) []string { return c.Discord.AlertCrisisChannels }},
+		{"BOT_ALERT_CHANNEL_CRITICAL_IDS", channelIDs, func(c *Config) []string { return c.Discord.AlertCriticalChannels }},
+		{"BOT_CRT_ROLE_IDS", roleIDs, func(c *Config) []string { return c.Discord.CRTRoleIDs }},
+		{"BOT_ADMIN_ROLE_IDS", roleIDs, func(c *Config) []string { return c.Discord.AdminRoleIDs }},
 	}
 	good := []struct {
 		value string
@@ -450,6 +450,12 @@ func TestSnowflakeLists(t *testing.T) {
 		{" " + a + " ,  " + b + " ", []string{a, b}},
 		{a + "," + b + "," + a, []string{a, b}},
 		{"18446744073709551615", []string{"18446744073709551615"}},
+		// The earlier bot's JSON arrays: strings, numbers (above 2^53, so
+		// a float64 would round them to another id) or both.
+		{`["` + a + `", "` + b + `"]`, []string{a, b}},
+		{`[1190000000000000101, "` + a + `", 1190000000000000101]`, []string{"1190000000000000101", a}},
+		{`[18446744073709551615]`, []string{"18446744073709551615"}},
+		{` [ ] `, nil},
 	}
 	bad := []struct{ value, item string }{
 		{"1234567890123456", "1234567890123456"}, // 16 digits
@@ -459,6 +465,19 @@ func TestSnowflakeLists(t *testing.T) {
 		{a + ",", ""},
 		{a + ",,", ""},
 		{"<#123456789012345678>", "<#123456789012345678>"},
+		{`["` + a + `", ""]`, ""},
+		{`[1.19e18]`, "1.19e18"},
+		{`[` + a + `.0]`, a + ".0"},
+	}
+	// JSON that is not a flat array of ids.
+	malformed := []struct{ value, why string }{
+		{`["` + a + `"`, "not a JSON array"},
+		{`[` + a + `,]`, "not a JSON array"},
+		{`["` + a + `"] x`, "text after the JSON array"},
+		{`[["` + a + `"]]`, "a JSON array of ids holds only strings and numbers, not ["},
+		{`[true]`, "a JSON array of ids holds only strings and numbers, not true"},
+		{`[null]`, "a JSON array of ids holds only strings and numbers, not <nil>"},
+		{`[{"id": "` + a + `"}]`, "a JSON array of ids holds only strings and numbers, not {"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -473,6 +492,13 @@ func TestSnowflakeLists(t *testing.T) {
 				want := fmt.Sprintf("%s=%q: must be %s; %q is not one", tt.name, bd.value, tt.what, bd.item)
 				if errs.Error() != want {
 					t.Errorf("value %q:\n got %s\nwant %s", bd.value, errs.Error(), want)
+				}
+			}
+			for _, m := range malformed {
+				errs := mustFail(t, with(base(), tt.name, m.value), nil)
+				want := fmt.Sprintf("%s=%q: must be %s (%s)", tt.name, m.value, tt.what, m.why)
+				if errs.Error() != want {
+					t.Errorf("value %q:\n got %s\nwant %s", m.value, errs.Error(), want)
 				}
 			}
 		})

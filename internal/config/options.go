@@ -69,7 +69,7 @@ func options() []option {
 		{name: "BOT_WEEKLY_REPORT_ENABLED", help: "Enable the weekly CRT report.",
 			set: boolean(func(c *Config, v bool) { c.Report.Enabled = v })},
 		{name: "BOT_WEEKLY_REPORT_CHANNEL_ID", help: "Channel id(s) to post the weekly report to, comma separated; empty switches the report off.",
-			set: snowflakes("a Discord channel id (17-20 digits) or a comma-separated list of them", func(c *Config, ids []string) { c.Report.ChannelIDs = ids })},
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Report.ChannelIDs = ids })},
 		{name: "BOT_WEEKLY_REPORT_DAY", help: "Day of the week to post the report: monday to sunday.",
 			set: weekday(func(c *Config, d time.Weekday) { c.Report.Day = d })},
 		{name: "BOT_WEEKLY_REPORT_HOUR", help: "Hour (0-23, UTC) to post the report.",
@@ -179,15 +179,15 @@ func options() []option {
 		{name: "BOT_DISCORD_GATEWAY_URL", help: "Discord gateway URL; empty for Discord itself.",
 			set: baseURL([]string{"ws", "wss"}, "must be empty or a ws:// or wss:// URL", func(c *Config, v string) { c.Discord.GatewayURL = v })},
 		{name: "BOT_ALERT_CHANNEL_MONITOR_IDS", help: "Channel ids for medium-severity alerts, comma separated.",
-			set: snowflakes("a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AlertMonitorChannels = ids })},
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Discord.AlertMonitorChannels = ids })},
 		{name: "BOT_ALERT_CHANNEL_CRISIS_IDS", help: "Channel ids for high-severity alerts, comma separated.",
-			set: snowflakes("a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AlertCrisisChannels = ids })},
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Discord.AlertCrisisChannels = ids })},
 		{name: "BOT_ALERT_CHANNEL_CRITICAL_IDS", help: "Channel ids for critical alerts, comma separated; empty uses the crisis channels.",
-			set: snowflakes("a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AlertCriticalChannels = ids })},
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Discord.AlertCriticalChannels = ids })},
 		{name: "BOT_CRT_ROLE_IDS", help: "Role ids of Crisis Response Team members, comma separated.",
-			set: snowflakes("a comma-separated list of Discord role ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.CRTRoleIDs = ids })},
+			set: idList(roleIDs, func(c *Config, ids []string) { c.Discord.CRTRoleIDs = ids })},
 		{name: "BOT_ADMIN_ROLE_IDS", help: "Role ids of bot administrators, comma separated.",
-			set: snowflakes("a comma-separated list of Discord role ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AdminRoleIDs = ids })},
+			set: idList(roleIDs, func(c *Config, ids []string) { c.Discord.AdminRoleIDs = ids })},
 
 		{name: "BOT_NLP_BASE_URL", help: "Ash-NLP base URL (the crisis classifier); off switches automatic detection off, leaving only members' flags.",
 			set: nlpBaseURL},
@@ -204,7 +204,7 @@ func options() []option {
 		{name: "BOT_CB_NLP_SUCCESSES", help: "Successful trial attempts that close the Ash-NLP breaker again (1-100).",
 			set: integer(1, 100, func(c *Config, n int64) { c.NLP.BreakerSuccesses = int(n) })},
 		{name: "BOT_MONITORED_CHANNELS", help: "Channel ids whose messages are classified for crisis detection (their threads and forum posts too), comma separated or a JSON array; empty switches detection off.",
-			set: idList("a comma-separated list (or JSON array) of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Detection.MonitoredChannels = ids })},
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Detection.MonitoredChannels = ids })},
 		{name: "BOT_LOW_PRIORITY_CHANNELS", help: `Low-priority channels: JSON object of channel id to weight 0-1, e.g. {"123456789012345678": 1.0}; the multiplier is within BOT_SENSITIVITY_RANGE_LOW.`,
 			set: channelWeights(func(c *Config, m map[string]float64) { c.Detection.LowPriority = m })},
 		{name: "BOT_MEDIUM_PRIORITY_CHANNELS", help: "Medium-priority channels: JSON object of channel id to weight 0-1 (multiplier within BOT_SENSITIVITY_RANGE_MEDIUM).",
@@ -354,27 +354,6 @@ func isSnowflake(s string) bool {
 	}
 	_, err := strconv.ParseUint(s, 10, 64)
 	return err == nil
-}
-
-// snowflakes parses a comma-separated id list. Duplicates are dropped so a
-// channel listed twice is not posted to twice.
-func snowflakes(what string, store func(*Config, []string)) func(*Config, string) error {
-	return func(c *Config, raw string) error {
-		var ids []string
-		if strings.TrimSpace(raw) != "" {
-			for item := range strings.SplitSeq(raw, ",") {
-				id := strings.TrimSpace(item)
-				if !isSnowflake(id) {
-					return fmt.Errorf("must be %s; %q is not one", what, id)
-				}
-				if !slices.Contains(ids, id) {
-					ids = append(ids, id)
-				}
-			}
-		}
-		store(c, ids)
-		return nil
-	}
 }
 
 func hostPorts(raw string) ([]string, error) {
