@@ -44,7 +44,7 @@ func (c *Config) Secrets() []string {
 // Log controls the process logger.
 type Log struct {
 	Level  string // debug, info, warn, error
-	Format string // json, text
+	Format string // json, text, human
 }
 
 // Redis says how to reach the store. When BOT_REDIS_URL is set, Load has

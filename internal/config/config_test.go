@@ -372,16 +372,17 @@ func TestEnums(t *testing.T) {
 	}{
 		{
 			name:    "BOT_LOG_LEVEL",
-			good:    map[string]any{"debug": "debug", "info": "info", "warn": "warn", "error": "error", "DEBUG": "debug"},
-			bad:     []string{"trace", "warning", ""},
-			allowed: "must be one of debug, info, warn, error",
+			good: map[string]any{"debug": "debug", "info": "info", "warn": "warn", "error": "error", "DEBUG": "debug",
+				"WARNING": "warn", "warning": "warn", "Warn": "warn", "CRITICAL": "error", "critical": "error", " INFO ": "info"},
+			bad:     []string{"trace", "fatal", "warnings", ""},
+			allowed: "must be one of debug, info, warn (or warning), error (or critical)",
 			got:     func(c *Config) any { return c.Log.Level },
 		},
 		{
 			name:    "BOT_LOG_FORMAT",
-			good:    map[string]any{"json": "json", "text": "text", "Text": "text"},
-			bad:     []string{"logfmt", ""},
-			allowed: "must be one of json, text",
+			good:    map[string]any{"json": "json", "text": "text", "Text": "text", "human": "human", "HUMAN": "human"},
+			bad:     []string{"logfmt", "pretty", ""},
+			allowed: "must be one of json, text, human",
 			got:     func(c *Config) any { return c.Log.Format },
 		},
 		{
@@ -902,7 +903,7 @@ func TestMultipleProblems(t *testing.T) {
 		"BOT_REDIS_ADDRS", "s:26379")
 	errs := mustFail(t, e, nil)
 	want := strings.Join([]string{
-		`BOT_LOG_LEVEL="loud": must be one of debug, info, warn, error`,
+		`BOT_LOG_LEVEL="loud": must be one of debug, info, warn (or warning), error (or critical)`,
 		`BOT_METRICS_ENABLED="maybe": must be true or false (1/0 and yes/no also work)`,
 		`BOT_WEEKLY_REPORT_HOUR="25": must be an integer from 0 to 23`,
 		`BOT_REDIS_SENTINEL_MASTER="": must name the master when BOT_REDIS_MODE=sentinel`,

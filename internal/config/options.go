@@ -54,10 +54,10 @@ func (o option) show(raw string) string {
 // caller can change it for another.
 func options() []option {
 	return []option{
-		{name: "BOT_LOG_LEVEL", help: "Log level: debug, info, warn or error.",
-			set: oneOf([]string{"debug", "info", "warn", "error"}, func(c *Config, v string) { c.Log.Level = v })},
-		{name: "BOT_LOG_FORMAT", help: "Log format: json (production) or text.",
-			set: oneOf([]string{"json", "text"}, func(c *Config, v string) { c.Log.Format = v })},
+		{name: "BOT_LOG_LEVEL", help: "Log level, in any case: debug, info, warn (or warning), error (or critical).",
+			set: logLevel},
+		{name: "BOT_LOG_FORMAT", help: "Log format: json (production), text (key=value) or human (readable; coloured on a terminal, NO_COLOR and FORCE_COLOR honoured).",
+			set: oneOf([]string{"json", "text", "human"}, func(c *Config, v string) { c.Log.Format = v })},
 
 		{name: "BOT_METRICS_ENABLED", help: "Enable response time tracking.",
 			set: boolean(func(c *Config, v bool) { c.Metrics.Enabled = v })},
@@ -270,6 +270,23 @@ func options() []option {
 				return nil
 			}},
 	}
+}
+
+// logLevel also takes the earlier Ash-Bot's Python level names: WARNING
+// is warn and CRITICAL, which slog lacks, is error.
+func logLevel(c *Config, raw string) error {
+	v := strings.ToLower(strings.TrimSpace(raw))
+	switch v {
+	case "debug", "info", "warn", "error":
+	case "warning":
+		v = "warn"
+	case "critical":
+		v = "error"
+	default:
+		return errors.New("must be one of debug, info, warn (or warning), error (or critical)")
+	}
+	c.Log.Level = v
+	return nil
 }
 
 func integer(lo, hi int64, store func(*Config, int64)) func(*Config, string) error {
