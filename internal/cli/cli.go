@@ -133,6 +133,9 @@ func loadConfig(e *Env) (*config.Config, *slog.Logger, int) {
 	for _, w := range warnings {
 		log.Warn(w)
 	}
+	for _, n := range cfg.Notes() {
+		log.Info(n)
+	}
 	return cfg, log, ExitOK
 }
 

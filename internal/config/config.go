@@ -27,6 +27,10 @@ type Config struct {
 	settings []Setting
 	// secrets are the values of the options marked secret, for Secrets.
 	secrets []string
+	// mapped and notes are what Load made of the earlier Ash-Bot's
+	// settings, for Mapped and Notes.
+	mapped []Mapping
+	notes  []string
 }
 
 // Secrets returns every secret value in effect, for log redaction: the

@@ -371,7 +371,7 @@ func TestEnums(t *testing.T) {
 		got     func(*Config) any
 	}{
 		{
-			name:    "BOT_LOG_LEVEL",
+			name: "BOT_LOG_LEVEL",
 			good: map[string]any{"debug": "debug", "info": "info", "warn": "warn", "error": "error", "DEBUG": "debug",
 				"WARNING": "warn", "warning": "warn", "Warn": "warn", "CRITICAL": "error", "critical": "error", " INFO ": "info"},
 			bad:     []string{"trace", "fatal", "warnings", ""},
