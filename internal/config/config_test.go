@@ -857,39 +857,40 @@ func TestDefaultSecretsDir(t *testing.T) {
 }
 
 func TestSecretsNeverShown(t *testing.T) {
-	const token, password = "tok en-SECRET", "pw-SECRET"
+	// SEKRIT, not SECRET, which help texts name (BOT_SECRETS_DIR).
+	const token, password = "tok en-SEKRIT", "pw-SEKRIT"
 	e := with(base(),
 		"BOT_DISCORD_TOKEN", token,
 		"BOT_REDIS_PASSWORD", password,
-		"BOT_REDIS_URL", "redis://:url-SECRET@cache/99",
+		"BOT_REDIS_URL", "redis://:url-SEKRIT@cache/99",
 		"BOT_WEEKLY_REPORT_HOUR", "25")
 	errs := mustFail(t, e, nil)
 	msg := errs.Error()
-	if strings.Contains(msg, "SECRET") {
+	if strings.Contains(msg, "SEKRIT") {
 		t.Errorf("error shows a secret:\n%s", msg)
 	}
 	if !strings.Contains(msg, `BOT_DISCORD_TOKEN="***": must not contain spaces or line breaks`) {
 		t.Errorf("token problem missing or unmasked:\n%s", msg)
 	}
 	for _, p := range errs.Problems {
-		if strings.Contains(p.Value, "SECRET") {
+		if strings.Contains(p.Value, "SEKRIT") {
 			t.Errorf("problem value shows a secret: %+v", p)
 		}
 	}
 
-	e = with(base(), "BOT_DISCORD_TOKEN", "tok-SECRET", "BOT_REDIS_PASSWORD", password, "BOT_REDIS_URL", "redis://u:url-SECRET@cache")
+	e = with(base(), "BOT_DISCORD_TOKEN", "tok-SEKRIT", "BOT_REDIS_PASSWORD", password, "BOT_REDIS_URL", "redis://u:url-SEKRIT@cache")
 	cfg, warnings := mustLoad(t, e)
 	for _, s := range cfg.Describe() {
-		if strings.Contains(s.Value, "SECRET") {
+		if strings.Contains(s.Value, "SEKRIT") {
 			t.Errorf("Describe shows a secret: %+v", s)
 		}
 	}
 	for _, w := range warnings {
-		if strings.Contains(w, "SECRET") {
+		if strings.Contains(w, "SEKRIT") {
 			t.Errorf("warning shows a secret: %s", w)
 		}
 	}
-	if got := fmt.Sprintf("%v %+v", cfg.Describe(), errs); strings.Contains(got, "SECRET") {
+	if got := fmt.Sprintf("%v %+v", cfg.Describe(), errs); strings.Contains(got, "SEKRIT") {
 		t.Errorf("formatted output shows a secret: %s", got)
 	}
 }

@@ -68,7 +68,7 @@ func options() []option {
 
 		{name: "BOT_WEEKLY_REPORT_ENABLED", help: "Enable the weekly CRT report.",
 			set: boolean(func(c *Config, v bool) { c.Report.Enabled = v })},
-		{name: "BOT_WEEKLY_REPORT_CHANNEL_ID", help: "Channel id(s) to post the weekly report to, comma separated; empty switches the report off.",
+		{name: "BOT_WEEKLY_REPORT_CHANNEL_ID", help: "Channel id(s) to post the weekly report to, comma separated or a JSON array; empty switches the report off.",
 			set: idList(channelIDs, func(c *Config, ids []string) { c.Report.ChannelIDs = ids })},
 		{name: "BOT_WEEKLY_REPORT_DAY", help: "Day of the week to post the report: monday to sunday.",
 			set: weekday(func(c *Config, d time.Weekday) { c.Report.Day = d })},
@@ -126,7 +126,7 @@ func options() []option {
 			set: integer(0, 15, func(c *Config, n int64) { c.Redis.DB = int(n) })},
 		{name: "BOT_REDIS_USERNAME", help: "Redis ACL user name; empty for the default user.",
 			set: func(c *Config, raw string) error { c.Redis.Username = raw; return nil }},
-		{name: "BOT_REDIS_PASSWORD", secret: true, help: "Redis password (or BOT_REDIS_PASSWORD_FILE, or redis_password in the secrets directory).",
+		{name: "BOT_REDIS_PASSWORD", secret: true, help: "Redis password (or BOT_REDIS_PASSWORD_FILE, or a file redis_password or redis_token in BOT_SECRETS_DIR then ./secrets, or REDIS_TOKEN).",
 			set: func(c *Config, raw string) error { c.Redis.Password = raw; return nil }},
 		{name: "BOT_REDIS_MODE", help: "Redis topology: standalone, sentinel or cluster.",
 			set: oneOf([]string{ModeStandalone, ModeSentinel, ModeCluster}, func(c *Config, v string) { c.Redis.Mode = v })},
@@ -155,7 +155,7 @@ func options() []option {
 		{name: "BOT_REDIS_POOL_SIZE", help: "Redis connections per node (1-1000).",
 			set: integer(1, 1000, func(c *Config, n int64) { c.Redis.PoolSize = int(n) })},
 
-		{name: "BOT_DISCORD_TOKEN", secret: true, help: "Discord bot token (or BOT_DISCORD_TOKEN_FILE, or discord_token in the secrets directory).",
+		{name: "BOT_DISCORD_TOKEN", secret: true, help: "Discord bot token (or BOT_DISCORD_TOKEN_FILE, or a file discord_token or ash_bot_token in BOT_SECRETS_DIR then ./secrets, or ASH_BOT_TOKEN).",
 			set: func(c *Config, raw string) error {
 				// A space inside a token is always a paste or quoting
 				// mistake; Discord would only answer with a bare 401.
@@ -178,15 +178,15 @@ func options() []option {
 			set: baseURL([]string{"http", "https"}, "must be empty or an http:// or https:// URL", func(c *Config, v string) { c.Discord.APIURL = v })},
 		{name: "BOT_DISCORD_GATEWAY_URL", help: "Discord gateway URL; empty for Discord itself.",
 			set: baseURL([]string{"ws", "wss"}, "must be empty or a ws:// or wss:// URL", func(c *Config, v string) { c.Discord.GatewayURL = v })},
-		{name: "BOT_ALERT_CHANNEL_MONITOR_IDS", help: "Channel ids for medium-severity alerts, comma separated.",
+		{name: "BOT_ALERT_CHANNEL_MONITOR_IDS", help: "Channel ids for medium-severity alerts, comma separated or a JSON array.",
 			set: idList(channelIDs, func(c *Config, ids []string) { c.Discord.AlertMonitorChannels = ids })},
-		{name: "BOT_ALERT_CHANNEL_CRISIS_IDS", help: "Channel ids for high-severity alerts, comma separated.",
+		{name: "BOT_ALERT_CHANNEL_CRISIS_IDS", help: "Channel ids for high-severity alerts, comma separated or a JSON array.",
 			set: idList(channelIDs, func(c *Config, ids []string) { c.Discord.AlertCrisisChannels = ids })},
-		{name: "BOT_ALERT_CHANNEL_CRITICAL_IDS", help: "Channel ids for critical alerts, comma separated; empty uses the crisis channels.",
+		{name: "BOT_ALERT_CHANNEL_CRITICAL_IDS", help: "Channel ids for critical alerts, comma separated or a JSON array; empty uses the crisis channels.",
 			set: idList(channelIDs, func(c *Config, ids []string) { c.Discord.AlertCriticalChannels = ids })},
-		{name: "BOT_CRT_ROLE_IDS", help: "Role ids of Crisis Response Team members, comma separated.",
+		{name: "BOT_CRT_ROLE_IDS", help: "Role ids of Crisis Response Team members, comma separated or a JSON array.",
 			set: idList(roleIDs, func(c *Config, ids []string) { c.Discord.CRTRoleIDs = ids })},
-		{name: "BOT_ADMIN_ROLE_IDS", help: "Role ids of bot administrators, comma separated.",
+		{name: "BOT_ADMIN_ROLE_IDS", help: "Role ids of bot administrators, comma separated or a JSON array.",
 			set: idList(roleIDs, func(c *Config, ids []string) { c.Discord.AdminRoleIDs = ids })},
 
 		{name: "BOT_NLP_BASE_URL", help: "Ash-NLP base URL (the crisis classifier); off switches automatic detection off, leaving only members' flags.",
