@@ -46,7 +46,7 @@ func New(w io.Writer, o Options) *slog.Logger {
 	case "text":
 		h = slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})
 	case "human":
-		h = tint.NewHandler(w, &tint.Options{Level: l, TimeFormat: humanTime, NoColor: !o.Color})
+		h = tint.NewTextHandler(w, &tint.Options{Level: l, TimeFormat: humanTime, NoColor: !o.Color})
 	default:
 		h = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})
 	}
