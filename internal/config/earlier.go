@@ -166,6 +166,11 @@ func (l *loader) earlierValues() map[string]earlierValue {
 	} else {
 		port = earlierHealthPort
 	}
+	if _, oursSet := l.lookup("BOT_HTTP_ADDR"); oursSet {
+		// Ignored, with a warning: its value does not matter.
+		out["BOT_HTTP_ADDR"] = earlierValue{from: strings.Join(from, ", "), raw: host + ":" + port}
+		return out
+	}
 	ok := true
 	if host == "" || !bareHost(host) || strings.ContainsAny(host, " \t/") {
 		l.problem(healthHostVar, host, "must be a host name or IP address (it becomes BOT_HTTP_ADDR)")

@@ -196,6 +196,11 @@ func TestEarlierHealthAddress(t *testing.T) {
 		if len(errs.Problems) != 1 || errs.Problems[0].Var != name {
 			t.Errorf("%s=%s: %v", name, value, errs)
 		}
+		// Beside BOT_HTTP_ADDR it is ignored, whatever its value.
+		cfg, warnings := mustLoad(t, with(base(), name, value, "BOT_HTTP_ADDR", ":9000"))
+		if cfg.Runtime.HTTPAddr != ":9000" || len(warnings) != 1 || !strings.Contains(warnings[0], "also set and wins") {
+			t.Errorf("%s=%s beside BOT_HTTP_ADDR: %q %q", name, value, cfg.Runtime.HTTPAddr, warnings)
+		}
 	}
 }
 
