@@ -10,6 +10,7 @@ require (
 	github.com/disgoorg/snowflake/v2 v2.0.3
 	github.com/go-analyze/charts v0.6.4
 	github.com/gorilla/websocket v1.5.3
+	github.com/lmittmann/tint v1.2.1
 	github.com/openai/openai-go/v3 v3.102.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/redis/go-redis/v9 v9.23.0

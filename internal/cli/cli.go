@@ -126,10 +126,16 @@ func loadConfig(e *Env) (*config.Config, *slog.Logger, int) {
 	}
 	// One logger for the command, the bot and the libraries they use,
 	// go-redis included; it redacts every secret of cfg.
-	log := logging.New(e.Stderr, cfg.Log.Level, cfg.Log.Format, cfg.Secrets())
+	log := logging.New(e.Stderr, logging.Options{
+		Level: cfg.Log.Level, Format: cfg.Log.Format, Secrets: cfg.Secrets(),
+		Color: logging.UseColor(e.StderrIsTerminal, e.LookupEnv),
+	})
 	redisconn.SetLogger(log)
 	for _, w := range warnings {
 		log.Warn(w)
+	}
+	for _, n := range cfg.Notes() {
+		log.Info(n)
 	}
 	return cfg, log, ExitOK
 }

@@ -35,6 +35,17 @@ func configCheck(_ context.Context, e *Env, args []string) int {
 		fmt.Fprintf(e.Stdout, "%-12s %s=%s\n", s.Source, s.Name, v)
 	}
 
+	if m := cfg.Mapped(); len(m) > 0 {
+		fmt.Fprintln(e.Stdout, "\nmapped from the earlier Ash-Bot:")
+		for _, m := range m {
+			from := m.From
+			if m.To != "" {
+				from += " -> " + m.To
+			}
+			fmt.Fprintf(e.Stdout, "  %s: %s\n", from, m.Note)
+		}
+	}
+
 	now := e.Now().UTC()
 	fmt.Fprintln(e.Stdout, "\neffective:")
 	fmt.Fprintf(e.Stdout, "  metrics:        %s (alert records %s, daily aggregates %s)\n",

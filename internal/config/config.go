@@ -28,6 +28,10 @@ type Config struct {
 	settings []Setting
 	// secrets are the values of the options marked secret, for Secrets.
 	secrets []string
+	// mapped and notes are what Load made of the earlier Ash-Bot's
+	// settings, for Mapped and Notes.
+	mapped []Mapping
+	notes  []string
 }
 
 // Secrets returns every secret value in effect, for log redaction: the
@@ -45,7 +49,7 @@ func (c *Config) Secrets() []string {
 // Log controls the process logger.
 type Log struct {
 	Level  string // debug, info, warn, error
-	Format string // json, text
+	Format string // json, text, human
 }
 
 // Redis says how to reach the store. When BOT_REDIS_URL is set, Load has

@@ -377,17 +377,18 @@ func TestEnums(t *testing.T) {
 		got     func(*Config) any
 	}{
 		{
-			name:    "BOT_LOG_LEVEL",
-			good:    map[string]any{"debug": "debug", "info": "info", "warn": "warn", "error": "error", "DEBUG": "debug"},
-			bad:     []string{"trace", "warning", ""},
-			allowed: "must be one of debug, info, warn, error",
+			name: "BOT_LOG_LEVEL",
+			good: map[string]any{"debug": "debug", "info": "info", "warn": "warn", "error": "error", "DEBUG": "debug",
+				"WARNING": "warn", "warning": "warn", "Warn": "warn", "CRITICAL": "error", "critical": "error", " INFO ": "info"},
+			bad:     []string{"trace", "fatal", "warnings", ""},
+			allowed: "must be one of debug, info, warn (or warning), error (or critical)",
 			got:     func(c *Config) any { return c.Log.Level },
 		},
 		{
 			name:    "BOT_LOG_FORMAT",
-			good:    map[string]any{"json": "json", "text": "text", "Text": "text"},
-			bad:     []string{"logfmt", ""},
-			allowed: "must be one of json, text",
+			good:    map[string]any{"json": "json", "text": "text", "Text": "text", "human": "human", "HUMAN": "human"},
+			bad:     []string{"logfmt", "pretty", ""},
+			allowed: "must be one of json, text, human",
 			got:     func(c *Config) any { return c.Log.Format },
 		},
 		{
@@ -441,12 +442,12 @@ func TestSnowflakeLists(t *testing.T) {
 		what string
 		got  func(*Config) []string
 	}{
-		{"BOT_WEEKLY_REPORT_CHANNEL_ID", "a Discord channel id (17-20 digits) or a comma-separated list of them", func(c *Config) []string { return c.Report.ChannelIDs }},
-		{"BOT_ALERT_CHANNEL_MONITOR_IDS", "a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config) []string { return c.Discord.AlertMonitorChannels }},
-		{"BOT_ALERT_CHANNEL_CRISIS_IDS", "a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config) []string { return c.Discord.AlertCrisisChannels }},
-		{"BOT_ALERT_CHANNEL_CRITICAL_IDS", "a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config) []string { return c.Discord.AlertCriticalChannels }},
-		{"BOT_CRT_ROLE_IDS", "a comma-separated list of Discord role ids (17-20 digits)", func(c *Config) []string { return c.Discord.CRTRoleIDs }},
-		{"BOT_ADMIN_ROLE_IDS", "a comma-separated list of Discord role ids (17-20 digits)", func(c *Config) []string { return c.Discord.AdminRoleIDs }},
+		{"BOT_WEEKLY_REPORT_CHANNEL_ID", channelIDs, func(c *Config) []string { return c.Report.ChannelIDs }},
+		{"BOT_ALERT_CHANNEL_MONITOR_IDS", channelIDs, func(c *Config) []string { return c.Discord.AlertMonitorChannels }},
+		{"BOT_ALERT_CHANNEL_CRISIS_IDS", channelIDs, func(c *Config) []string { return c.Discord.AlertCrisisChannels }},
+		{"BOT_ALERT_CHANNEL_CRITICAL_IDS", channelIDs, func(c *Config) []string { return c.Discord.AlertCriticalChannels }},
+		{"BOT_CRT_ROLE_IDS", roleIDs, func(c *Config) []string { return c.Discord.CRTRoleIDs }},
+		{"BOT_ADMIN_ROLE_IDS", roleIDs, func(c *Config) []string { return c.Discord.AdminRoleIDs }},
 	}
 	good := []struct {
 		value string
@@ -456,6 +457,12 @@ func TestSnowflakeLists(t *testing.T) {
 		{" " + a + " ,  " + b + " ", []string{a, b}},
 		{a + "," + b + "," + a, []string{a, b}},
 		{"18446744073709551615", []string{"18446744073709551615"}},
+		// The earlier bot's JSON arrays: strings, numbers (above 2^53, so
+		// a float64 would round them to another id) or both.
+		{`["` + a + `", "` + b + `"]`, []string{a, b}},
+		{`[1190000000000000101, "` + a + `", 1190000000000000101]`, []string{"1190000000000000101", a}},
+		{`[18446744073709551615]`, []string{"18446744073709551615"}},
+		{` [ ] `, nil},
 	}
 	bad := []struct{ value, item string }{
 		{"1234567890123456", "1234567890123456"}, // 16 digits
@@ -465,6 +472,19 @@ func TestSnowflakeLists(t *testing.T) {
 		{a + ",", ""},
 		{a + ",,", ""},
 		{"<#123456789012345678>", "<#123456789012345678>"},
+		{`["` + a + `", ""]`, ""},
+		{`[1.19e18]`, "1.19e18"},
+		{`[` + a + `.0]`, a + ".0"},
+	}
+	// JSON that is not a flat array of ids.
+	malformed := []struct{ value, why string }{
+		{`["` + a + `"`, "not a JSON array"},
+		{`[` + a + `,]`, "not a JSON array"},
+		{`["` + a + `"] x`, "text after the JSON array"},
+		{`[["` + a + `"]]`, "a JSON array of ids holds only strings and numbers, not ["},
+		{`[true]`, "a JSON array of ids holds only strings and numbers, not true"},
+		{`[null]`, "a JSON array of ids holds only strings and numbers, not <nil>"},
+		{`[{"id": "` + a + `"}]`, "a JSON array of ids holds only strings and numbers, not {"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -479,6 +499,13 @@ func TestSnowflakeLists(t *testing.T) {
 				want := fmt.Sprintf("%s=%q: must be %s; %q is not one", tt.name, bd.value, tt.what, bd.item)
 				if errs.Error() != want {
 					t.Errorf("value %q:\n got %s\nwant %s", bd.value, errs.Error(), want)
+				}
+			}
+			for _, m := range malformed {
+				errs := mustFail(t, with(base(), tt.name, m.value), nil)
+				want := fmt.Sprintf("%s=%q: must be %s (%s)", tt.name, m.value, tt.what, m.why)
+				if errs.Error() != want {
+					t.Errorf("value %q:\n got %s\nwant %s", m.value, errs.Error(), want)
 				}
 			}
 		})
@@ -836,39 +863,40 @@ func TestDefaultSecretsDir(t *testing.T) {
 }
 
 func TestSecretsNeverShown(t *testing.T) {
-	const token, password = "tok en-SECRET", "pw-SECRET"
+	// SEKRIT, not SECRET, which help texts name (BOT_SECRETS_DIR).
+	const token, password = "tok en-SEKRIT", "pw-SEKRIT"
 	e := with(base(),
 		"BOT_DISCORD_TOKEN", token,
 		"BOT_REDIS_PASSWORD", password,
-		"BOT_REDIS_URL", "redis://:url-SECRET@cache/99",
+		"BOT_REDIS_URL", "redis://:url-SEKRIT@cache/99",
 		"BOT_WEEKLY_REPORT_HOUR", "25")
 	errs := mustFail(t, e, nil)
 	msg := errs.Error()
-	if strings.Contains(msg, "SECRET") {
+	if strings.Contains(msg, "SEKRIT") {
 		t.Errorf("error shows a secret:\n%s", msg)
 	}
 	if !strings.Contains(msg, `BOT_DISCORD_TOKEN="***": must not contain spaces or line breaks`) {
 		t.Errorf("token problem missing or unmasked:\n%s", msg)
 	}
 	for _, p := range errs.Problems {
-		if strings.Contains(p.Value, "SECRET") {
+		if strings.Contains(p.Value, "SEKRIT") {
 			t.Errorf("problem value shows a secret: %+v", p)
 		}
 	}
 
-	e = with(base(), "BOT_DISCORD_TOKEN", "tok-SECRET", "BOT_REDIS_PASSWORD", password, "BOT_REDIS_URL", "redis://u:url-SECRET@cache")
+	e = with(base(), "BOT_DISCORD_TOKEN", "tok-SEKRIT", "BOT_REDIS_PASSWORD", password, "BOT_REDIS_URL", "redis://u:url-SEKRIT@cache")
 	cfg, warnings := mustLoad(t, e)
 	for _, s := range cfg.Describe() {
-		if strings.Contains(s.Value, "SECRET") {
+		if strings.Contains(s.Value, "SEKRIT") {
 			t.Errorf("Describe shows a secret: %+v", s)
 		}
 	}
 	for _, w := range warnings {
-		if strings.Contains(w, "SECRET") {
+		if strings.Contains(w, "SEKRIT") {
 			t.Errorf("warning shows a secret: %s", w)
 		}
 	}
-	if got := fmt.Sprintf("%v %+v", cfg.Describe(), errs); strings.Contains(got, "SECRET") {
+	if got := fmt.Sprintf("%v %+v", cfg.Describe(), errs); strings.Contains(got, "SEKRIT") {
 		t.Errorf("formatted output shows a secret: %s", got)
 	}
 }
@@ -882,7 +910,7 @@ func TestMultipleProblems(t *testing.T) {
 		"BOT_REDIS_ADDRS", "s:26379")
 	errs := mustFail(t, e, nil)
 	want := strings.Join([]string{
-		`BOT_LOG_LEVEL="loud": must be one of debug, info, warn, error`,
+		`BOT_LOG_LEVEL="loud": must be one of debug, info, warn (or warning), error (or critical)`,
 		`BOT_METRICS_ENABLED="maybe": must be true or false (1/0 and yes/no also work)`,
 		`BOT_WEEKLY_REPORT_HOUR="25": must be an integer from 0 to 23`,
 		`BOT_REDIS_SENTINEL_MASTER="": must name the master when BOT_REDIS_MODE=sentinel`,

@@ -10,34 +10,6 @@ import (
 	"strings"
 )
 
-// idList parses a comma-separated id list, or a JSON array of ids (the
-// earlier bot's spelling), dropping duplicates.
-func idList(what string, store func(*Config, []string)) func(*Config, string) error {
-	list := snowflakes(what, store)
-	return func(c *Config, raw string) error {
-		v := strings.TrimSpace(raw)
-		if !strings.HasPrefix(v, "[") {
-			return list(c, raw)
-		}
-		var items []json.Number
-		dec := json.NewDecoder(strings.NewReader(v))
-		dec.UseNumber()
-		if err := dec.Decode(&items); err != nil {
-			// Ids may be quoted: ["123", "456"].
-			var strs []string
-			if json.Unmarshal([]byte(v), &strs) != nil {
-				return fmt.Errorf("must be %s", what)
-			}
-			return list(c, strings.Join(strs, ","))
-		}
-		strs := make([]string, len(items))
-		for i, n := range items {
-			strs[i] = n.String()
-		}
-		return list(c, strings.Join(strs, ","))
-	}
-}
-
 // channelWeights parses the earlier bot's priority-channel map: a JSON
 // object of channel id to a weight from 0 to 1. Empty means none.
 func channelWeights(store func(*Config, map[string]float64)) func(*Config, string) error {

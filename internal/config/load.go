@@ -94,17 +94,22 @@ func Load(lookup func(string) (string, bool), readFile func(string) ([]byte, err
 		raw:        map[string]string{},
 		source:     map[string]string{},
 		failed:     map[string]bool{},
+		from:       map[string]string{},
 		secretsDir: defaultSecretsDir,
 	}
 	if v, ok := lookup(secretsDirVar); ok {
 		l.secretsDir = strings.TrimSpace(v)
 	}
+	l.earlier = l.earlierValues()
 
 	table := options()
 	for _, o := range table {
 		def, ok := defaults[o.name]
 		if !ok {
 			return nil, nil, fmt.Errorf("embedded defaults.json has no default for %s", o.name)
+		}
+		if l.failed[o.name] {
+			continue // its earlier name's problem is recorded
 		}
 		raw, source, ok := l.resolve(o, def)
 		if !ok {
@@ -114,10 +119,15 @@ func Load(lookup func(string) (string, bool), readFile func(string) ([]byte, err
 		l.raw[o.name], l.source[o.name] = raw, source
 		if err := o.set(l.cfg, raw); err != nil {
 			l.failed[o.name] = true
-			l.problem(o.name, o.show(raw), err.Error())
+			l.problem(l.varOf(o.name), o.show(raw), err.Error())
 		}
 	}
 	l.warnUnknown(table, environ)
+	names := make(map[string]bool, len(table))
+	for _, o := range table {
+		names[o.name] = true
+	}
+	l.noteEarlier(names)
 	l.derive()
 
 	if len(l.problems) > 0 {
@@ -134,6 +144,7 @@ func Load(lookup func(string) (string, bool), readFile func(string) ([]byte, err
 			Help:   o.help,
 		})
 	}
+	l.cfg.mapped, l.cfg.notes = l.mapped, l.notes
 	return l.cfg, l.warnings, nil
 }
 
@@ -180,9 +191,24 @@ type loader struct {
 	raw    map[string]string // the text each option was parsed from
 	source map[string]string
 	failed map[string]bool // options whose value is unusable
+	// earlier holds the values the earlier Ash-Bot's names give options;
+	// from names the variable an option was read from when it was one of
+	// those, for problems.
+	earlier map[string]earlierValue
+	from    map[string]string
 
 	problems []Problem
 	warnings []string
+	notes    []string
+	mapped   []Mapping
+}
+
+// varOf is the variable the operator wrote for option name.
+func (l *loader) varOf(name string) string {
+	if v, ok := l.from[name]; ok {
+		return v
+	}
+	return name
 }
 
 func (l *loader) problem(name, value, allowed string) {
@@ -218,6 +244,9 @@ func (l *loader) explicit(name string) bool {
 func (l *loader) resolve(o option, def string) (raw, source string, ok bool) {
 	v, inEnv := l.lookup(o.name)
 	if !o.secret {
+		if raw, ok := l.useEarlier(o.name, inEnv); ok {
+			return raw, SourceEarlier, true
+		}
 		if inEnv {
 			return v, SourceEnv, true
 		}
@@ -240,26 +269,62 @@ func (l *loader) resolve(o option, def string) (raw, source string, ok bool) {
 		}
 		return strings.TrimSpace(string(b)), SourceFile, true
 	}
-	if l.secretsDir != "" {
-		name := secretFileName(o.name)
-		b, err := l.readFile(filepath.Join(l.secretsDir, name))
-		switch {
-		case err == nil:
-			return strings.TrimSpace(string(b)), SourceSecretsDir, true
-		case !errors.Is(err, fs.ErrNotExist):
-			// Running without the secret would fail later and further from
-			// the cause, so an unreadable one stops start-up here.
-			l.problem(secretsDirVar, l.secretsDir, fmt.Sprintf("must be a directory whose %s file, if present, is readable (%v)", name, err))
-			return "", "", false
+	if raw, source, found, ok := l.secretFile(o); !ok || found {
+		return raw, source, ok
+	}
+	if e, ok := earlierSecrets[o.name]; ok {
+		if v, ok := l.lookup(e.env); ok {
+			l.mapped = append(l.mapped, Mapping{From: e.env, To: o.name, Note: "the earlier Ash-Bot's variable, read as " + o.name})
+			return v, SourceEarlier, true
 		}
 	}
 	return def, SourceDefault, true
+}
+
+// secretFile looks for o's file in BOT_SECRETS_DIR, then in ./secrets,
+// under ashbot's name and then the earlier Ash-Bot's. found is false when
+// there is none; ok is false when one exists but cannot be read (the
+// problem is recorded). BOT_SECRETS_DIR set empty searches neither.
+func (l *loader) secretFile(o option) (raw, source string, found, ok bool) {
+	if l.secretsDir == "" {
+		return "", "", false, true
+	}
+	names := []string{secretFileName(o.name)}
+	if e, ok := earlierSecrets[o.name]; ok {
+		names = append(names, e.file)
+	}
+	for _, dir := range []string{l.secretsDir, earlierSecretsDir} {
+		for i, name := range names {
+			path := filepath.Join(dir, name)
+			b, err := l.readFile(path)
+			switch {
+			case err == nil:
+				if i > 0 || dir != l.secretsDir {
+					l.mapped = append(l.mapped, Mapping{From: path, To: o.name, Note: "secret file read as " + o.name})
+				}
+				return strings.TrimSpace(string(b)), SourceSecretsDir, true, true
+			case !errors.Is(err, fs.ErrNotExist):
+				// Running without the secret would fail later and further
+				// from the cause, so an unreadable one stops start-up here.
+				if dir == l.secretsDir {
+					l.problem(secretsDirVar, l.secretsDir, fmt.Sprintf("must be a directory whose %s file, if present, is readable (%v)", name, err))
+				} else {
+					l.problem(o.name, path, fmt.Sprintf("must come from a readable file: ./%s is present but unreadable (%v)", path, err))
+				}
+				return "", "", false, false
+			}
+		}
+	}
+	return "", "", false, true
 }
 
 // warnUnknown flags BOT_* variables no option reads, which are usually
 // typos that would otherwise silently leave a default in force.
 func (l *loader) warnUnknown(table []option, environ []string) {
 	known := make(map[string]bool, len(table))
+	for _, name := range earlierNames() {
+		known[name] = true
+	}
 	for _, o := range table {
 		known[o.name] = true
 		// Only secrets have a _FILE companion: BOT_REDIS_PASWORD_FILE is
@@ -301,6 +366,7 @@ func (l *loader) derive() {
 			c.Ash.SessionTimeout, c.Ash.MaxSession)
 	}
 
+	l.deriveEarlier()
 	l.deriveNLP()
 	l.deriveDetection()
 	l.deriveCompanion()

@@ -54,10 +54,10 @@ func (o option) show(raw string) string {
 // caller can change it for another.
 func options() []option {
 	return []option{
-		{name: "BOT_LOG_LEVEL", help: "Log level: debug, info, warn or error.",
-			set: oneOf([]string{"debug", "info", "warn", "error"}, func(c *Config, v string) { c.Log.Level = v })},
-		{name: "BOT_LOG_FORMAT", help: "Log format: json (production) or text.",
-			set: oneOf([]string{"json", "text"}, func(c *Config, v string) { c.Log.Format = v })},
+		{name: "BOT_LOG_LEVEL", help: "Log level, in any case: debug, info, warn (or warning), error (or critical).",
+			set: logLevel},
+		{name: "BOT_LOG_FORMAT", help: "Log format: json (production), text (key=value) or human (readable; coloured on a terminal, NO_COLOR and FORCE_COLOR honoured).",
+			set: oneOf([]string{"json", "text", "human"}, func(c *Config, v string) { c.Log.Format = v })},
 
 		{name: "BOT_METRICS_ENABLED", help: "Enable response time tracking.",
 			set: boolean(func(c *Config, v bool) { c.Metrics.Enabled = v })},
@@ -68,8 +68,8 @@ func options() []option {
 
 		{name: "BOT_WEEKLY_REPORT_ENABLED", help: "Enable the weekly CRT report.",
 			set: boolean(func(c *Config, v bool) { c.Report.Enabled = v })},
-		{name: "BOT_WEEKLY_REPORT_CHANNEL_ID", help: "Channel id(s) to post the weekly report to, comma separated; empty switches the report off.",
-			set: snowflakes("a Discord channel id (17-20 digits) or a comma-separated list of them", func(c *Config, ids []string) { c.Report.ChannelIDs = ids })},
+		{name: "BOT_WEEKLY_REPORT_CHANNEL_ID", help: "Channel id(s) to post the weekly report to, comma separated or a JSON array; empty switches the report off.",
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Report.ChannelIDs = ids })},
 		{name: "BOT_WEEKLY_REPORT_DAY", help: "Day of the week to post the report: monday to sunday.",
 			set: weekday(func(c *Config, d time.Weekday) { c.Report.Day = d })},
 		{name: "BOT_WEEKLY_REPORT_HOUR", help: "Hour (0-23, UTC) to post the report.",
@@ -126,7 +126,7 @@ func options() []option {
 			set: integer(0, 15, func(c *Config, n int64) { c.Redis.DB = int(n) })},
 		{name: "BOT_REDIS_USERNAME", help: "Redis ACL user name; empty for the default user.",
 			set: func(c *Config, raw string) error { c.Redis.Username = raw; return nil }},
-		{name: "BOT_REDIS_PASSWORD", secret: true, help: "Redis password (or BOT_REDIS_PASSWORD_FILE, or redis_password in the secrets directory).",
+		{name: "BOT_REDIS_PASSWORD", secret: true, help: "Redis password (or BOT_REDIS_PASSWORD_FILE, or a file redis_password or redis_token in BOT_SECRETS_DIR then ./secrets, or REDIS_TOKEN).",
 			set: func(c *Config, raw string) error { c.Redis.Password = raw; return nil }},
 		{name: "BOT_REDIS_MODE", help: "Redis topology: standalone, sentinel or cluster.",
 			set: oneOf([]string{ModeStandalone, ModeSentinel, ModeCluster}, func(c *Config, v string) { c.Redis.Mode = v })},
@@ -155,7 +155,7 @@ func options() []option {
 		{name: "BOT_REDIS_POOL_SIZE", help: "Redis connections per node (1-1000).",
 			set: integer(1, 1000, func(c *Config, n int64) { c.Redis.PoolSize = int(n) })},
 
-		{name: "BOT_DISCORD_TOKEN", secret: true, help: "Discord bot token (or BOT_DISCORD_TOKEN_FILE, or discord_token in the secrets directory).",
+		{name: "BOT_DISCORD_TOKEN", secret: true, help: "Discord bot token (or BOT_DISCORD_TOKEN_FILE, or a file discord_token or ash_bot_token in BOT_SECRETS_DIR then ./secrets, or ASH_BOT_TOKEN).",
 			set: func(c *Config, raw string) error {
 				// A space inside a token is always a paste or quoting
 				// mistake; Discord would only answer with a bare 401.
@@ -178,16 +178,16 @@ func options() []option {
 			set: baseURL([]string{"http", "https"}, "must be empty or an http:// or https:// URL", func(c *Config, v string) { c.Discord.APIURL = v })},
 		{name: "BOT_DISCORD_GATEWAY_URL", help: "Discord gateway URL; empty for Discord itself.",
 			set: baseURL([]string{"ws", "wss"}, "must be empty or a ws:// or wss:// URL", func(c *Config, v string) { c.Discord.GatewayURL = v })},
-		{name: "BOT_ALERT_CHANNEL_MONITOR_IDS", help: "Channel ids for medium-severity alerts, comma separated.",
-			set: snowflakes("a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AlertMonitorChannels = ids })},
-		{name: "BOT_ALERT_CHANNEL_CRISIS_IDS", help: "Channel ids for high-severity alerts, comma separated.",
-			set: snowflakes("a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AlertCrisisChannels = ids })},
-		{name: "BOT_ALERT_CHANNEL_CRITICAL_IDS", help: "Channel ids for critical alerts, comma separated; empty uses the crisis channels.",
-			set: snowflakes("a comma-separated list of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AlertCriticalChannels = ids })},
-		{name: "BOT_CRT_ROLE_IDS", help: "Role ids of Crisis Response Team members, comma separated.",
-			set: snowflakes("a comma-separated list of Discord role ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.CRTRoleIDs = ids })},
-		{name: "BOT_ADMIN_ROLE_IDS", help: "Role ids of bot administrators, comma separated.",
-			set: snowflakes("a comma-separated list of Discord role ids (17-20 digits)", func(c *Config, ids []string) { c.Discord.AdminRoleIDs = ids })},
+		{name: "BOT_ALERT_CHANNEL_MONITOR_IDS", help: "Channel ids for medium-severity alerts, comma separated or a JSON array.",
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Discord.AlertMonitorChannels = ids })},
+		{name: "BOT_ALERT_CHANNEL_CRISIS_IDS", help: "Channel ids for high-severity alerts, comma separated or a JSON array.",
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Discord.AlertCrisisChannels = ids })},
+		{name: "BOT_ALERT_CHANNEL_CRITICAL_IDS", help: "Channel ids for critical alerts, comma separated or a JSON array; empty uses the crisis channels.",
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Discord.AlertCriticalChannels = ids })},
+		{name: "BOT_CRT_ROLE_IDS", help: "Role ids of Crisis Response Team members, comma separated or a JSON array.",
+			set: idList(roleIDs, func(c *Config, ids []string) { c.Discord.CRTRoleIDs = ids })},
+		{name: "BOT_ADMIN_ROLE_IDS", help: "Role ids of bot administrators, comma separated or a JSON array.",
+			set: idList(roleIDs, func(c *Config, ids []string) { c.Discord.AdminRoleIDs = ids })},
 
 		{name: "BOT_NLP_BASE_URL", help: "Ash-NLP base URL (the crisis classifier); off switches automatic detection off, leaving only members' flags.",
 			set: nlpBaseURL},
@@ -204,7 +204,7 @@ func options() []option {
 		{name: "BOT_CB_NLP_SUCCESSES", help: "Successful trial attempts that close the Ash-NLP breaker again (1-100).",
 			set: integer(1, 100, func(c *Config, n int64) { c.NLP.BreakerSuccesses = int(n) })},
 		{name: "BOT_MONITORED_CHANNELS", help: "Channel ids whose messages are classified for crisis detection (their threads and forum posts too), comma separated or a JSON array; empty switches detection off.",
-			set: idList("a comma-separated list (or JSON array) of Discord channel ids (17-20 digits)", func(c *Config, ids []string) { c.Detection.MonitoredChannels = ids })},
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Detection.MonitoredChannels = ids })},
 		{name: "BOT_LOW_PRIORITY_CHANNELS", help: `Low-priority channels: JSON object of channel id to weight 0-1, e.g. {"123456789012345678": 1.0}; the multiplier is within BOT_SENSITIVITY_RANGE_LOW.`,
 			set: channelWeights(func(c *Config, m map[string]float64) { c.Detection.LowPriority = m })},
 		{name: "BOT_MEDIUM_PRIORITY_CHANNELS", help: "Medium-priority channels: JSON object of channel id to weight 0-1 (multiplier within BOT_SENSITIVITY_RANGE_MEDIUM).",
@@ -271,6 +271,23 @@ func options() []option {
 				return nil
 			}},
 	}
+}
+
+// logLevel also takes the earlier Ash-Bot's Python level names: WARNING
+// is warn and CRITICAL, which slog lacks, is error.
+func logLevel(c *Config, raw string) error {
+	v := strings.ToLower(strings.TrimSpace(raw))
+	switch v {
+	case "debug", "info", "warn", "error":
+	case "warning":
+		v = "warn"
+	case "critical":
+		v = "error"
+	default:
+		return errors.New("must be one of debug, info, warn (or warning), error (or critical)")
+	}
+	c.Log.Level = v
+	return nil
 }
 
 func integer(lo, hi int64, store func(*Config, int64)) func(*Config, string) error {
@@ -355,27 +372,6 @@ func isSnowflake(s string) bool {
 	}
 	_, err := strconv.ParseUint(s, 10, 64)
 	return err == nil
-}
-
-// snowflakes parses a comma-separated id list. Duplicates are dropped so a
-// channel listed twice is not posted to twice.
-func snowflakes(what string, store func(*Config, []string)) func(*Config, string) error {
-	return func(c *Config, raw string) error {
-		var ids []string
-		if strings.TrimSpace(raw) != "" {
-			for item := range strings.SplitSeq(raw, ",") {
-				id := strings.TrimSpace(item)
-				if !isSnowflake(id) {
-					return fmt.Errorf("must be %s; %q is not one", what, id)
-				}
-				if !slices.Contains(ids, id) {
-					ids = append(ids, id)
-				}
-			}
-		}
-		store(c, ids)
-		return nil
-	}
 }
 
 func hostPorts(raw string) ([]string, error) {

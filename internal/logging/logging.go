@@ -12,19 +12,59 @@ package logging
 import (
 	"io"
 	"log/slog"
+	"strings"
+
+	"github.com/lmittmann/tint"
 )
 
-// New returns a JSON (format "json") or text logger at level ("debug",
-// "info", "warn", "error"; anything else is info) that redacts secrets.
-func New(w io.Writer, level, format string, secrets []string) *slog.Logger {
+// Options say how New writes records.
+type Options struct {
+	// Level is debug, info, warn or error; anything else is info.
+	Level string
+	// Format is json (one object a line, for collectors), text (slog's
+	// key=value) or human (time, level and message first, for people
+	// reading a terminal or `docker logs`); anything else is json.
+	Format string
+	// Color adds ANSI colours to the human format; see UseColor.
+	Color bool
+	// Secrets are replaced wherever they appear.
+	Secrets []string
+}
+
+// humanTime is the human format's time stamp: to the millisecond, with the
+// zone, since the bot's schedules are in UTC and the host's zone may not be.
+const humanTime = "2006-01-02 15:04:05.000 MST"
+
+// New returns a logger that writes to w as o says and redacts secrets.
+func New(w io.Writer, o Options) *slog.Logger {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
+	if err := l.UnmarshalText([]byte(o.Level)); err != nil {
 		l = slog.LevelInfo
 	}
-	opts := &slog.HandlerOptions{Level: l}
-	var h slog.Handler = slog.NewJSONHandler(w, opts)
-	if format == "text" {
-		h = slog.NewTextHandler(w, opts)
+	var h slog.Handler
+	switch o.Format {
+	case "text":
+		h = slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})
+	case "human":
+		h = tint.NewTextHandler(w, &tint.Options{Level: l, TimeFormat: humanTime, NoColor: !o.Color})
+	default:
+		h = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})
 	}
-	return slog.New(Redact(h, secrets))
+	return slog.New(Redact(h, o.Secrets))
+}
+
+// UseColor says whether human logs are coloured, following the common
+// conventions: FORCE_COLOR set to anything but "", "0" or "false" forces
+// colour (the earlier Ash-Bot's compose file sets FORCE_COLOR=1 for
+// `docker logs`), else NO_COLOR set to anything but "" switches it off
+// (no-color.org), else colour only when the logs go to a terminal.
+func UseColor(terminal bool, lookup func(string) (string, bool)) bool {
+	if v, ok := lookup("FORCE_COLOR"); ok && v != "" {
+		v = strings.ToLower(strings.TrimSpace(v))
+		return v != "0" && v != "false"
+	}
+	if v, ok := lookup("NO_COLOR"); ok && v != "" {
+		return false
+	}
+	return terminal
 }

@@ -16,14 +16,14 @@ const (
 
 func logTo(format string) (*slog.Logger, *bytes.Buffer) {
 	var buf bytes.Buffer
-	return New(&buf, "debug", format, []string{token, password, ""}), &buf
+	return New(&buf, Options{Level: "debug", Format: format, Color: true, Secrets: []string{token, password, ""}}), &buf
 }
 
 // Every form a secret can take in a record is replaced: in the message, in
 // plain and grouped attributes, in an error, in a logger's With attributes,
 // inside a JSON payload (escaped) and inside a URL (percent-encoded).
 func TestSecretsRedacted(t *testing.T) {
-	for _, format := range []string{"json", "text"} {
+	for _, format := range []string{"json", "text", "human"} {
 		log, buf := logTo(format)
 		log = log.With("conn", "redis://:"+password+"@host:6379/0")
 		log.Info("connecting with "+token, "token", token, "err", errors.New("auth "+password+" refused"),
