@@ -293,8 +293,16 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	if err != nil {
 		return err
 	}
+	// Off, no alert gets a timer; the bot still cancels timers set before
+	// it was switched off, and their poller does not run.
+	var scheduler alerts.AutoInitScheduler
+	if cfg.Ash.AutoInitiate {
+		scheduler = autoInit
+	} else {
+		log.Info("auto-initiate off (BOT_AUTO_INITIATE_ENABLED=false): Ash reaches out only when a CRT member asks")
+	}
 	if s.dispatcher, err = alerts.NewDispatcher(alerts.DispatcherOptions{
-		Discord: s.rest, Store: alertStore, Events: s.outbox, AutoInit: autoInit,
+		Discord: s.rest, Store: alertStore, Events: s.outbox, AutoInit: scheduler,
 		Channels: set.channels, CRTRoles: set.crt, Logger: log,
 	}); err != nil {
 		return err
@@ -355,10 +363,11 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}
 
 	s.pollers = map[string]*ash.Poller{}
-	for _, p := range []ash.PollerOptions{
-		{Name: "auto-initiate", Set: autoInit.Set(), Handle: s.bot.AutoInitiate},
-		{Name: "session-deadlines", Set: deadlines, Handle: manager.OnDeadline},
-	} {
+	polls := []ash.PollerOptions{{Name: "session-deadlines", Set: deadlines, Handle: manager.OnDeadline}}
+	if cfg.Ash.AutoInitiate {
+		polls = append(polls, ash.PollerOptions{Name: "auto-initiate", Set: autoInit.Set(), Handle: s.bot.AutoInitiate})
+	}
+	for _, p := range polls {
 		p.Clock, p.Interval, p.Logger = clock, opts.PollInterval, log
 		poller, err := ash.NewPoller(p)
 		if err != nil {

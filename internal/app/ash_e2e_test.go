@@ -418,3 +418,29 @@ func TestEndChatButton(t *testing.T) {
 		t.Errorf("session end_reason %q", got)
 	}
 }
+
+// With BOT_AUTO_INITIATE_ENABLED=false an alert nobody acknowledges gets
+// no timer and Ash never reaches out on its own; a CRT member can still
+// ask Ash to.
+func TestAutoInitiateOff(t *testing.T) {
+	h := newHarness(t, withEnv("BOT_AUTO_INITIATE_ENABLED", "false"))
+	h.startBot()
+	src := h.say(h.alice, "nobody would notice")
+	h.flag(h.bob, src, "critical")
+	alert := h.alertFor(h.critical, src.ID)
+	h.waitMetric(src.ID.String(), "alert_created", func(*metrics.Alert) bool { return true })
+	if n := h.rdb.ZCard(context.Background(), ash.AutoInitKey).Val(); n != 0 {
+		t.Errorf("%d auto-initiate timers with auto-initiate off", n)
+	}
+	// Only the session-deadline poller waits on the clock.
+	h.clock.BlockUntil(t, 1)
+	h.clock.Advance(10 * time.Minute)
+	h.clock.BlockUntil(t, 1)
+	if dms := h.dms(); len(dms) != 0 {
+		t.Fatalf("Ash reached out on its own: %d DMs", len(dms))
+	}
+	if got := h.talkToAsh(alert, h.carol); !strings.Contains(got, "Ash reached out") {
+		t.Fatalf("Talk to Ash answered %q", got)
+	}
+	h.waitDMs(1)
+}

@@ -171,6 +171,8 @@ type Runtime struct {
 
 // Ash configures the support companion and auto-initiate.
 type Ash struct {
+	// AutoInitiate lets Ash reach out on its own (BOT_AUTO_INITIATE_ENABLED).
+	AutoInitiate            bool
 	AutoInitiateDelay       time.Duration
 	AutoInitiateMinSeverity string
 	SessionTimeout          time.Duration

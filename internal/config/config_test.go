@@ -192,6 +192,7 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_NLP_MAX_CONCURRENCY", cfg.Detection.MaxConcurrency, 8},
 		{"BOT_NLP_BACKLOG_MINUTES", cfg.Detection.BacklogFor, 15 * time.Minute},
 		{"BOT_DETECTION_STATUS_CHANNEL_ID", cfg.Detection.StatusChannelID, ""},
+		{"BOT_AUTO_INITIATE_ENABLED", cfg.Ash.AutoInitiate, true},
 		{"BOT_AUTO_INITIATE_DELAY_MINUTES", cfg.Ash.AutoInitiateDelay, 3 * time.Minute},
 		{"BOT_AUTO_INITIATE_MIN_SEVERITY", cfg.Ash.AutoInitiateMinSeverity, SeverityHigh},
 		{"BOT_ASH_SESSION_TIMEOUT", cfg.Ash.SessionTimeout, 300 * time.Second},

@@ -124,7 +124,6 @@ var notYetUsed = []earlierSetting{
 	{name: "BOT_FOLLOWUP_MAX_HOURS", check: integer(24, 72, func(*Config, int64) {}), why: "ashbot has no follow-up check-ins yet"},
 	{name: "BOT_FOLLOWUP_MIN_SEVERITY", check: oneOf([]string{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}, func(*Config, string) {}), why: "ashbot has no follow-up check-ins yet"},
 	{name: "BOT_FOLLOWUP_MIN_SESSION_MINUTES", check: integer(1, 30, func(*Config, int64) {}), why: "ashbot has no follow-up check-ins yet"},
-	{name: "BOT_AUTO_INITIATE_ENABLED", check: boolean(func(*Config, bool) {}), why: "Ash reaches out after BOT_AUTO_INITIATE_DELAY_MINUTES for unacknowledged alerts of BOT_AUTO_INITIATE_MIN_SEVERITY or above", offWarns: true},
 	{name: "BOT_USER_OPTOUT_ENABLED", check: boolean(func(*Config, bool) {}), why: "in ashbot a person can always opt out of Ash"},
 }
 

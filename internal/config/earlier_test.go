@@ -317,10 +317,10 @@ func TestEarlierSecrets(t *testing.T) {
 // that will be refused once they are read, or a false where ashbot does
 // the thing anyway, is a warning.
 func TestEarlierNotYetUsed(t *testing.T) {
-	cfg, warnings := mustLoad(t, with(base(), "BOT_FOLLOWUP_DELAY_HOURS", "99", "BOT_AUTO_INITIATE_ENABLED", "false",
+	cfg, warnings := mustLoad(t, with(base(), "BOT_FOLLOWUP_DELAY_HOURS", "99",
 		"BOT_ASH_ENABLED", "FALSE", "BOT_USER_OPTOUT_ENABLED", "false", "BOT_HANDOFF_ENABLED", "true"))
-	if len(warnings) != 3 || !hasWarning(warnings, `BOT_FOLLOWUP_DELAY_HOURS="99"`, "must be an integer from 1 to 48") ||
-		!hasWarning(warnings, "BOT_AUTO_INITIATE_ENABLED=false", "does not follow") || !hasWarning(warnings, "BOT_ASH_ENABLED=FALSE") {
+	if len(warnings) != 2 || !hasWarning(warnings, `BOT_FOLLOWUP_DELAY_HOURS="99"`, "must be an integer from 1 to 48") ||
+		!hasWarning(warnings, "BOT_ASH_ENABLED=FALSE") {
 		t.Errorf("warnings %q", warnings)
 	}
 	if notes := cfg.Notes(); len(notes) != 2 || !strings.HasPrefix(notes[0], "BOT_HANDOFF_ENABLED is a setting of the earlier Ash-Bot, not used yet") {

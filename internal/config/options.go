@@ -241,6 +241,8 @@ func options() []option {
 				return nil
 			}},
 
+		{name: "BOT_AUTO_INITIATE_ENABLED", help: "Let Ash reach out on its own when an alert stays unacknowledged (false: only when a CRT member asks).",
+			set: boolean(func(c *Config, v bool) { c.Ash.AutoInitiate = v })},
 		{name: "BOT_AUTO_INITIATE_DELAY_MINUTES", help: "Minutes an alert may stay unacknowledged before Ash reaches out (1-60).",
 			set: integer(1, 60, func(c *Config, n int64) { c.Ash.AutoInitiateDelay = time.Duration(n) * time.Minute })},
 		{name: "BOT_AUTO_INITIATE_MIN_SEVERITY", help: "Lowest severity Ash reaches out for: low, medium, high or critical.",
