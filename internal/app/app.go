@@ -76,8 +76,9 @@ type Options struct {
 	// DetectionProbeInterval is how often a down classifier is tried
 	// again (default 10s).
 	DetectionProbeInterval time.Duration
-	// OutboxMinBackoff and OutboxMaxBackoff bound the outbox's retry waits
-	// while Redis is down (outbox defaults: 250ms to 30s).
+	// OutboxMinBackoff and OutboxMaxBackoff bound the retry waits while
+	// Redis is down: the outbox's, and the pings of a Redis that was
+	// unreachable at start-up (defaults: 250ms to 30s).
 	OutboxMinBackoff, OutboxMaxBackoff time.Duration
 	// KeepGatewayOpen skips closing the gateway connection at shutdown
 	// (the bot still stops handling events). Only for tests under the race
@@ -147,15 +148,27 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 
 	// redisconn's client honours context deadlines on every call, which
 	// the dispatch path's short timeouts rely on.
-	pctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout)
-	rdb, err := redisconn.Connect(pctx, cfg.Redis)
-	cancel()
+	rdb, err := redisconn.Open(cfg.Redis)
 	if err != nil {
 		closeOps()
 		return fmt.Errorf("run: %w", err)
 	}
-	s := &stack{log: log, rdb: rdb}
+	s := &stack{log: log, rdb: rdb, redis: redisconn.NewHealth(rdb, cfg.Redis, opts.Clock.Now), started: opts.Clock.Now()}
 	defer s.closeRedis()
+	// A Redis that is down is waited for, not a reason to stay down:
+	// alerts go out without it and their events wait in the outbox. Only
+	// what Redis would refuse again (credentials, ACL) stops start-up.
+	pctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout)
+	err = s.redis.Ping(pctx)
+	cancel()
+	if err != nil && (!redisconn.Retryable(err) || ctx.Err() != nil) {
+		closeOps()
+		return fmt.Errorf("run: %w", err)
+	}
+	if err != nil {
+		log.Error("redis unreachable at start-up: starting without it and retrying; alerts go out, "+
+			"their events wait in the outbox, schedules and timers start once it answers", "error", err.Error())
+	}
 
 	if err := s.build(cfg, settings, opts); err != nil {
 		closeOps()
@@ -233,6 +246,10 @@ func parseSettings(cfg *config.Config) (settings, []string) {
 type stack struct {
 	log *slog.Logger
 	rdb redis.UniversalClient
+	// redis follows whether Redis answers: /readyz, /health/detailed, and
+	// the timers and schedules, which start once it has answered.
+	redis   *redisconn.Health
+	started time.Time
 
 	outbox     *outbox.Outbox
 	rest       rest.Rest
@@ -354,7 +371,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		if err != nil {
 			return err
 		}
-		s.workers = append(s.workers, poller.Run)
+		s.workers = append(s.workers, s.afterRedis(poller.Run))
 		s.pollers[p.Name] = poller
 	}
 
@@ -398,11 +415,38 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 }
 
 func (s *stack) runner(r *schedule.Runner) func(ctx context.Context) {
-	return func(ctx context.Context) {
+	return s.afterRedis(func(ctx context.Context) {
 		if err := r.Run(ctx); err != nil {
 			s.log.Error("schedule stopped", "error", err.Error())
 		}
+	})
+}
+
+// afterRedis makes w wait until Redis has answered once: a timer or
+// schedule is state in Redis, so without it there is nothing to run, only
+// errors to log. Later outages they ride out themselves (retries, backoff).
+func (s *stack) afterRedis(w func(ctx context.Context)) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		select {
+		case <-s.redis.Up():
+			w(ctx)
+		case <-ctx.Done():
+		}
 	}
+}
+
+// awaitRedis is the worker that pings a Redis unreachable at start-up
+// until it answers.
+func (s *stack) awaitRedis(opts Options) func(ctx context.Context) {
+	lo, hi := opts.OutboxMinBackoff, opts.OutboxMaxBackoff
+	if lo <= 0 {
+		lo = 250 * time.Millisecond
+	}
+	if hi <= 0 {
+		hi = 30 * time.Second
+	}
+	hi = max(hi, lo)
+	return func(ctx context.Context) { s.redis.Await(ctx, lo, hi, s.log.With("component", "redis")) }
 }
 
 // Retentions maps the settings onto the cleanup policies; alert records
@@ -501,7 +545,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var workers sync.WaitGroup
-	for _, w := range append(s.workers, s.health.Run) {
+	for _, w := range append(s.workers, s.health.Run, s.awaitRedis(opts)) {
 		workers.Add(1)
 		go func() { defer workers.Done(); w(workCtx) }()
 	}
