@@ -267,6 +267,12 @@ type stack struct {
 	nlpLatency *prometheus.HistogramVec
 	// health follows the gateway session for /readyz and the logs.
 	health *gatewayhealth.Monitor
+	// off lists the parts that run reduced, for the start-up summary.
+	off []string
+	// nlpChecked gets the outcome of Ash-NLP's start-up health check (nil
+	// when BOT_NLP_BASE_URL=off); intakeUsesNLP says detection depends on it.
+	nlpChecked    chan error
+	intakeUsesNLP bool
 }
 
 func (s *stack) closeRedis() {
@@ -324,6 +330,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 
+	s.noteSchedules(cfg)
 	if err := s.buildNLP(cfg); err != nil {
 		return err
 	}
@@ -560,7 +567,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 		}
 		return fmt.Errorf("run: cannot connect to the Discord gateway: %w", err)
 	}
-	log.Info("ashbot running", "guild_id", cfg.Discord.GuildID, "spool", opts.SpoolPath)
+	s.logSummary(ctx, cfg, opts)
 
 	<-ctx.Done()
 	log.Info("shutting down", "reason", context.Cause(ctx).Error())

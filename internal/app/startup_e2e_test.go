@@ -3,15 +3,20 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
+	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
+	"github.com/alphabetcartel/ashbot/internal/standin/nlpsim"
 )
 
 // withOpsAddr gives the bot a free loopback port for its ops endpoints
@@ -109,5 +114,85 @@ func TestRunStopsOnRefusedRedisCredentials(t *testing.T) {
 	}
 	if n := len(h.sim.Sessions()); n != 0 {
 		t.Errorf("%d gateway sessions opened before the failed start-up", n)
+	}
+}
+
+// summaryLine returns the start-up summary record of a JSON log.
+func summaryLine(t *testing.T, h *harness, logs *syncBuffer) map[string]any {
+	t.Helper()
+	var rec map[string]any
+	h.waitFor("the start-up summary", func() bool {
+		for line := range strings.Lines(logs.String()) {
+			var r map[string]any
+			if json.Unmarshal([]byte(line), &r) == nil && strings.HasPrefix(fmt.Sprint(r["msg"]), "ashbot running") {
+				rec = r
+				return true
+			}
+		}
+		return false
+	})
+	return rec
+}
+
+// Ash-NLP is down when the bot starts with detection on: the CRT is told
+// at once that detection is down, the start-up summary says so, and the
+// "back" notice follows once Ash-NLP answers.
+func TestAshNLPDownAtStartUp(t *testing.T) {
+	nlp, err := nlpsim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nlp.Close)
+	nlp.Refuse()
+	var logs syncBuffer
+	h := newHarness(t, withEnv("BOT_NLP_BASE_URL", nlp.URL()), withEnv("BOT_NLP_RETRIES", "0"),
+		withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	h.env["BOT_MONITORED_CHANNELS"] = h.general.String()
+	h.startBot()
+
+	down, err := h.sim.WaitMessage(h.ctx(), h.monitor, func(m discordsim.Message) bool {
+		return strings.Contains(m.Content, "Automatic crisis detection is DOWN")
+	})
+	if err != nil {
+		t.Fatalf("no down notice: %v", err)
+	}
+	if !strings.Contains(down.Content, "health check when ashbot started") {
+		t.Errorf("down notice %q", down.Content)
+	}
+	rec := summaryLine(t, h, &logs)
+	off := fmt.Sprint(rec["off"])
+	if rec["level"] != "WARN" || rec["msg"] != "ashbot running in reduced mode" || rec["companion"] != "scripted" ||
+		!strings.Contains(off, "automatic detection: DOWN") || !strings.Contains(off, "weekly report: off, BOT_WEEKLY_REPORT_ENABLED=false") ||
+		!strings.Contains(off, "retention cleanup: off") || strings.Contains(off, "redis") {
+		t.Errorf("start-up summary %v", rec)
+	}
+
+	if err := nlp.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.BlockUntil(t, 3) // the two timer pollers and detection's probe
+	h.clock.Advance(10 * time.Second)
+	if _, err := h.sim.WaitMessage(h.ctx(), h.monitor, func(m discordsim.Message) bool {
+		return strings.Contains(m.Content, "Automatic crisis detection is back")
+	}); err != nil {
+		t.Fatalf("no back notice: %v", err)
+	}
+}
+
+// With every part on, the summary is one INFO line without "off".
+func TestStartUpSummaryAllOn(t *testing.T) {
+	nlp, err := nlpsim.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nlp.Close)
+	var logs syncBuffer
+	h := newHarness(t, withEnv("BOT_NLP_BASE_URL", nlp.URL()), withEnv("BOT_WEEKLY_REPORT_ENABLED", "true"),
+		withEnv("BOT_RETENTION_ENABLED", "true"), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	h.env["BOT_MONITORED_CHANNELS"] = h.general.String()
+	h.startBot()
+	rec := summaryLine(t, h, &logs)
+	if rec["level"] != "INFO" || rec["msg"] != "ashbot running" || rec["off"] != nil {
+		t.Errorf("start-up summary %v", rec)
 	}
 }
