@@ -13,6 +13,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/disgoorg/disgo"
@@ -265,6 +266,7 @@ type stack struct {
 	// detection side classifies monitored messages with it.
 	nlp        *ashnlp.Client
 	nlpLatency *prometheus.HistogramVec
+	nlpLast    atomic.Int64 // duration of the last Ash-NLP attempt, for /health/detailed
 	// health follows the gateway session for /readyz and the logs.
 	health *gatewayhealth.Monitor
 	// off lists the parts that run reduced, for the start-up summary.
@@ -498,6 +500,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 		opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
 		defer stopOps()
 		srv := s.opsServer()
+		s.detailedHealth(srv, opts)
 		go func() {
 			if err := srv.Serve(opsCtx, opsLn); err != nil {
 				log.Error("ops http stopped", "error", err.Error())
@@ -538,6 +541,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 	}
 	s.client = client
 	s.health.Attach(client.Gateway.Status)
+	s.health.AttachLatency(client.Gateway.Latency)
 
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	if err := s.bot.RegisterCommands(sctx, client.ApplicationID); err != nil {

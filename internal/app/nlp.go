@@ -39,6 +39,7 @@ func (s *stack) buildNLP(cfg *config.Config) error {
 		BreakerSuccesses: uint32(cfg.NLP.BreakerSuccesses),
 		Observe: func(d time.Duration, k ashnlp.ErrorKind) {
 			s.nlpLatency.WithLabelValues(outcome(k)).Observe(d.Seconds())
+			s.nlpLast.Store(int64(d))
 		},
 		Logger: s.log,
 	})

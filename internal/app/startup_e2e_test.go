@@ -42,6 +42,32 @@ func withOpsAddr(t *testing.T, h *harness) func(path string) (int, string) {
 	}
 }
 
+type detailed struct {
+	code       int
+	Status     string
+	Version    string
+	Components map[string]struct {
+		Status    string
+		Detail    string
+		LatencyMS *float64 `json:"latency_ms"`
+		LastError *struct {
+			Kind string
+			At   time.Time
+		} `json:"last_error"`
+	}
+}
+
+func getDetailed(t *testing.T, get func(string) (int, string)) detailed {
+	t.Helper()
+	code, body := get("/health/detailed")
+	var d detailed
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		t.Fatalf("health/detailed %d %s: %v", code, body, err)
+	}
+	d.code = code
+	return d
+}
+
 // Redis is down when the bot starts: it connects to Discord all the same,
 // a flag is answered and its alert posted, /readyz says why it is not
 // ready; once Redis answers, the alert's events and state are recorded and
@@ -53,9 +79,17 @@ func TestRedisDownAtStartUp(t *testing.T) {
 	}
 	t.Cleanup(proxy.Close)
 	proxy.Down()
-	h := newHarness(t, withRedisAddr(proxy.Addr))
+	h := newHarness(t, withRedisAddr(proxy.Addr), withEnv("BOT_NLP_BASE_URL", "off"))
 	get := withOpsAddr(t, h)
 	h.startBot()
+
+	detail := getDetailed(t, get)
+	if detail.code != http.StatusServiceUnavailable || detail.Status != "down" || detail.Version != "test" ||
+		detail.Components["redis"].Status != "down" || detail.Components["redis"].LastError == nil ||
+		detail.Components["redis"].LastError.Kind != "unreachable" || detail.Components["discord"].Status != "ok" ||
+		detail.Components["nlp"].Status != "off" || detail.Components["companion"].Detail != "scripted" {
+		t.Errorf("health/detailed with Redis down: %+v", detail)
+	}
 
 	code, body := get("/readyz")
 	var ready struct {
@@ -93,6 +127,11 @@ func TestRedisDownAtStartUp(t *testing.T) {
 	})
 	if code, body := get("/readyz"); code != http.StatusOK || !strings.Contains(body, `"redis":"ok"`) {
 		t.Errorf("readyz with Redis back: %d %s", code, body)
+	}
+	detail = getDetailed(t, get)
+	if redis := detail.Components["redis"]; detail.code != http.StatusOK || detail.Status != "ok" || redis.Status != "ok" ||
+		redis.LatencyMS == nil || redis.LastError == nil || redis.LastError.Kind != "unreachable" {
+		t.Errorf("health/detailed with Redis back: %+v", detail)
 	}
 	// The timers started once Redis answered.
 	h.waitPollers()
@@ -148,6 +187,7 @@ func TestAshNLPDownAtStartUp(t *testing.T) {
 	h := newHarness(t, withEnv("BOT_NLP_BASE_URL", nlp.URL()), withEnv("BOT_NLP_RETRIES", "0"),
 		withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	h.env["BOT_MONITORED_CHANNELS"] = h.general.String()
+	get := withOpsAddr(t, h)
 	h.startBot()
 
 	down, err := h.sim.WaitMessage(h.ctx(), h.monitor, func(m discordsim.Message) bool {
@@ -165,6 +205,12 @@ func TestAshNLPDownAtStartUp(t *testing.T) {
 		!strings.Contains(off, "automatic detection: DOWN") || !strings.Contains(off, "weekly report: off, BOT_WEEKLY_REPORT_ENABLED=false") ||
 		!strings.Contains(off, "retention cleanup: off") || strings.Contains(off, "redis") {
 		t.Errorf("start-up summary %v", rec)
+	}
+
+	d := getDetailed(t, get)
+	if c := d.Components["nlp"]; d.code != http.StatusOK || d.Status != "degraded" || c.Status != "down" ||
+		!strings.Contains(c.Detail, "automatic detection is down") {
+		t.Errorf("health/detailed with Ash-NLP down: %+v", d)
 	}
 
 	if err := nlp.Listen(); err != nil {
@@ -190,9 +236,22 @@ func TestStartUpSummaryAllOn(t *testing.T) {
 	h := newHarness(t, withEnv("BOT_NLP_BASE_URL", nlp.URL()), withEnv("BOT_WEEKLY_REPORT_ENABLED", "true"),
 		withEnv("BOT_RETENTION_ENABLED", "true"), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	h.env["BOT_MONITORED_CHANNELS"] = h.general.String()
+	get := withOpsAddr(t, h)
 	h.startBot()
 	rec := summaryLine(t, h, &logs)
 	if rec["level"] != "INFO" || rec["msg"] != "ashbot running" || rec["off"] != nil {
 		t.Errorf("start-up summary %v", rec)
+	}
+	d := getDetailed(t, get)
+	if d.code != http.StatusOK || d.Status != "ok" || len(d.Components) != 4 {
+		t.Errorf("health/detailed with every part on: %+v", d)
+	}
+	for name, c := range d.Components {
+		if c.Status != "ok" || c.LastError != nil {
+			t.Errorf("%s: %+v", name, c)
+		}
+	}
+	if d.Components["redis"].LatencyMS == nil || d.Components["nlp"].Detail != "circuit breaker closed" {
+		t.Errorf("health/detailed: %+v", d)
 	}
 }

@@ -44,6 +44,8 @@ type Monitor struct {
 
 	mu          sync.Mutex
 	status      func() gateway.Status
+	latency     func() time.Duration
+	last        Snapshot
 	lastSeen    time.Time
 	ended       *Ending // Discord ended the session; cleared by the next Ready
 	staleLogged bool
@@ -113,6 +115,36 @@ func (m *Monitor) Attach(status func() gateway.Status) {
 	m.mu.Unlock()
 }
 
+// AttachLatency gives the monitor disgo's heartbeat latency
+// (Gateway.Latency). It is read only when a heartbeat ACK arrives, on the
+// gateway's read goroutine, which has just written the ACK's time:
+// disgo v0.19.6 keeps the heartbeat times unsynchronised, so reading them
+// from any other goroutine (an HTTP handler) would race.
+func (m *Monitor) AttachLatency(latency func() time.Duration) {
+	m.mu.Lock()
+	m.latency = latency
+	m.mu.Unlock()
+}
+
+// Snapshot is what the monitor knows beyond ready or not, for the
+// detailed health report: no error text, only its kind.
+type Snapshot struct {
+	Latency       time.Duration // heartbeat round trip at the last ACK; 0 before the first
+	LastErrorKind string        // "close_code_<n>", "connection_lost" or "silent"; "" before the first
+	LastErrorAt   time.Time
+}
+
+// Snapshot returns a copy of what the monitor knows.
+func (m *Monitor) Snapshot() Snapshot {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.last
+}
+
+func (m *Monitor) failedLocked(kind string) {
+	m.last.LastErrorKind, m.last.LastErrorAt = kind, m.cfg.Now()
+}
+
 // Stopping makes the monitor report not ready from now on: the bot is
 // shutting down and takes no new events.
 func (m *Monitor) Stopping() {
@@ -128,6 +160,10 @@ func (m *Monitor) OnEvent(e bot.Event) {
 	defer m.mu.Unlock()
 	m.lastSeen = m.cfg.Now()
 	switch e.(type) {
+	case *events.HeartbeatAck:
+		if m.latency != nil {
+			m.last.Latency = m.latency()
+		}
 	case *events.Ready, *events.Resumed:
 		if m.ended != nil {
 			m.cfg.Logger.Info("discord gateway session is back", "after_close_code", m.ended.Code)
@@ -147,6 +183,7 @@ func (m *Monitor) OnClose(_ gateway.Gateway, err error, reconnect bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !ok {
+		m.failedLocked("connection_lost")
 		m.cfg.Logger.Error("discord gateway connection lost and not reconnected; restart ashbot if it does not come back",
 			"error", errString(err), "reconnect", reconnect)
 		return
@@ -155,6 +192,7 @@ func (m *Monitor) OnClose(_ gateway.Gateway, err error, reconnect bool) {
 		m.cfg.Logger.Error("discord gateway session ended: "+e.Advice, "close_code", e.Code, "reason", e.Name)
 	}
 	m.ended = e
+	m.failedLocked(fmt.Sprintf("close_code_%d", e.Code))
 }
 
 func errString(err error) string {
@@ -187,6 +225,7 @@ func (m *Monitor) checkLocked() error {
 	if quiet := m.cfg.Now().Sub(m.lastSeen); quiet > m.cfg.StaleAfter {
 		if !m.staleLogged {
 			m.staleLogged = true
+			m.failedLocked("silent")
 			m.cfg.Logger.Warn("no heartbeat ACK or event from the discord gateway; the connection may be dead. "+
 				"disgo resumes a connection whose heartbeat goes unanswered: if this lasts, check the network path to Discord",
 				"quiet_for", quiet.Round(time.Second).String())
