@@ -159,9 +159,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	// A Redis that is down is waited for, not a reason to stay down:
 	// alerts go out without it and their events wait in the outbox. Only
 	// what Redis would refuse again (credentials, ACL) stops start-up.
-	pctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout)
-	err = s.redis.Ping(pctx)
-	cancel()
+	err = s.redis.FirstPing(ctx)
 	if err != nil && (!redisconn.Retryable(err) || ctx.Err() != nil) {
 		closeOps()
 		return fmt.Errorf("run: %w", err)

@@ -2,7 +2,9 @@ package redisconn
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +83,21 @@ func (h *Health) Ping(ctx context.Context) error {
 	}
 	h.upOnce.Do(func() { close(h.up) })
 	return nil
+}
+
+// FirstPing is the start-up Ping, bounded by the dial and read timeouts.
+// A cancelled ctx (a signal) ends the wait at once by closing the client,
+// as in Connect: go-redis gives up a blocked read at a deadline but not at
+// a cancellation.
+func (h *Health) FirstPing(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, h.cfg.DialTimeout+h.cfg.ReadTimeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { h.rdb.Close() })
+	err := h.Ping(pctx)
+	if !stop() {
+		return fmt.Errorf("redis at %s: stopped waiting for an answer: %w", strings.Join(target(h.cfg), ", "), context.Cause(ctx))
+	}
+	return err
 }
 
 // Up is closed once Redis has answered a ping.
