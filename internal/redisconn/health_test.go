@@ -70,7 +70,10 @@ func TestHealthAwait(t *testing.T) {
 	}
 
 	done := make(chan struct{})
-	go func() { defer close(done); h.Await(context.Background(), time.Millisecond, 20*time.Millisecond, slog.New(slog.DiscardHandler)) }()
+	go func() {
+		defer close(done)
+		h.Await(context.Background(), time.Millisecond, 20*time.Millisecond, slog.New(slog.DiscardHandler))
+	}()
 	proxy.Up()
 	select {
 	case <-done:
@@ -94,7 +97,10 @@ func TestHealthAwaitStops(t *testing.T) {
 	h := NewHealth(rdb, s, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); h.Await(ctx, time.Millisecond, 5*time.Millisecond, slog.New(slog.DiscardHandler)) }()
+	go func() {
+		defer close(done)
+		h.Await(ctx, time.Millisecond, 5*time.Millisecond, slog.New(slog.DiscardHandler))
+	}()
 	cancel()
 	select {
 	case <-done:
