@@ -276,7 +276,8 @@ type stack struct {
 }
 
 func (s *stack) closeRedis() {
-	if err := s.rdb.Close(); err != nil {
+	// A signal during the start-up ping has closed it already.
+	if err := s.rdb.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
 		s.log.Warn("redis close", "error", err.Error())
 	}
 }
