@@ -265,6 +265,7 @@ type stack struct {
 	nlp        *ashnlp.Client
 	nlpLatency *prometheus.HistogramVec
 	nlpLast    atomic.Int64 // duration of the last Ash-NLP attempt, for /health/detailed
+	restLast   atomic.Int64 // duration of the last Discord REST exchange, likewise
 	// health follows the gateway session for /readyz and the logs.
 	health *gatewayhealth.Monitor
 	// off lists the parts that run reduced, for the start-up summary.
@@ -296,7 +297,8 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 	s.limiter = discordapi.NewRateLimiter(discordapi.RateLimiterConfig{Logger: log.With("component", "discord_rest")})
-	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Version: opts.Version, Logger: log, RateLimiter: s.limiter}); err != nil {
+	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Version: opts.Version, Logger: log, RateLimiter: s.limiter,
+		RoundTrip: func(d time.Duration) { s.restLast.Store(int64(d)) }}); err != nil {
 		return err
 	}
 	alertStore, err := alerts.NewStore(s.rdb, alerts.StoreOptions{TTL: cfg.Metrics.AlertTTL, Now: clock.Now})
@@ -540,7 +542,6 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 	}
 	s.client = client
 	s.health.Attach(client.Gateway.Status)
-	s.health.AttachLatency(client.Gateway.Latency)
 
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	if err := s.bot.RegisterCommands(sctx, client.ApplicationID); err != nil {

@@ -44,7 +44,6 @@ type Monitor struct {
 
 	mu          sync.Mutex
 	status      func() gateway.Status
-	latency     func() time.Duration
 	last        Snapshot
 	lastSeen    time.Time
 	ended       *Ending // Discord ended the session; cleared by the next Ready
@@ -115,22 +114,12 @@ func (m *Monitor) Attach(status func() gateway.Status) {
 	m.mu.Unlock()
 }
 
-// AttachLatency gives the monitor disgo's heartbeat latency
-// (Gateway.Latency). It is read only when a heartbeat ACK arrives, on the
-// gateway's read goroutine, which has just written the ACK's time:
-// disgo v0.19.6 keeps the heartbeat times unsynchronised, so reading them
-// from any other goroutine (an HTTP handler) would race.
-func (m *Monitor) AttachLatency(latency func() time.Duration) {
-	m.mu.Lock()
-	m.latency = latency
-	m.mu.Unlock()
-}
-
 // Snapshot is what the monitor knows beyond ready or not, for the
-// detailed health report: no error text, only its kind.
+// detailed health report: no error text, only its kind. (No heartbeat
+// latency: disgo v0.19.6 writes the heartbeat times on two goroutines
+// without synchronisation, so Gateway.Latency races wherever it is read.)
 type Snapshot struct {
-	Latency       time.Duration // heartbeat round trip at the last ACK; 0 before the first
-	LastErrorKind string        // "close_code_<n>", "connection_lost" or "silent"; "" before the first
+	LastErrorKind string // "close_code_<n>", "connection_lost" or "silent"; "" before the first
 	LastErrorAt   time.Time
 }
 
@@ -160,10 +149,6 @@ func (m *Monitor) OnEvent(e bot.Event) {
 	defer m.mu.Unlock()
 	m.lastSeen = m.cfg.Now()
 	switch e.(type) {
-	case *events.HeartbeatAck:
-		if m.latency != nil {
-			m.last.Latency = m.latency()
-		}
 	case *events.Ready, *events.Resumed:
 		if m.ended != nil {
 			m.cfg.Logger.Info("discord gateway session is back", "after_close_code", m.ended.Code)

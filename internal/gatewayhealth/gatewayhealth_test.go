@@ -132,20 +132,14 @@ func TestEndedOnlyForSessionEndingCodes(t *testing.T) {
 	}
 }
 
-// The snapshot keeps the heartbeat latency read at each ACK and the kind
-// and time of the last failure, without its text.
+// The snapshot keeps the kind and time of the last failure, without its
+// text, after the session recovered.
 func TestSnapshot(t *testing.T) {
 	f := newFixture()
 	if s := f.m.Snapshot(); s != (Snapshot{}) {
 		t.Fatalf("snapshot before anything %+v", s)
 	}
-	f.m.OnEvent(&events.HeartbeatAck{}) // no latency attached yet: nothing to read
-	lat := 42 * time.Millisecond
-	f.m.AttachLatency(func() time.Duration { return lat })
 	f.m.OnEvent(&events.HeartbeatAck{})
-	if s := f.m.Snapshot(); s.Latency != lat || s.LastErrorKind != "" {
-		t.Errorf("after an ACK %+v", s)
-	}
 	f.now = f.now.Add(time.Minute + time.Second)
 	_ = f.m.Check(context.Background())
 	if s := f.m.Snapshot(); s.LastErrorKind != "silent" || !s.LastErrorAt.Equal(f.now) {
@@ -153,11 +147,15 @@ func TestSnapshot(t *testing.T) {
 	}
 	f.now = f.now.Add(time.Second)
 	f.m.OnClose(nil, &websocket.CloseError{Code: 4014, Text: "x"}, false)
-	if s := f.m.Snapshot(); s.LastErrorKind != "close_code_4014" || !s.LastErrorAt.Equal(f.now) || s.Latency != lat {
+	if s := f.m.Snapshot(); s.LastErrorKind != "close_code_4014" || !s.LastErrorAt.Equal(f.now) {
 		t.Errorf("after close code 4014 %+v", s)
 	}
 	f.m.OnClose(nil, fmt.Errorf("read: %w", context.DeadlineExceeded), true)
 	if s := f.m.Snapshot(); s.LastErrorKind != "connection_lost" {
 		t.Errorf("after a lost connection %+v", s)
+	}
+	f.m.OnEvent(&events.Ready{})
+	if s := f.m.Snapshot(); s.LastErrorKind != "connection_lost" || f.m.Check(context.Background()) != nil {
+		t.Errorf("after Ready %+v", s)
 	}
 }
