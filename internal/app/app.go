@@ -13,6 +13,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/disgoorg/disgo"
@@ -76,8 +77,9 @@ type Options struct {
 	// DetectionProbeInterval is how often a down classifier is tried
 	// again (default 10s).
 	DetectionProbeInterval time.Duration
-	// OutboxMinBackoff and OutboxMaxBackoff bound the outbox's retry waits
-	// while Redis is down (outbox defaults: 250ms to 30s).
+	// OutboxMinBackoff and OutboxMaxBackoff bound the retry waits while
+	// Redis is down: the outbox's, and the pings of a Redis that was
+	// unreachable at start-up (defaults: 250ms to 30s).
 	OutboxMinBackoff, OutboxMaxBackoff time.Duration
 	// KeepGatewayOpen skips closing the gateway connection at shutdown
 	// (the bot still stops handling events). Only for tests under the race
@@ -147,15 +149,25 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 
 	// redisconn's client honours context deadlines on every call, which
 	// the dispatch path's short timeouts rely on.
-	pctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout)
-	rdb, err := redisconn.Connect(pctx, cfg.Redis)
-	cancel()
+	rdb, err := redisconn.Open(cfg.Redis)
 	if err != nil {
 		closeOps()
 		return fmt.Errorf("run: %w", err)
 	}
-	s := &stack{log: log, rdb: rdb}
+	s := &stack{log: log, rdb: rdb, redis: redisconn.NewHealth(rdb, cfg.Redis, opts.Clock.Now), started: opts.Clock.Now()}
 	defer s.closeRedis()
+	// A Redis that is down is waited for, not a reason to stay down:
+	// alerts go out without it and their events wait in the outbox. Only
+	// what Redis would refuse again (credentials, ACL) stops start-up.
+	err = s.redis.FirstPing(ctx)
+	if err != nil && (!redisconn.Retryable(err) || ctx.Err() != nil) {
+		closeOps()
+		return fmt.Errorf("run: %w", err)
+	}
+	if err != nil {
+		log.Error("redis unreachable at start-up: starting without it and retrying; alerts go out, "+
+			"their events wait in the outbox, schedules and timers start once it answers", "error", err.Error())
+	}
 
 	if err := s.build(cfg, settings, opts); err != nil {
 		closeOps()
@@ -233,6 +245,10 @@ func parseSettings(cfg *config.Config) (settings, []string) {
 type stack struct {
 	log *slog.Logger
 	rdb redis.UniversalClient
+	// redis follows whether Redis answers: /readyz, /health/detailed, and
+	// the timers and schedules, which start once it has answered.
+	redis   *redisconn.Health
+	started time.Time
 
 	outbox     *outbox.Outbox
 	rest       rest.Rest
@@ -248,6 +264,8 @@ type stack struct {
 	// detection side classifies monitored messages with it.
 	nlp        *ashnlp.Client
 	nlpLatency *prometheus.HistogramVec
+	nlpLast    atomic.Int64 // duration of the last Ash-NLP attempt, for /health/detailed
+	restLast   atomic.Int64 // duration of the last Discord REST exchange, likewise
 	// health follows the gateway session for /readyz and the logs.
 	health *gatewayhealth.Monitor
 	// reg holds the metrics /metrics serves; parts register theirs as
@@ -255,10 +273,17 @@ type stack struct {
 	reg *prometheus.Registry
 	// companion is the language model behind Ash (none when scripted).
 	companion companionPart
+	// off lists the parts that run reduced, for the start-up summary.
+	off []string
+	// nlpChecked gets the outcome of Ash-NLP's start-up health check (nil
+	// when BOT_NLP_BASE_URL=off); intakeUsesNLP says detection depends on it.
+	nlpChecked    chan error
+	intakeUsesNLP bool
 }
 
 func (s *stack) closeRedis() {
-	if err := s.rdb.Close(); err != nil {
+	// A signal during the start-up ping has closed it already.
+	if err := s.rdb.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
 		s.log.Warn("redis close", "error", err.Error())
 	}
 }
@@ -282,7 +307,8 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 	s.limiter = discordapi.NewRateLimiter(discordapi.RateLimiterConfig{Logger: log.With("component", "discord_rest")})
-	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Version: opts.Version, Logger: log, RateLimiter: s.limiter}); err != nil {
+	if s.rest, err = discordapi.NewREST(discordapi.Config{Token: cfg.Discord.Token, BaseURL: cfg.Discord.APIURL, Version: opts.Version, Logger: log, RateLimiter: s.limiter,
+		RoundTrip: func(d time.Duration) { s.restLast.Store(int64(d)) }}); err != nil {
 		return err
 	}
 	alertStore, err := alerts.NewStore(s.rdb, alerts.StoreOptions{TTL: cfg.Metrics.AlertTTL, Now: clock.Now})
@@ -325,6 +351,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 
+	s.noteSchedules(cfg)
 	if err := s.buildNLP(cfg); err != nil {
 		return err
 	}
@@ -373,7 +400,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		if err != nil {
 			return err
 		}
-		s.workers = append(s.workers, poller.Run)
+		s.workers = append(s.workers, s.afterRedis(poller.Run))
 		s.pollers[p.Name] = poller
 	}
 
@@ -417,11 +444,38 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 }
 
 func (s *stack) runner(r *schedule.Runner) func(ctx context.Context) {
-	return func(ctx context.Context) {
+	return s.afterRedis(func(ctx context.Context) {
 		if err := r.Run(ctx); err != nil {
 			s.log.Error("schedule stopped", "error", err.Error())
 		}
+	})
+}
+
+// afterRedis makes w wait until Redis has answered once: a timer or
+// schedule is state in Redis, so without it there is nothing to run, only
+// errors to log. Later outages they ride out themselves (retries, backoff).
+func (s *stack) afterRedis(w func(ctx context.Context)) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		select {
+		case <-s.redis.Up():
+			w(ctx)
+		case <-ctx.Done():
+		}
 	}
+}
+
+// awaitRedis is the worker that pings a Redis unreachable at start-up
+// until it answers.
+func (s *stack) awaitRedis(opts Options) func(ctx context.Context) {
+	lo, hi := opts.OutboxMinBackoff, opts.OutboxMaxBackoff
+	if lo <= 0 {
+		lo = 250 * time.Millisecond
+	}
+	if hi <= 0 {
+		hi = 30 * time.Second
+	}
+	hi = max(hi, lo)
+	return func(ctx context.Context) { s.redis.Await(ctx, lo, hi, s.log.With("component", "redis")) }
 }
 
 // Retentions maps the settings onto the cleanup policies; alert records
@@ -466,6 +520,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 		opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
 		defer stopOps()
 		srv := s.opsServer()
+		s.detailedHealth(srv, opts)
 		go func() {
 			if err := srv.Serve(opsCtx, opsLn); err != nil {
 				log.Error("ops http stopped", "error", err.Error())
@@ -520,7 +575,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	var workers sync.WaitGroup
-	for _, w := range append(s.workers, s.health.Run) {
+	for _, w := range append(s.workers, s.health.Run, s.awaitRedis(opts)) {
 		workers.Add(1)
 		go func() { defer workers.Done(); w(workCtx) }()
 	}
@@ -535,7 +590,7 @@ func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn
 		}
 		return fmt.Errorf("run: cannot connect to the Discord gateway: %w", err)
 	}
-	log.Info("ashbot running", "guild_id", cfg.Discord.GuildID, "spool", opts.SpoolPath)
+	s.logSummary(ctx, cfg, opts)
 
 	<-ctx.Done()
 	log.Info("shutting down", "reason", context.Cause(ctx).Error())

@@ -60,7 +60,10 @@ func buildCompanion(cfg config.Companion, reg prometheus.Registerer, log *slog.L
 	if where == "" {
 		where = "the provider's own API"
 	}
-	log.Info("Ash companion: language model", "companion", cfg.Provider, "model", cfg.Model, "base_url", where,
+	// Said plainly: the model is built and checked, but Ash's chats do not
+	// call it yet, and an operator must not believe otherwise.
+	log.Warn("Ash companion: language model configured, but Ash's chats still use the scripted texts: the conversation that calls the model is not built yet",
+		"companion", cfg.Provider, "model", cfg.Model, "base_url", where,
 		"max_tokens", cfg.MaxTokens, "reply_timeout", cfg.ReplyTimeout.String())
 	return part, nil
 }
@@ -74,6 +77,7 @@ func (c companionPart) info() any {
 		return out
 	}
 	out["model"] = c.name
+	out["chats"] = "scripted texts: the model is not called by Ash's chats yet"
 	if c.baseURL != "" {
 		out["base_url"] = c.baseURL
 	}
@@ -83,4 +87,13 @@ func (c companionPart) info() any {
 		out["last_result"], out["last_at"] = h.LastResult, h.LastAt.UTC().Format(time.RFC3339)
 	}
 	return out
+}
+
+// describe names the companion for the start-up summary and
+// /health/detailed.
+func (c companionPart) describe() string {
+	if c.model == nil {
+		return "scripted"
+	}
+	return c.provider + " " + c.name + " configured; chats use the scripted texts"
 }

@@ -14,14 +14,16 @@ func (s *stack) detection(cfg *config.Config, set settings, opts Options, store 
 	d := cfg.Detection
 	if len(set.monitored) == 0 {
 		s.log.Info("automatic detection off: BOT_MONITORED_CHANNELS is empty; alerts come from Flag for CRT only")
+		s.reduced("automatic detection", "off, BOT_MONITORED_CHANNELS is empty (alerts come from Flag for CRT)")
 		return nil, nil
 	}
 	classifier := opts.Classifier
 	if classifier == nil && s.nlp != nil {
-		classifier = s.nlp
+		classifier, s.intakeUsesNLP = s.nlp, true
 	}
 	if classifier == nil {
 		s.log.Warn("automatic detection off: BOT_NLP_BASE_URL is off, so nothing classifies the monitored channels; alerts come from Flag for CRT only")
+		s.reduced("automatic detection", "off, BOT_NLP_BASE_URL=off (alerts come from Flag for CRT)")
 		return nil, nil
 	}
 	clock := opts.Clock

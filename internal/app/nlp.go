@@ -39,6 +39,7 @@ func (s *stack) buildNLP(cfg *config.Config) error {
 		BreakerSuccesses: uint32(cfg.NLP.BreakerSuccesses),
 		Observe: func(d time.Duration, k ashnlp.ErrorKind) {
 			s.nlpLatency.WithLabelValues(outcome(k)).Observe(d.Seconds())
+			s.nlpLast.Store(int64(d))
 		},
 		Logger: s.log,
 	})
@@ -46,6 +47,7 @@ func (s *stack) buildNLP(cfg *config.Config) error {
 		return err
 	}
 	s.nlp = c
+	s.nlpChecked = make(chan error, 1)
 	s.workers = append(s.workers, s.checkNLPOnce)
 	return nil
 }
@@ -57,11 +59,20 @@ func outcome(k ashnlp.ErrorKind) string {
 	return string(k)
 }
 
-// checkNLPOnce is the start-up health check.
+// checkNLPOnce is the start-up health check. A failure while detection
+// depends on Ash-NLP marks detection down, which the CRT is told at once,
+// rather than at the first message that goes unclassified.
 func (s *stack) checkNLPOnce(ctx context.Context) {
-	if err := s.nlp.Health(ctx); err != nil {
+	err := s.nlp.Health(ctx)
+	s.nlpChecked <- err
+	if err != nil {
 		if ctx.Err() == nil {
-			s.log.Warn("ash-nlp is not ready at start-up; detection will retry on each message", "error", err.Error())
+			if !s.intakeUsesNLP {
+				s.log.Warn("ash-nlp is not ready at start-up", "error", err.Error())
+				return
+			}
+			s.log.Warn("ash-nlp is not ready at start-up: automatic detection is down until it answers", "error", err.Error())
+			s.intake.DownAtStart()
 		}
 		return
 	}

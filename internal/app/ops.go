@@ -1,8 +1,6 @@
 package app
 
 import (
-	"context"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
@@ -59,7 +57,7 @@ func (s *stack) opsServer() *ops.Server {
 		registerDetection(reg, s.intake)
 	}
 	checks := map[string]ops.Check{
-		"redis":           func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() },
+		"redis":           s.redis.Ping,
 		"discord_gateway": s.health.Check,
 	}
 	srv := ops.New(reg, checks, s.log)

@@ -120,17 +120,3 @@ func TestShutdownSpoolsUndeliveredEvents(t *testing.T) {
 		t.Errorf("record from the spool %+v", rec)
 	}
 }
-
-// Run refuses to start without Redis, saying where it looked.
-func TestRunFailsWithoutRedis(t *testing.T) {
-	proxy, err := redistest.NewProxy(srv.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy.Close()
-	h := newHarness(t, withRedisAddr(proxy.Addr))
-	err = Run(context.Background(), h.config(), Options{Logger: testLogger(), Clock: h.clock})
-	if err == nil || !strings.Contains(err.Error(), "cannot reach redis at "+proxy.Addr) {
-		t.Errorf("Run without Redis: %v", err)
-	}
-}

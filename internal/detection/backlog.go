@@ -69,6 +69,16 @@ func (in *Intake) goDownLocked(s state, reason string) {
 	in.signal()
 }
 
+// DownAtStart marks detection down because its classifier failed its
+// health check at start-up, with the CRT's notice, so the team knows
+// before the first message goes unclassified; the probe finds out when it
+// is back and says so, as after any outage.
+func (in *Intake) DownAtStart() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.goDownLocked(down, "Ash-NLP did not pass its health check when ashbot started")
+}
+
 // backUpLocked marks detection up and tells the CRT what the outage cost.
 func (in *Intake) backUpLocked() {
 	if in.state == up {

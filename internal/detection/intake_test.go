@@ -424,6 +424,32 @@ func TestBackWhenHealthyWithNothingWaiting(t *testing.T) {
 	}
 }
 
+// A classifier that fails its health check at start-up is announced
+// down at once, and back when the probe finds it healthy.
+func TestDownAtStart(t *testing.T) {
+	nlp := healthyNLP{fakeNLP: &fakeNLP{}, healthy: make(chan bool, 1)}
+	f := newFixture(t, srv.Fresh(t), nil)
+	f.stop()
+	f.in = nil
+	f.nlp = nlp.fakeNLP
+	in := f.start(func(o *Options) { o.Classifier = nlp })
+	in.DownAtStart()
+	f.wait("down notice", func() bool { return len(f.post.in(status)) == 1 })
+	if n := f.post.in(status)[0]; !strings.Contains(n, "DOWN") || !strings.Contains(n, "health check when ashbot started") {
+		t.Errorf("down notice %q", n)
+	}
+	if !in.Stats().Down {
+		t.Error("not down after DownAtStart")
+	}
+	nlp.healthy <- true
+	f.clock.BlockUntil(t, 1)
+	f.clock.Advance(10 * time.Second)
+	f.wait("back notice", func() bool { return len(f.post.in(status)) == 2 })
+	if back := f.post.in(status)[1]; !strings.Contains(back, "detection is back") {
+		t.Errorf("back notice %q", back)
+	}
+}
+
 // Two replicas see every message of one person: the first raises one
 // alert, the second is one note in its thread, whichever replica acts.
 func TestTwoReplicasShareTheCooldown(t *testing.T) {

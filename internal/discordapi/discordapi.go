@@ -47,6 +47,10 @@ type Config struct {
 	// header; empty means "dev".
 	Version string
 	Logger  *slog.Logger
+	// RoundTrip, when set, is told how long each HTTP exchange with
+	// Discord took until its answer's headers, for the detailed health
+	// report.
+	RoundTrip func(time.Duration)
 }
 
 // ProjectURL is the URL named in ashbot's User-Agent.
@@ -81,18 +85,45 @@ func NewREST(cfg Config) (rest.Rest, error) {
 		}
 		opts = append(opts, rest.WithURL(base))
 	}
-	switch {
-	case cfg.HTTPClient != nil:
-		opts = append(opts, rest.WithHTTPClient(cfg.HTTPClient))
-	case cfg.Timeout > 0:
-		opts = append(opts, rest.WithHTTPClient(&http.Client{Timeout: cfg.Timeout}))
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 20 * time.Second} // disgo's default
+		if cfg.Timeout > 0 {
+			client.Timeout = cfg.Timeout
+		}
 	}
+	if cfg.RoundTrip != nil {
+		timed := *client
+		base := timed.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		timed.Transport = timedTransport{base: base, observe: cfg.RoundTrip}
+		client = &timed
+	}
+	opts = append(opts, rest.WithHTTPClient(client))
 	limiter := cfg.RateLimiter
 	if limiter == nil {
 		limiter = NewRateLimiter(RateLimiterConfig{MaxRetries: cfg.RateLimitRetries, Logger: log})
 	}
 	opts = append(opts, rest.WithRateLimiter(limiter))
 	return rest.New(rest.NewClient(cfg.Token, opts...)), nil
+}
+
+// timedTransport tells observe how long each exchange that got an answer
+// took.
+type timedTransport struct {
+	base    http.RoundTripper
+	observe func(time.Duration)
+}
+
+func (t timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	began := time.Now()
+	resp, err := t.base.RoundTrip(r)
+	if err == nil {
+		t.observe(time.Since(began))
+	}
+	return resp, err
 }
 
 // restBase turns BOT_DISCORD_API_URL into the base disgo prefixes to every

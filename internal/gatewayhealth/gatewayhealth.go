@@ -44,6 +44,7 @@ type Monitor struct {
 
 	mu          sync.Mutex
 	status      func() gateway.Status
+	last        Snapshot
 	lastSeen    time.Time
 	ended       *Ending // Discord ended the session; cleared by the next Ready
 	staleLogged bool
@@ -113,6 +114,26 @@ func (m *Monitor) Attach(status func() gateway.Status) {
 	m.mu.Unlock()
 }
 
+// Snapshot is what the monitor knows beyond ready or not, for the
+// detailed health report: no error text, only its kind. (No heartbeat
+// latency: disgo v0.19.6 writes the heartbeat times on two goroutines
+// without synchronisation, so Gateway.Latency races wherever it is read.)
+type Snapshot struct {
+	LastErrorKind string // "close_code_<n>", "connection_lost" or "silent"; "" before the first
+	LastErrorAt   time.Time
+}
+
+// Snapshot returns a copy of what the monitor knows.
+func (m *Monitor) Snapshot() Snapshot {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.last
+}
+
+func (m *Monitor) failedLocked(kind string) {
+	m.last.LastErrorKind, m.last.LastErrorAt = kind, m.cfg.Now()
+}
+
 // Stopping makes the monitor report not ready from now on: the bot is
 // shutting down and takes no new events.
 func (m *Monitor) Stopping() {
@@ -147,6 +168,7 @@ func (m *Monitor) OnClose(_ gateway.Gateway, err error, reconnect bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !ok {
+		m.failedLocked("connection_lost")
 		m.cfg.Logger.Error("discord gateway connection lost and not reconnected; restart ashbot if it does not come back",
 			"error", errString(err), "reconnect", reconnect)
 		return
@@ -155,6 +177,7 @@ func (m *Monitor) OnClose(_ gateway.Gateway, err error, reconnect bool) {
 		m.cfg.Logger.Error("discord gateway session ended: "+e.Advice, "close_code", e.Code, "reason", e.Name)
 	}
 	m.ended = e
+	m.failedLocked(fmt.Sprintf("close_code_%d", e.Code))
 }
 
 func errString(err error) string {
@@ -187,6 +210,7 @@ func (m *Monitor) checkLocked() error {
 	if quiet := m.cfg.Now().Sub(m.lastSeen); quiet > m.cfg.StaleAfter {
 		if !m.staleLogged {
 			m.staleLogged = true
+			m.failedLocked("silent")
 			m.cfg.Logger.Warn("no heartbeat ACK or event from the discord gateway; the connection may be dead. "+
 				"disgo resumes a connection whose heartbeat goes unanswered: if this lasts, check the network path to Discord",
 				"quiet_for", quiet.Round(time.Second).String())

@@ -131,3 +131,31 @@ func TestEndedOnlyForSessionEndingCodes(t *testing.T) {
 		t.Errorf("lost connection logged %d times", n)
 	}
 }
+
+// The snapshot keeps the kind and time of the last failure, without its
+// text, after the session recovered.
+func TestSnapshot(t *testing.T) {
+	f := newFixture()
+	if s := f.m.Snapshot(); s != (Snapshot{}) {
+		t.Fatalf("snapshot before anything %+v", s)
+	}
+	f.m.OnEvent(&events.HeartbeatAck{})
+	f.now = f.now.Add(time.Minute + time.Second)
+	_ = f.m.Check(context.Background())
+	if s := f.m.Snapshot(); s.LastErrorKind != "silent" || !s.LastErrorAt.Equal(f.now) {
+		t.Errorf("after silence %+v", s)
+	}
+	f.now = f.now.Add(time.Second)
+	f.m.OnClose(nil, &websocket.CloseError{Code: 4014, Text: "x"}, false)
+	if s := f.m.Snapshot(); s.LastErrorKind != "close_code_4014" || !s.LastErrorAt.Equal(f.now) {
+		t.Errorf("after close code 4014 %+v", s)
+	}
+	f.m.OnClose(nil, fmt.Errorf("read: %w", context.DeadlineExceeded), true)
+	if s := f.m.Snapshot(); s.LastErrorKind != "connection_lost" {
+		t.Errorf("after a lost connection %+v", s)
+	}
+	f.m.OnEvent(&events.Ready{})
+	if s := f.m.Snapshot(); s.LastErrorKind != "connection_lost" || f.m.Check(context.Background()) != nil {
+		t.Errorf("after Ready %+v", s)
+	}
+}

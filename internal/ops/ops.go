@@ -1,5 +1,6 @@
 // Package ops serves the running bot's operational endpoints: /healthz
-// (the process answers), /readyz (its dependencies answer) and /metrics
+// (the process answers), /readyz (its dependencies answer),
+// /health/detailed (each component's state, for a person) and /metrics
 // (Prometheus). It owns no state of its own: readiness checks and metrics
 // are handed in by whoever wires the process.
 package ops
@@ -31,7 +32,9 @@ type Server struct {
 	info map[string]Check
 	// about are status objects /readyz shows under "info" as they are.
 	about map[string]func() any
-	log   *slog.Logger
+	// details feeds /health/detailed; nil until Detail is called.
+	details *Details
+	log     *slog.Logger
 }
 
 // NewRegistry returns a Prometheus registry with the Go runtime and
@@ -58,6 +61,7 @@ func New(reg *prometheus.Registry, checks map[string]Check, log *slog.Logger) *S
 	// (`curl localhost:30881/health`) keeps working after the switch.
 	mux.HandleFunc("GET /health", alive)
 	mux.HandleFunc("GET /health/ready", s.readyz)
+	mux.HandleFunc("GET /health/detailed", s.detailed)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	return s

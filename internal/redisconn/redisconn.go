@@ -133,21 +133,58 @@ func CloseOnCancel(ctx context.Context, rdb io.Closer, grace time.Duration) (sto
 // Describe explains a failed connection in the operator's terms.
 func Describe(c config.Redis, err error) error {
 	where := strings.Join(target(c), ", ")
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "NOAUTH"), strings.Contains(msg, "invalid password"),
-		strings.Contains(msg, "invalid username-password"):
+	switch Kind(err) {
+	case KindCredentials:
 		user := c.Username
 		if user == "" {
 			user = "default"
 		}
 		return fmt.Errorf("redis at %s refused the credentials of user %q (check BOT_REDIS_PASSWORD / BOT_REDIS_USERNAME): %w", where, user, err)
-	case strings.Contains(msg, "NOPERM"):
+	case KindPermission:
 		return fmt.Errorf("redis at %s: the ACL user lacks a permission ashbot needs: %w", where, err)
-	case errors.Is(err, context.DeadlineExceeded), isNetErr(err):
+	case KindTimeout, KindUnreachable:
 		return fmt.Errorf("cannot reach redis at %s (check BOT_REDIS_HOST/BOT_REDIS_PORT or BOT_REDIS_URL, and TLS): %w", where, err)
 	}
 	return fmt.Errorf("redis at %s: %w", where, err)
+}
+
+// Kinds of failed calls, as Kind names them.
+const (
+	KindCredentials = "credentials" // WRONGPASS, NOAUTH: wrong password or user
+	KindPermission  = "permission"  // NOPERM: the ACL user lacks a command or key
+	KindTimeout     = "timeout"     // no answer in time
+	KindUnreachable = "unreachable" // no connection (refused, reset, DNS, TLS)
+	KindOther       = "other"       // anything else Redis answered (LOADING among others)
+)
+
+// Kind classifies a failed call without its text, which may name keys,
+// for health reports and the decision whether to wait for Redis.
+func Kind(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "NOAUTH"), strings.Contains(msg, "invalid password"),
+		strings.Contains(msg, "invalid username-password"):
+		return KindCredentials
+	case strings.Contains(msg, "NOPERM"):
+		return KindPermission
+	case errors.Is(err, context.DeadlineExceeded):
+		return KindTimeout
+	case isNetErr(err):
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return KindTimeout
+		}
+		return KindUnreachable
+	}
+	return KindOther
+}
+
+// Retryable reports whether a failed call may pass later without anyone
+// changing a setting: Redis down, slow or still loading, but not refused
+// credentials or a missing ACL permission, which need the operator.
+func Retryable(err error) bool {
+	k := Kind(err)
+	return k != KindCredentials && k != KindPermission
 }
 
 func target(c config.Redis) []string {
