@@ -71,7 +71,7 @@ func TestRunStopsOnSIGTERM(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("the bot did not connect and register its commands: %v\n%s", err, logs.String())
 	}
-	for !strings.Contains(logs.String(), `"ashbot running"`) {
+	for !strings.Contains(logs.String(), `"msg":"ashbot running`) {
 		select {
 		case <-ctx.Done():
 			cmd.Process.Kill()

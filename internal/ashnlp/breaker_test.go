@@ -118,3 +118,35 @@ func TestBreakerReopensOnAFailureWhileHalfOpen(t *testing.T) {
 		}
 	})
 }
+
+// While half-open, calls beyond the trial calls wait for them (as retries)
+// instead of failing as if the breaker were open: a backlog drained after
+// an outage sends several messages at once.
+func TestBreakerHalfOpenCallsBeyondTheTrialsWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := inBubble(t, ashnlp.Options{
+			Retries: 2, RetryDelay: time.Second, BreakerFailures: 3, BreakerTimeout: 30 * time.Second, BreakerSuccesses: 2,
+		})
+		f.sim.SetFaults(nlpsim.Faults{Status: 503})
+		if _, err := f.client.Analyze(t.Context(), ashnlp.Request{Message: "hello"}); f.client.State().Breaker != "open" {
+			t.Fatalf("three failed attempts did not open the breaker: %v", err)
+		}
+		time.Sleep(31 * time.Second)
+		f.sim.SetFaults(nlpsim.Faults{Latency: 500 * time.Millisecond})
+		errs := make(chan error, 3)
+		for range 3 {
+			go func() {
+				_, err := f.client.Analyze(t.Context(), ashnlp.Request{Message: "hello"})
+				errs <- err
+			}()
+		}
+		for range 3 {
+			if err := <-errs; err != nil {
+				t.Errorf("a call beyond the half-open breaker's trials: %v", err)
+			}
+		}
+		if st := f.client.State().Breaker; st != "closed" {
+			t.Errorf("breaker %s, want closed", st)
+		}
+	})
+}

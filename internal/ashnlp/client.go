@@ -154,7 +154,15 @@ func (c *Client) Analyze(ctx context.Context, r Request) (Result, error) {
 			c.stats.retry()
 		}
 		res, err := c.breaker.Execute(func() (Result, error) { return c.attempt(ctx, body) })
-		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+		if errors.Is(err, gobreaker.ErrTooManyRequests) {
+			// Half-open, with every trial call in flight: they end within
+			// the per-attempt timeout and most likely close the breaker,
+			// so wait for them as for a 5xx. Refused at once, the message
+			// would count as an outage just as the service came back (a
+			// backlog drained after an outage sends several at once).
+			return Result{}, &kindError{kind: KindBreakerOpen, err: ErrBreakerOpen}
+		}
+		if errors.Is(err, gobreaker.ErrOpenState) {
 			if last != nil {
 				// The breaker opened while retrying: the service's own
 				// error says more, and ErrBreakerOpen promises no call.

@@ -1,6 +1,8 @@
 // Package demo acts out a week in the life of the CRT against a simulated
-// Discord (internal/standin/discordsim): members post and flag messages, the real
-// bot (app.Run) posts alerts, CRT members acknowledge, talk to Ash, reply
+// Discord (internal/standin/discordsim) and a simulated Ash-NLP
+// (internal/standin/nlpsim): members post in monitored channels, the real
+// bot (app.Run) has their messages classified and alerts on its own (a
+// member's flag is the second source), Ash-NLP goes down for a while, CRT members acknowledge, talk to Ash, reply
 // in threads and resolve, people chat with Ash, opt out or go quiet. Time
 // runs on a manual clock over the demo week, so every lifecycle event
 // carries the time of the week it belongs to; afterwards the weekly report
@@ -25,6 +27,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/redisconn"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
+	"github.com/alphabetcartel/ashbot/internal/standin/nlpsim"
 )
 
 // weekStory is the demo week, the story Run acts out by default.
@@ -33,8 +36,12 @@ import (
 var weekStory string
 
 // channels are the simulated server's; the configuration below points the
-// bot's alert and report channels at the crt-* ones.
+// bot's alert and report channels at the crt-* ones and monitors the
+// others.
 var channels = []string{"general", "vent", "crt-monitor", "crt-crisis", "crt-critical", "crt-reports"}
+
+// monitored are the channels whose messages the bot classifies.
+var monitored = []string{"general", "vent"}
 
 // Options configure a demo run.
 type Options struct {
@@ -70,6 +77,7 @@ type Result struct {
 
 // pollers is how many goroutines of the bot wait on the clock when idle:
 // the auto-initiate and session-deadline pollers (the schedules are off).
+// While detection is down, its probe waits on the clock too.
 const pollers = 2
 
 // Run acts out the story with the bot configured by cfg, whose Redis
@@ -108,15 +116,21 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 		return res, err
 	}
 	defer sim.Close()
+	nlp, err := nlpsim.Start("127.0.0.1:0")
+	if err != nil {
+		return res, fmt.Errorf("demo: %w", err)
+	}
+	defer nlp.Close()
 	rdb, err := redisconn.Connect(ctx, cfg.Redis)
 	if err != nil {
 		return res, fmt.Errorf("demo: %w", err)
 	}
 	defer rdb.Close()
 
-	d := &driver{ctx: ctx, sim: sim, clk: clk, rdb: rdb, out: opts.Out, timeout: opts.StepTimeout, start: start,
+	d := &driver{ctx: ctx, sim: sim, nlp: nlp, clk: clk, rdb: rdb, out: opts.Out, timeout: opts.StepTimeout, start: start,
 		ch: map[string]discordsim.ChannelID{}, users: map[string]discordsim.User{},
-		posts: map[string]discordsim.Message{}, incidents: map[string]*incident{}}
+		posts: map[string]discordsim.Message{}, incidents: map[string][]*incident{},
+		cooldown: cfg.Detection.AlertCooldown, cooldownFrom: map[string]time.Time{}}
 	botCfg := d.setUp(cfg, story)
 
 	runCtx, stop := context.WithCancel(ctx)
@@ -137,7 +151,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 		stop()
 		return res, errors.New("demo: the bot did not connect within 30s")
 	}
-	d.say("== %s: the bot is connected to a simulated server with #general, #vent and the CRT channels", start.Format("Monday 2006-01-02"))
+	d.say("== %s: the bot is connected to a simulated server with #general, #vent and the CRT channels;", start.Format("Monday 2006-01-02"))
+	d.say("== it reads #general and #vent and has a simulated Ash-NLP classify every message")
 
 	werr := d.play(story)
 	res.Alerts, res.ReportPosted = d.alerts, d.reportPosted
@@ -200,6 +215,16 @@ func (d *driver) setUp(cfg *config.Config, s *Story) *config.Config {
 	c.Discord.AdminRoleIDs = []string{admin.ID.String()}
 	// The report is posted once, by command, at the end; the schedules
 	// would only add noise to a week that runs in seconds.
+	c.Detection.MonitoredChannels = nil
+	for _, name := range monitored {
+		c.Detection.MonitoredChannels = append(c.Detection.MonitoredChannels, d.ch[name].String())
+	}
+	c.Detection.StatusChannelID = d.ch["crt-monitor"].String()
+	// Failures end quickly; the circuit breaker waits on the wall clock
+	// while the week runs in seconds, so in the demo it never opens: the
+	// outage is told by detection's own notices.
+	c.NLP = config.NLP{Enabled: true, BaseURL: d.nlp.URL(), Timeout: 2 * time.Second, Retries: 2,
+		RetryDelay: 10 * time.Millisecond, BreakerFailures: 100, BreakerTimeout: time.Minute, BreakerSuccesses: 1}
 	c.Report.Enabled, c.Report.ChannelIDs = false, []string{d.ch["crt-reports"].String()}
 	c.Retention.Enabled = false
 	c.Metrics.Enabled = true

@@ -41,7 +41,9 @@ func TestDemoWeek(t *testing.T) {
 		t.Fatalf("%v\nnarration so far:\n%s", err, out.String())
 	}
 	t.Log("\n" + out.String())
-	if res.Alerts != 12 || !res.ReportPosted || res.WeekEnd.Sub(res.WeekStart) != 6*24*time.Hour {
+	// 13 alerts: 11 detected on their own (one of them late, after
+	// Ash-NLP's outage, and one an escalation), 1 flagged by a member.
+	if res.Alerts != 13 || !res.ReportPosted || res.WeekEnd.Sub(res.WeekStart) != 6*24*time.Hour {
 		t.Errorf("result %+v", res)
 	}
 	// Every request of the week is one Discord would take.
@@ -52,10 +54,10 @@ func TestDemoWeek(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.TotalAlerts != 12 || sum.BySeverity.Critical != 2 || sum.BySeverity.High != 5 || sum.BySeverity.Medium != 3 || sum.BySeverity.Low != 2 {
+	if sum.TotalAlerts != 13 || sum.BySeverity.Critical != 2 || sum.BySeverity.High != 6 || sum.BySeverity.Medium != 4 || sum.BySeverity.Low != 1 {
 		t.Errorf("alerts %d by severity %+v", sum.TotalAlerts, sum.BySeverity)
 	}
-	if sum.TimeToAcknowledge.Count != 12 || sum.TimeToResolve.Count != 12 || sum.TimeToFirstResponse.Count != 8 {
+	if sum.TimeToAcknowledge.Count != 13 || sum.TimeToResolve.Count != 13 || sum.TimeToFirstResponse.Count != 8 {
 		t.Errorf("acknowledged %d, resolved %d, first responses %d", sum.TimeToAcknowledge.Count, sum.TimeToResolve.Count, sum.TimeToFirstResponse.Count)
 	}
 	a := sum.Ash
@@ -63,15 +65,16 @@ func TestDemoWeek(t *testing.T) {
 		t.Errorf("Ash %+v", a)
 	}
 	// The response times of the week as week.story tells it (the numbers
-	// of `make demo`'s report): count, average, p50, p90 in seconds.
+	// of `make demo`'s report): count, average, p50, p90 in seconds. The
+	// late alert's times run from when it was raised, after the outage.
 	for name, tc := range map[string]struct {
 		got  metrics.Durations
 		want string
 	}{
-		"acknowledge":    {sum.TimeToAcknowledge, "12 307.5 240 720"},
+		"acknowledge":    {sum.TimeToAcknowledge, "13 246.92307692307693 180 600"},
 		"Ash contact":    {sum.TimeToAshContact, "6 170 120 420"},
-		"first response": {sum.TimeToFirstResponse, "8 352.5 360 600"},
-		"resolve":        {sum.TimeToResolve, "12 2075 1800 3000"},
+		"first response": {sum.TimeToFirstResponse, "8 315 300 600"},
+		"resolve":        {sum.TimeToResolve, "13 1980 1800 3000"},
 	} {
 		if got := durations(tc.got); got != tc.want {
 			t.Errorf("time to %s %s, want %s", name, got, tc.want)
@@ -80,7 +83,8 @@ func TestDemoWeek(t *testing.T) {
 	if a.AvgSessionSeconds == nil || *a.AvgSessionSeconds != 648 {
 		t.Errorf("average Ash session %v", a.AvgSessionSeconds)
 	}
-	if p := sum.PeakDay; p == nil || p.Date != res.WeekStart.Format(time.DateOnly) || p.Alerts != 2 {
+	// Friday: Alex's alert and Riley's, escalated.
+	if p := sum.PeakDay; p == nil || p.Date != res.WeekStart.AddDate(0, 0, 2).Format(time.DateOnly) || p.Alerts != 3 {
 		t.Errorf("peak day %+v", p)
 	}
 	if p := sum.PeakHour; p == nil || p.Hour != 22 || p.Alerts != 3 {
@@ -90,10 +94,15 @@ func TestDemoWeek(t *testing.T) {
 	for _, r := range sum.TopResponders {
 		acks = append(acks, r.Acknowledgments)
 	}
-	if fmt.Sprint(acks) != "[4 3 3 2]" {
+	if fmt.Sprint(acks) != "[4 4 3 2]" {
 		t.Errorf("responders' acknowledgments %v", acks)
 	}
-	for _, want := range []string{"Ash reached out to Kai by DM", "DMs are closed", "opted out", "maximum length", "/ash report post:true"} {
+	for _, want := range []string{
+		"Ash reached out to Kai by DM", "DMs are closed", "opted out", "maximum length", "/ash report post:true",
+		"the bot detects Robin's message on its own -> MEDIUM alert", "within the cooldown", "escalated from the open alert",
+		"detection is DOWN", "detection is back after 5m0s. 2 message(s) could not be classified", "classified 5m0s late",
+		"Alex flags Jordan's message as LOW",
+	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("narration lacks %q:\n%s", want, out.String())
 		}

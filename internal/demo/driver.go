@@ -14,6 +14,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
+	"github.com/alphabetcartel/ashbot/internal/standin/nlpsim"
 )
 
 // driver acts as the members of the simulated server; the story's
@@ -21,6 +22,7 @@ import (
 type driver struct {
 	ctx     context.Context
 	sim     *discordsim.Sim
+	nlp     *nlpsim.Server
 	clk     *schedule.ManualClock
 	rdb     redis.UniversalClient
 	out     io.Writer
@@ -31,9 +33,13 @@ type driver struct {
 	ch                 map[string]discordsim.ChannelID
 	users              map[string]discordsim.User
 	posts              map[string]discordsim.Message // each person's latest post
-	incidents          map[string]*incident          // each person's latest alert
+	incidents          map[string][]*incident        // each person's alerts, oldest first
 	alerts             int
 	reportPosted       bool
+	// cooldown is the bot's BOT_ALERT_COOLDOWN; cooldownFrom, when each
+	// person's detected alert took it (see expireCooldowns).
+	cooldown     time.Duration
+	cooldownFrom map[string]time.Time
 }
 
 func (d *driver) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -67,11 +73,21 @@ func (d *driver) wait(what string, cond func() bool) error {
 }
 
 // to moves the clock to t once the bot's timers are idle, and waits until
-// they have handled the new time.
+// they have handled the new time. While detection is down (its DOWN
+// notice is the latest), its probe must be waiting too, or the move would
+// pass it by; after the move the probe may find detection back and wait
+// on the clock no more, so only the pollers are waited for.
 func (d *driver) to(t time.Time) error {
 	ctx, cancel := context.WithTimeout(d.ctx, d.timeout)
 	defer cancel()
-	if err := d.clk.WaitIdle(ctx, pollers); err != nil {
+	n := pollers
+	if d.detectionDown() {
+		n++
+	}
+	if err := d.clk.WaitIdle(ctx, n); err != nil {
+		return err
+	}
+	if err := d.expireCooldowns(t); err != nil {
 		return err
 	}
 	d.clk.Set(t)
@@ -88,11 +104,20 @@ type incident struct {
 
 // incident returns person's latest alert.
 func (d *driver) incident(person string) (*incident, error) {
-	in, ok := d.incidents[person]
-	if !ok {
+	all := d.incidents[person]
+	if len(all) == 0 {
 		return nil, fmt.Errorf("%s has no alert yet", person)
 	}
-	return in, nil
+	return all[len(all)-1], nil
+}
+
+// earlier returns the alert about person before the latest.
+func (d *driver) earlier(person string) (*incident, error) {
+	all := d.incidents[person]
+	if len(all) < 2 {
+		return nil, fmt.Errorf("%s has no earlier alert", person)
+	}
+	return all[len(all)-2], nil
 }
 
 func (d *driver) current(in *incident) discordsim.Message {
@@ -135,8 +160,18 @@ func (d *driver) flag(flagger, author, severity string) error {
 	if _, err := d.answer(sel); err != nil {
 		return err
 	}
+	if _, err := d.awaitAlert(author, src, severity); err != nil {
+		return err
+	}
+	d.note("%s flags %s's message as %s -> alert in #%s", flagger, author, strings.ToUpper(severity), severityChannel[severity])
+	return nil
+}
+
+// awaitAlert waits for the alert about src in the channel of severity
+// and follows it as author's latest.
+func (d *driver) awaitAlert(author string, src discordsim.Message, severity string) (*incident, error) {
 	in := &incident{id: src.ID.String(), person: d.users[author], channel: d.ch[severityChannel[severity]]}
-	err = d.wait("alert for "+author, func() bool {
+	err := d.wait("a "+severity+" alert about "+author+"'s message in #"+severityChannel[severity], func() bool {
 		for _, m := range d.sim.BotMessages(in.channel) {
 			if len(m.Embeds) > 0 && m.Embeds[0].Footer != nil && m.Embeds[0].Footer.Text == "Alert "+in.id {
 				in.msg = m
@@ -146,7 +181,7 @@ func (d *driver) flag(flagger, author, severity string) error {
 		return false
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The alert's state and auto-initiate timer follow the post; the
 	// clock must not move before they exist.
@@ -159,12 +194,11 @@ func (d *driver) flag(flagger, author, severity string) error {
 		}
 		return d.rdb.ZScore(d.ctx, ash.AutoInitKey, in.id).Err() == nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	d.incidents[author] = in
+	d.incidents[author] = append(d.incidents[author], in)
 	d.alerts++
-	d.note("%s flags %s's message as %s -> alert in #%s", flagger, author, strings.ToUpper(severity), severityChannel[severity])
-	return nil
+	return in, nil
 }
 
 // answer waits for the bot's answer to an interaction.
@@ -181,6 +215,13 @@ func (d *driver) press(member, person, action string) (*incident, *discordsim.In
 	if err != nil {
 		return nil, nil, err
 	}
+	i, err := d.click(in, person+"'s alert", member, action)
+	return in, i, err
+}
+
+// click has member press the button of action under the alert in, which
+// errors call what.
+func (d *driver) click(in *incident, what, member, action string) (*discordsim.Interaction, error) {
 	var id string
 	for _, b := range d.current(in).Buttons() {
 		if btn, ok := alerts.ParseButtonID(b.CustomID); ok && btn.Action == action {
@@ -188,16 +229,16 @@ func (d *driver) press(member, person, action string) (*incident, *discordsim.In
 		}
 	}
 	if id == "" {
-		return nil, nil, fmt.Errorf("%s's alert has no %s button", person, action)
+		return nil, fmt.Errorf("%s has no %s button", what, action)
 	}
 	i, err := d.sim.ClickButton(in.msg.ID, d.users[member], id)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if _, err := d.answer(i); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return in, i, nil
+	return i, nil
 }
 
 func (d *driver) ack(member, person string) error {
@@ -266,6 +307,24 @@ func (d *driver) resolve(member, person string) error {
 		return err
 	}
 	d.note("%s resolves %s's alert", member, person)
+	return d.archived(in)
+}
+
+// resolveEarlier resolves the alert about person before the latest (the
+// one an escalation came from).
+func (d *driver) resolveEarlier(member, person string) error {
+	in, err := d.earlier(person)
+	if err != nil {
+		return err
+	}
+	if _, err := d.click(in, person+"'s earlier alert", member, alerts.ActionResolve); err != nil {
+		return err
+	}
+	d.note("%s resolves %s's earlier alert", member, person)
+	return d.archived(in)
+}
+
+func (d *driver) archived(in *incident) error {
 	return d.wait("thread archived", func() bool {
 		c, ok := d.sim.Channel(in.msg.ID)
 		return !ok || c.Archived

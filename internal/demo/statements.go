@@ -37,14 +37,21 @@ var statements = compile([]*statement{
 	{form: "{name} asks Ash to reach out to {name}", do: func(d *driver, a []string) error { return d.talkToAsh(a[0], a[1]) }},
 	{form: "{name} takes over {name}'s alert from Ash", do: func(d *driver, a []string) error { return d.takeOver(a[0], a[1]) }},
 	{form: "{name} resolves {name}'s alert", do: func(d *driver, a []string) error { return d.resolve(a[0], a[1]) }},
+	{form: "{name} resolves {name}'s earlier alert", do: func(d *driver, a []string) error { return d.resolveEarlier(a[0], a[1]) }},
 	{form: "{name} tells Ash: {text}", do: func(d *driver, a []string) error { return d.chat(a[0], a[1]) }},
 	{form: "{name} presses {text} under Ash's message", do: func(d *driver, a []string) error { return d.pressDM(a[0], a[1]) }},
 	{form: "{name} closes their DMs", do: func(d *driver, a []string) error { return d.closeDMs(a[0]) }},
 	{form: "{name} runs /ash report post:true", do: func(d *driver, a []string) error { return d.postReport(a[0]) }},
 
+	// What happens to Ash-NLP.
+	{form: "Ash-NLP goes down", do: func(d *driver, _ []string) error { return d.nlpDown() }},
+	{form: "Ash-NLP comes back", do: func(d *driver, _ []string) error { return d.nlpBack() }},
+
 	// What the bot must have done by then; the demo fails otherwise.
 	{form: "expect Ash's DM to {name}", do: func(d *driver, a []string) error { return d.expectDM(a[0]) }},
 	{form: "expect {name}'s alert thread to say {text}", do: func(d *driver, a []string) error { return d.threadNote(a[0], a[1]) }},
+	{form: "expect a {severity} alert about {name}", do: func(d *driver, a []string) error { return d.expectAlert(a[0], a[1]) }},
+	{form: "expect {channel} to say {text}", do: func(d *driver, a []string) error { return d.expectSaid(a[0], a[1]) }},
 
 	// A line of narration for the reader of the demo's output.
 	{form: "note {text}", do: func(d *driver, a []string) error { d.note("%s", a[0]); return nil }},

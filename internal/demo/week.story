@@ -1,6 +1,6 @@
 # The demo week: a week in the life of the Crisis Response Team of
 # "Rainbow Commons", acted out by `ashbot demo` (and `make demo`) against a
-# simulated Discord server and the real bot. Edit it and run
+# simulated Discord server, a simulated Ash-NLP and the real bot. Edit it and run
 # `ashbot demo --story FILE` to try a variant; `go test ./internal/demo`
 # checks that this one ends in the report numbers it was written for.
 #
@@ -27,6 +27,16 @@
 #   crt {new...}                          members of the Crisis Response Team
 #   admins {new...}                       CRT members who are also Bot Admins
 #
+# The bot reads #general and #vent and has Ash-NLP classify every message
+# there; a medium, high or critical one raises an alert on its own. The
+# simulated Ash-NLP scores by phrases (internal/standin/nlpsim): "end it
+# all", "better off without me" are critical; "can't go on", "no reason to
+# live", "hurt myself", "hopeless" high; "so alone", "worthless", "can't
+# cope", "falling apart" medium; "rough day", "sad", "stressed" low (under
+# the alert threshold); anything else safe. Within 5 minutes of a
+# detected alert (the cooldown), the same person's next message goes to
+# that alert's thread, or escalates to a new alert when more severe.
+#
 # What people do:
 #   {name} posts in {channel}: {text}
 #   {name} flags {name}'s message as {severity}     the "Flag for CRT" command
@@ -37,14 +47,28 @@
 #   {name} asks Ash to reach out to {name}          the "Talk to Ash" button
 #   {name} takes over {name}'s alert from Ash       the "Take over" button
 #   {name} resolves {name}'s alert
+#   {name} resolves {name}'s earlier alert  the one before the latest (the
+#                                          alert an escalation came from)
 #   {name} tells Ash: {text}               a DM to Ash; Ash must answer
 #   {name} presses {text} under Ash's message       a button by its label
 #   {name} closes their DMs                the bot can no longer DM them
 #   {name} runs /ash report post:true      posts the week's report
 #
+# What happens to Ash-NLP:
+#   Ash-NLP goes down                      it refuses connections
+#   Ash-NLP comes back
+#
 # What the bot must have done by then (the demo fails otherwise):
+#   expect a {severity} alert about {name}  detected on its own: an alert
+#                                          about that person's latest post
+#                                          in the severity's channel
 #   expect Ash's DM to {name}              Ash's welcome, with its buttons
 #   expect {name}'s alert thread to say {text}      a message containing text
+#   expect {channel} to say {text}         a message of the bot containing
+#                                          text (detection's notices go to
+#                                          #crt-monitor); after a DOWN
+#                                          notice, expect it before the
+#                                          clock moves on
 #
 # And a line for the reader of the demo's output:
 #   note {text}
@@ -54,11 +78,16 @@ crt    Morgan Casey Taylor
 admins Avery
 
 day 1
-# Morning: a MEDIUM alert that Morgan handles with Ash's help; Robin talks
-# with Ash a little and says goodbye, which ends the chat.
+# Morning: a MEDIUM alert the bot raises on its own, which Morgan handles
+# with Ash's help. Robin writes again within the cooldown: a note in the
+# alert's thread, not a second alert. Robin talks with Ash a little and
+# says goodbye, which ends the chat.
 09:12  Robin posts in #general: "I haven't slept in days and I feel like I'm falling apart"
-       Sam flags Robin's message as medium
-+4m    Morgan acknowledges Robin's alert
+       expect a medium alert about Robin
++2m    Robin posts in #general: "sorry for venting, I just can't cope with anything right now"
+       expect Robin's alert thread to say "Another message from the same person"
+       note "Robin wrote again within the cooldown: the bot adds it to the open alert's thread"
++2m    Morgan acknowledges Robin's alert
 +2m    Morgan writes in Robin's alert thread: "I know Robin from the art channel, I'll keep an eye out"
 +1m    Morgan asks Ash to reach out to Robin
 +1m    Robin tells Ash: "hi. it's just been a really bad week"
@@ -70,8 +99,8 @@ day 1
 # Late evening: a HIGH alert nobody acknowledges within the auto-initiate
 # delay (3 minutes), so Ash reaches out on its own. Kai answers once, then
 # goes quiet, and the chat times out (5 minutes idle).
-22:40  Kai posts in #vent: "I don't want to be here anymore"
-       Riley flags Kai's message as high
+22:40  Kai posts in #vent: "I don't want to be here anymore, I can't go on"
+       expect a high alert about Kai
 +3m    expect Ash's DM to Kai
        note "nobody acknowledged in 3 minutes: Ash reached out to Kai by DM"
        Kai tells Ash: "i don't know why i'm even answering"
@@ -82,15 +111,17 @@ day 1
 +30m   Casey resolves Kai's alert
 
 day 2
-# A LOW alert handled by a CRT member alone.
-14:05  Jordan posts in #general: "today was rough, my family misgendered me again all day"
+# Ash-NLP scores this one low, under the alert threshold; a member flags
+# it for the CRT, and a CRT member handles it alone.
+14:05  Jordan posts in #general: "rough day today, my family misgendered me again all day"
+       note "Ash-NLP scores Jordan's message low: under the alert threshold, so no alert on its own"
        Alex flags Jordan's message as low
 +12m   Taylor acknowledges Jordan's alert
 +8m    Taylor resolves Jordan's alert
 
 # A CRITICAL alert: Ash starts, Sam asks for a person, Avery takes over.
-23:30  Sam posts in #vent: "I've been thinking about ending it"
-       Robin flags Sam's message as critical
+23:30  Sam posts in #vent: "I keep thinking I want to end it all"
+       expect a critical alert about Sam
 +1m    Avery acknowledges Sam's alert
 +1m    Avery writes in Sam's alert thread: "I'm reaching out to Sam now"
        Avery asks Ash to reach out to Sam
@@ -101,8 +132,8 @@ day 2
 
 day 3
 # Alex would rather not talk with Ash: the opt-out is remembered (day 5).
-19:20  Alex posts in #general: "nobody would notice if I disappeared"
-       Jordan flags Alex's message as high
+19:20  Alex posts in #general: "nobody would notice if I disappeared, it all feels hopeless"
+       expect a high alert about Alex
 +2m    Morgan acknowledges Alex's alert
 +1m    Morgan asks Ash to reach out to Alex
 +1m    Alex presses "I'd rather not" under Ash's message
@@ -110,18 +141,24 @@ day 3
 +3m    Morgan writes in Alex's alert thread: "Alex opted out of Ash, I'll DM them myself"
 +33m   Morgan resolves Alex's alert
 
-21:10  Riley posts in #vent: "can't stop crying"
-       Kai flags Riley's message as medium
-+6m    Casey acknowledges Riley's alert
+# An escalation: within the cooldown, Riley's next message is more severe,
+# so the bot raises a new HIGH alert, linked with the MEDIUM one.
+21:10  Riley posts in #vent: "can't stop crying, I feel so alone"
+       expect a medium alert about Riley
++2m    Casey acknowledges Riley's alert
++2m    Riley posts in #vent: "I can't go on, there's no reason to live"
+       expect a high alert about Riley
++1m    Casey acknowledges Riley's alert
 +4m    Casey writes in Riley's alert thread: "Sent Riley a message"
 +15m   Casey resolves Riley's alert
+       Casey resolves Riley's earlier alert
 
 day 4
 # Jordan's DMs are closed: Ash's automatic outreach fails, and the CRT is
 # told in the alert's thread.
 02:00  Jordan closes their DMs
-02:15  Jordan posts in #vent: "i can't do this"
-       Sam flags Jordan's message as high
+02:15  Jordan posts in #vent: "i can't go on like this"
+       expect a high alert about Jordan
 +3m    expect Jordan's alert thread to say "their DMs are closed"
        note "Ash tried to reach Jordan automatically, but Jordan's DMs are closed; the CRT is told in the thread"
 +5m    Taylor acknowledges Jordan's alert
@@ -130,8 +167,8 @@ day 4
 
 day 5
 # Robin again; this time Robin ends the chat with the button.
-22:05  Robin posts in #general: "another panic attack, I can't breathe"
-       Alex flags Robin's message as high
+22:05  Robin posts in #general: "another panic attack, I can't breathe, it all feels hopeless"
+       expect a high alert about Robin
 +1m    Taylor acknowledges Robin's alert
        Taylor asks Ash to reach out to Robin
 +1m    Robin tells Ash: "it's happening again"
@@ -140,30 +177,37 @@ day 5
 +20m   Taylor resolves Robin's alert
 
 # Alex opted out on day 3: auto-initiate leaves them alone and says so.
-22:50  Alex posts in #vent: "it's getting worse"
-       Riley flags Alex's message as high
+22:50  Alex posts in #vent: "it's getting worse, I want to hurt myself"
+       expect a high alert about Alex
 +3m    expect Alex's alert thread to say "Ash did not contact"
        note "Alex opted out two days ago, so Ash does not reach out; the CRT is told"
 +1m    Morgan acknowledges Alex's alert
 +30m   Morgan resolves Alex's alert
 
 day 6
-16:30  Riley posts in #general: "feeling really low today"
-       Sam flags Riley's message as low
-+15m   Casey acknowledges Riley's alert
+# Ash-NLP is down for a quarter of an hour: the CRT is told, the messages
+# wait, and when it is back they are classified; the alert says how late.
+16:20  Ash-NLP goes down
+16:30  Riley posts in #general: "feeling really low today, I feel so alone"
+       expect #crt-monitor to say "detection is DOWN"
+16:32  Sam posts in #general: "anyone up for a movie night on Friday?"
+16:34  Ash-NLP comes back
++1m    expect #crt-monitor to say "detection is back"
+       expect a medium alert about Riley
++10m   Casey acknowledges Riley's alert
 +5m    Casey resolves Riley's alert
 
 day 7
-20:45  Sam posts in #vent: "I relapsed"
-       Jordan flags Sam's message as medium
+20:45  Sam posts in #vent: "I relapsed and I feel worthless"
+       expect a medium alert about Sam
 +3m    Avery acknowledges Sam's alert
 +2m    Avery writes in Sam's alert thread: "Checking in with Sam"
 +25m   Avery resolves Sam's alert
 
 # Kai keeps talking with Ash until the chat reaches its maximum length
 # (30 minutes), and Ash hands back to the team.
-23:10  Kai posts in #vent: "I wrote a goodbye letter"
-       Robin flags Kai's message as critical
+23:10  Kai posts in #vent: "I wrote a goodbye letter, everyone is better off without me"
+       expect a critical alert about Kai
 +30s   Morgan acknowledges Kai's alert
 +30s   Morgan asks Ash to reach out to Kai
        Morgan writes in Kai's alert thread: "Ash is with Kai, I'm calling the on-call lead"
