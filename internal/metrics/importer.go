@@ -78,9 +78,11 @@ type held struct {
 // skipped. An event that needs an earlier event the input has not yet given
 // (its alert's creation, or its session's start) is held and retried as
 // soon as that event is stored, so the order of the lines does not change
-// the result; what still waits at the end is rejected. A storage failure or the end of ctx stops the import with a
-// *StoppedError; importing the same file again is safe, since recorded
-// events are duplicates.
+// the result; what still waits at the end is rejected. An alert older
+// than the alert retention, and within the aggregate retention, counts in
+// its day's aggregate only (see past.go). A storage failure or the end of
+// ctx stops the import with a *StoppedError; importing the same file
+// again is safe, since recorded events are duplicates.
 func Import(ctx context.Context, r io.Reader, rec *Recorder, opts ImportOptions) (ImportResult, error) {
 	im := importer{rec: rec, opts: opts}
 	if im.opts.MaxHeld == 0 {
