@@ -58,7 +58,7 @@ func eventsImport(ctx context.Context, e *Env, args []string) int {
 			fmt.Fprintf(e.Stderr, "line %d: %s\n", line, reason)
 		}}
 		res, err := metrics.Import(ctx, in, rec, opts)
-		fmt.Fprintf(e.Stdout, "recorded %d, duplicate %d, rejected %d\n", res.Recorded, res.Duplicate, res.Rejected)
+		fmt.Fprintln(e.Stdout, importSummary(res))
 		var stop *metrics.StoppedError
 		if errors.As(err, &stop) {
 			why := "interrupted"
@@ -94,4 +94,15 @@ func openEvents(name string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// importSummary is the counts line of an import. Events counted in the
+// daily aggregates only (their alert is older than the alert retention)
+// are named only when there are some, so the usual line stays as it was.
+func importSummary(res metrics.ImportResult) string {
+	agg := ""
+	if res.AggregateOnly > 0 {
+		agg = fmt.Sprintf(", recorded (aggregate only) %d", res.AggregateOnly)
+	}
+	return fmt.Sprintf("recorded %d%s, duplicate %d, rejected %d", res.Recorded, agg, res.Duplicate, res.Rejected)
 }

@@ -45,8 +45,8 @@ type Daily struct {
 	SessionsEnded     map[string]int64 `json:"sessions_ended"`
 	SessionsCompleted Sum              `json:"sessions_completed"`
 	Responders        map[string]int64 `json:"acknowledgments_by_responder"`
-	// IndexedAlerts counts the alerts still listed in the day's index; it
-	// drops to zero once their records have passed retention.
+	// IndexedAlerts counts the alerts listed in the day's index: all the
+	// day's alerts, whether or not their records still exist.
 	IndexedAlerts int64    `json:"indexed_alerts"`
 	alertIDs      []string // from the index, for percentiles
 }

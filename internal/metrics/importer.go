@@ -13,9 +13,12 @@ import (
 
 // ImportResult counts what an import did with each line.
 type ImportResult struct {
-	Recorded  int `json:"recorded"`
-	Duplicate int `json:"duplicate"`
-	Rejected  int `json:"rejected"`
+	Recorded int `json:"recorded"`
+	// AggregateOnly counts the new events of alerts older than the alert
+	// retention: counted in their day's aggregate, without an alert record.
+	AggregateOnly int `json:"recorded_aggregate_only"`
+	Duplicate     int `json:"duplicate"`
+	Rejected      int `json:"rejected"`
 }
 
 // ImportOptions tune Import.
@@ -31,6 +34,9 @@ type ImportOptions struct {
 	// MaxHeld bounds the events held for alerts not yet known; 0 means
 	// DefaultMaxHeld.
 	MaxHeld int
+	// MaxPast bounds the alerts older than the alert retention that one
+	// import remembers (see past.go); 0 means DefaultMaxPast.
+	MaxPast int
 }
 
 // DefaultMaxHeld is how many events an import holds, at most, waiting for
@@ -38,6 +44,12 @@ type ImportOptions struct {
 // event, its longest ids and its share of the index by alert), so the bound
 // is about 40 MB however large the input.
 const DefaultMaxHeld = 100_000
+
+// DefaultMaxPast is how many alerts older than the alert retention an
+// import remembers, at most: each takes about 400 bytes (what its record
+// would hold, its id and its share of the index), so about 40 MB. Such an
+// alert's events find its creation only there.
+const DefaultMaxPast = 100_000
 
 // StoppedError says how far an import got before a storage failure or a
 // cancellation stopped it. Every line before Resume is settled (recorded,
@@ -66,13 +78,18 @@ type held struct {
 // skipped. An event that needs an earlier event the input has not yet given
 // (its alert's creation, or its session's start) is held and retried as
 // soon as that event is stored, so the order of the lines does not change
-// the result; what still waits at the end is rejected. A storage failure or the end of ctx stops the import with a
-// *StoppedError; importing the same file again is safe, since recorded
-// events are duplicates.
+// the result; what still waits at the end is rejected. An alert older
+// than the alert retention, and within the aggregate retention, counts in
+// its day's aggregate only (see past.go). A storage failure or the end of
+// ctx stops the import with a *StoppedError; importing the same file
+// again is safe, since recorded events are duplicates.
 func Import(ctx context.Context, r io.Reader, rec *Recorder, opts ImportOptions) (ImportResult, error) {
 	im := importer{rec: rec, opts: opts}
 	if im.opts.MaxHeld == 0 {
 		im.opts.MaxHeld = DefaultMaxHeld
+	}
+	if im.opts.MaxPast == 0 {
+		im.opts.MaxPast = DefaultMaxPast
 	}
 	lr := events.NewReader(r)
 	for {
@@ -114,6 +131,9 @@ type importer struct {
 	first bool              // the shift is known
 	held  map[string][]held // by alert id, in line order
 	nHeld int
+	// past remembers the alerts older than the alert retention, by id, for
+	// the rest of the input: no alert record holds them.
+	past map[string]*pastAlert
 }
 
 func (im *importer) reject(line int, reason string) {
@@ -139,7 +159,7 @@ func (im *importer) record(ctx context.Context, line int, ev events.Event) error
 // while there is room; one that is stored releases the events held for its
 // alert. It returns only storage failures.
 func (im *importer) store(ctx context.Context, h held) error {
-	out, err := im.rec.Record(ctx, h.ev)
+	out, err := im.recordOne(ctx, h)
 	var rej *RejectedError
 	switch {
 	case errors.As(err, &rej) && rej.waits:
@@ -163,10 +183,37 @@ func (im *importer) store(ctx context.Context, h held) error {
 		return fmt.Errorf("metrics are disabled (BOT_METRICS_ENABLED=false): nothing imported")
 	case out == Duplicate:
 		im.res.Duplicate++
+	case out == RecordedAggregateOnly:
+		im.res.AggregateOnly++
 	default:
 		im.res.Recorded++
 	}
 	return im.release(ctx, h.ev.AlertID)
+}
+
+// recordOne records an event: in its day's aggregate only when its alert
+// is older than the alert retention, else as the live bot does.
+func (im *importer) recordOne(ctx context.Context, h held) (Outcome, error) {
+	id := h.ev.AlertID
+	if pa := im.past[id]; pa != nil {
+		return im.rec.recordPast(ctx, h.ev, pa)
+	}
+	if h.ev.Type != events.AlertCreated || !im.rec.pastRetention(h.ev.At) {
+		return im.rec.Record(ctx, h.ev)
+	}
+	if len(im.past) >= im.opts.MaxPast {
+		return 0, reject("alert created %s is older than the metrics retention (%d days) and more than %d such alerts came in this input: import it in parts",
+			h.ev.At.UTC().Format(time.RFC3339), days(im.rec.opts.AlertTTL), im.opts.MaxPast)
+	}
+	pa := &pastAlert{line: h.line}
+	out, err := im.rec.recordPast(ctx, h.ev, pa)
+	if err == nil && out != Disabled {
+		if im.past == nil {
+			im.past = map[string]*pastAlert{}
+		}
+		im.past[id] = pa
+	}
+	return out, err
 }
 
 // release retries, in line order, the events held for an alert once one
@@ -205,12 +252,17 @@ func (im *importer) rejectHeld() {
 }
 
 // stopped reports a stop: resume is the first line not settled, unless a
-// held line comes before it.
+// held line comes before it, or the creation of an alert older than the
+// alert retention (whose later events, anywhere in the input, find it only
+// in this import's memory).
 func (im *importer) stopped(resume int, err error) error {
 	for _, hs := range im.held {
 		for _, h := range hs {
 			resume = min(resume, h.line)
 		}
+	}
+	for _, pa := range im.past {
+		resume = min(resume, pa.line)
 	}
 	return &StoppedError{Resume: resume, Err: err}
 }

@@ -20,10 +20,14 @@ const (
 	Recorded  Outcome = iota // the event was new and is stored
 	Duplicate                // an event of this kind was already stored for the alert
 	Disabled                 // metrics are switched off; nothing was written
+	// RecordedAggregateOnly: the event was new and counts in its day's
+	// aggregate, but its alert is older than the alert retention, so no
+	// alert record holds it (imports only; see past.go).
+	RecordedAggregateOnly
 )
 
 func (o Outcome) String() string {
-	return [...]string{"recorded", "duplicate", "disabled"}[o]
+	return [...]string{"recorded", "duplicate", "disabled", "recorded (aggregate only)"}[o]
 }
 
 // RejectedError is returned for an event that cannot be stored: invalid,
@@ -125,11 +129,8 @@ func (r *Recorder) Record(ctx context.Context, ev events.Event) (Outcome, error)
 // apply checks the event and runs the alert script: the first of the two
 // round trips of Record.
 func (r *Recorder) apply(ctx context.Context, ev events.Event, now time.Time) (alertState, error) {
-	if err := ev.Validate(); err != nil {
-		return alertState{}, &RejectedError{Reason: err.Error()}
-	}
-	if ev.At.After(now.Add(futureSkew)) {
-		return alertState{}, reject("at %s is in the future", ev.At.UTC().Format(time.RFC3339))
+	if err := check(ev, now); err != nil {
+		return alertState{}, err
 	}
 	at := ev.At.UnixMilli()
 	var args []any
@@ -137,7 +138,7 @@ func (r *Recorder) apply(ctx context.Context, ev events.Event, now time.Time) (a
 		expires := ev.At.Add(r.opts.AlertTTL)
 		if !expires.After(now) {
 			return alertState{}, reject("alert created %s is older than the metrics retention (%d days)",
-				ev.At.UTC().Format(time.RFC3339), int(r.opts.AlertTTL.Hours()/24))
+				ev.At.UTC().Format(time.RFC3339), days(r.opts.AlertTTL))
 		}
 		sens := ""
 		if s := ev.Sensitivity(); s != 1.0 {
@@ -176,6 +177,21 @@ func (r *Recorder) apply(ctx context.Context, ev events.Event, now time.Time) (a
 	}
 	return st, nil
 }
+
+// check validates an event on its own: its fields, and that it is not
+// stamped in the future.
+func check(ev events.Event, now time.Time) error {
+	if err := ev.Validate(); err != nil {
+		return &RejectedError{Reason: err.Error()}
+	}
+	if ev.At.After(now.Add(futureSkew)) {
+		return reject("at %s is in the future", ev.At.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// days is a retention in whole days, as the settings give it.
+func days(d time.Duration) int { return int(d.Hours() / 24) }
 
 // alertState is what the alert script tells about the alert: whether the
 // event was new, and every event the record now holds that the daily
@@ -271,13 +287,44 @@ var hourFields = func() (f [24]string) {
 // as relative TTLs computed from the injected clock, so that imported
 // history keeps retention relative to its own time and tests stay exact.
 func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState, now time.Time) error {
-	day := st.t0.Truncate(24 * time.Hour)
-	ttl := day.Add(24*time.Hour + r.opts.AggregateTTL).Sub(now)
+	day, ttl := r.day(st.t0, now)
 	if ttl <= 0 {
 		// The day is past aggregate retention (possible when alert records
 		// are kept longer than aggregates): it would expire at once.
 		return nil
 	}
+	args := dailyArgs(ev.AlertID, st, ttl)
+
+	var lookup *redis.StatusCmd
+	var extra func(redis.Pipeliner)
+	if ev.Type == events.AlertCreated {
+		// The message-id lookup rides in the same round trip. It is a
+		// separate single-key command, so Cluster can route it on its own.
+		extra = func(p redis.Pipeliner) {
+			lookup = p.SetArgs(ctx, lookupKey(st.message), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
+		}
+	}
+	if err := r.batch.eval(ctx, dailyScript, []string{dailyKey(day)}, args, extra).Err(); err != nil {
+		return err
+	}
+	// A SET NX that finds the key replies nil: expected on replays.
+	if lookup != nil {
+		if err := lookup.Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return fmt.Errorf("alert lookup: %w", err)
+		}
+	}
+	return nil
+}
+
+// day is the UTC day an alert created at t0 counts in, and the TTL its
+// aggregate has left at now (<= 0 once past aggregate retention).
+func (r *Recorder) day(t0, now time.Time) (time.Time, time.Duration) {
+	day := t0.Truncate(24 * time.Hour)
+	return day, day.Add(24*time.Hour + r.opts.AggregateTTL).Sub(now)
+}
+
+// dailyArgs are the day script's arguments for everything st holds.
+func dailyArgs(alertID string, st alertState, ttl time.Duration) []any {
 	// Durations are whole seconds, rounded down; "" marks a kind the
 	// record does not hold.
 	secs := func(bit int, ms int64) any {
@@ -303,7 +350,7 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 			sessSecs = st.session / 1000
 		}
 	}
-	args := []any{aIndexPrefix + ev.AlertID, ttl.Milliseconds(),
+	return []any{aIndexPrefix + alertID, ttl.Milliseconds(),
 		st.severity, hourFields[st.t0.Hour()],
 		secs(bitAck, st.ack), responder(st),
 		secs(bitAsh, st.ash), ashKind,
@@ -313,26 +360,6 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		flag(bitSessStart),
 		endReason, sessSecs,
 	}
-
-	var lookup *redis.StatusCmd
-	var extra func(redis.Pipeliner)
-	if ev.Type == events.AlertCreated {
-		// The message-id lookup rides in the same round trip. It is a
-		// separate single-key command, so Cluster can route it on its own.
-		extra = func(p redis.Pipeliner) {
-			lookup = p.SetArgs(ctx, lookupKey(st.message), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
-		}
-	}
-	if err := r.batch.eval(ctx, dailyScript, []string{dailyKey(day)}, args, extra).Err(); err != nil {
-		return err
-	}
-	// A SET NX that finds the key replies nil: expected on replays.
-	if lookup != nil {
-		if err := lookup.Err(); err != nil && !errors.Is(err, redis.Nil) {
-			return fmt.Errorf("alert lookup: %w", err)
-		}
-	}
-	return nil
 }
 
 // responder is who the day counts among the CRT responders for the

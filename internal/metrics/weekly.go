@@ -41,14 +41,18 @@ func severitiesOf(m map[string]int64) Severities {
 	return Severities{Critical: m["critical"], High: m["high"], Medium: m["medium"], Low: m["low"]}
 }
 
-// Durations summarises one response time over a week. Percentiles are nil
-// when no values exist, or when some alert records have already expired so
-// the exact values are no longer all known.
+// Durations summarises one response time over a week. Count and the
+// average come from the daily aggregates; percentiles need every value, so
+// they come from the alert records and are nil when no values exist, or
+// when Records is not Count: some alerts have no record any more (past the
+// alert retention, or imported when already older than it).
 type Durations struct {
 	Count      int64    `json:"count"`
 	AvgSeconds *float64 `json:"avg_seconds"`
 	P50Seconds *int64   `json:"p50_seconds"`
 	P90Seconds *int64   `json:"p90_seconds"`
+	// Records is how many of the week's alert records hold this time.
+	Records int64 `json:"records"`
 }
 
 // Ash summarises the support companion's week.
@@ -257,7 +261,7 @@ func (s *Store) durations(ctx context.Context, ids []string) (out [4][]int64, un
 // the exact values (there while the alert records live). Percentiles are
 // given only when the values found are exactly the ones counted.
 func summarise(agg Sum, vals []int64) Durations {
-	d := Durations{Count: agg.Count, AvgSeconds: agg.Avg()}
+	d := Durations{Count: agg.Count, AvgSeconds: agg.Avg(), Records: int64(len(vals))}
 	if agg.Count == 0 || int64(len(vals)) != agg.Count {
 		return d
 	}

@@ -64,10 +64,10 @@ const wantWeek = `{
   "start_date": "2026-01-01", "end_date": "2026-01-07",
   "total_alerts": 6,
   "by_severity": {"critical": 1, "high": 1, "medium": 2, "low": 2},
-  "time_to_acknowledge":    {"count": 5, "avg_seconds": 234, "p50_seconds": 150, "p90_seconds": 600},
-  "time_to_ash_contact":    {"count": 3, "avg_seconds": 95, "p50_seconds": 60, "p90_seconds": 180},
-  "time_to_first_response": {"count": 1, "avg_seconds": 120, "p50_seconds": 120, "p90_seconds": 120},
-  "time_to_resolve":        {"count": 1, "avg_seconds": 1000, "p50_seconds": 1000, "p90_seconds": 1000},
+  "time_to_acknowledge":    {"count": 5, "avg_seconds": 234, "p50_seconds": 150, "p90_seconds": 600, "records": 5},
+  "time_to_ash_contact":    {"count": 3, "avg_seconds": 95, "p50_seconds": 60, "p90_seconds": 180, "records": 3},
+  "time_to_first_response": {"count": 1, "avg_seconds": 120, "p50_seconds": 120, "p90_seconds": 120, "records": 1},
+  "time_to_resolve":        {"count": 1, "avg_seconds": 1000, "p50_seconds": 1000, "p90_seconds": 1000, "records": 1},
   "ash": {"sessions_started": 3, "manual": 2, "auto_initiated": 1, "user_opted_out": 1,
           "sessions_completed": 2, "avg_session_seconds": 850},
   "peak_day": {"date": "2026-01-01", "weekday": "Thursday", "alerts": 2},
@@ -129,7 +129,7 @@ func TestWeeklyWithoutAlertRecordsKeepsCountsAndAverages(t *testing.T) {
 		t.Fatal(err)
 	}
 	ack := s.TimeToAcknowledge
-	if ack.Count != 5 || *ack.AvgSeconds != 234 || ack.P50Seconds != nil || ack.P90Seconds != nil {
+	if ack.Count != 5 || *ack.AvgSeconds != 234 || ack.P50Seconds != nil || ack.P90Seconds != nil || ack.Records != 3 {
 		t.Errorf("ack = %+v", ack)
 	}
 	// The other durations still have all of their records.
@@ -147,10 +147,10 @@ func TestEmptyWeek(t *testing.T) {
 	jsonEqual(t, contract(t, s), `{
 	  "start_date": "2025-12-18", "end_date": "2025-12-24", "total_alerts": 0,
 	  "by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0},
-	  "time_to_acknowledge":    {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null},
-	  "time_to_ash_contact":    {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null},
-	  "time_to_first_response": {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null},
-	  "time_to_resolve":        {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null},
+	  "time_to_acknowledge":    {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null, "records": 0},
+	  "time_to_ash_contact":    {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null, "records": 0},
+	  "time_to_first_response": {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null, "records": 0},
+	  "time_to_resolve":        {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null, "records": 0},
 	  "ash": {"sessions_started": 0, "manual": 0, "auto_initiated": 0, "user_opted_out": 0,
 	          "sessions_completed": 0, "avg_session_seconds": null},
 	  "peak_day": null, "peak_hour": null, "top_responders": []}`)

@@ -7,10 +7,12 @@ package outbox
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -85,7 +87,7 @@ func New(rec Recorder, opts Options) (*Outbox, error) {
 	o := &Outbox{rec: rec, opts: opts, log: opts.Logger, wake: make(chan struct{}, 1), idle: make(chan struct{})}
 	close(o.idle)
 	if opts.SpoolPath != "" {
-		spooled, err := loadSpool(opts.SpoolPath)
+		spooled, err := loadSpool(opts.SpoolPath, o.log)
 		if err != nil {
 			return nil, err
 		}
@@ -259,12 +261,12 @@ func (o *Outbox) Close() error {
 
 // loadSpool reads the events a crash left in flight, then the spool file,
 // and moves the spool aside as in flight until they are delivered.
-func loadSpool(path string) ([]events.Event, error) {
-	prev, err := readEvents(inflight(path))
+func loadSpool(path string, log *slog.Logger) ([]events.Event, error) {
+	prev, err := readEvents(inflight(path), log)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := readEvents(path)
+	cur, err := readEvents(path, log)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +286,13 @@ func loadSpool(path string) ([]events.Event, error) {
 	return all, nil
 }
 
-func readEvents(path string) ([]events.Event, error) {
+// readEvents reads a spool file. A line that is not an event (cut short
+// by a crash while it was written, or damaged) or is 1 MiB or longer is
+// skipped and logged by its number, so the rest is still delivered; the
+// log never shows the line itself, nor the parser's reason, which can
+// quote an id of the person an alert is about. Only a failure to read the
+// file is an error.
+func readEvents(path string, log *slog.Logger) ([]events.Event, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -294,19 +302,27 @@ func readEvents(path string) ([]events.Event, error) {
 	}
 	defer f.Close()
 	var out []events.Event
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		ev, err := events.Parse(sc.Bytes())
+	lr := events.NewReader(f)
+	for {
+		line, b, err := lr.Next()
+		switch {
+		case errors.Is(err, io.EOF):
+			return out, nil
+		case errors.Is(err, events.ErrLineTooLong):
+			log.Error("outbox: spool line skipped", "spool", path, "line", line, "reason", "1 MiB or longer")
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("outbox: read spool %s: %w", path, err)
+		case len(bytes.TrimSpace(b)) == 0:
+			continue
+		}
+		ev, err := events.Parse(b)
 		if err != nil {
-			return nil, fmt.Errorf("outbox: spool %s line %d: %w", path, line, err)
+			log.Error("outbox: spool line skipped", "spool", path, "line", line, "reason", "not a valid event")
+			continue
 		}
 		out = append(out, ev)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("outbox: read spool: %w", err)
-	}
-	return out, nil
 }
 
 func appendSpool(path string, evs []events.Event) error {

@@ -1,9 +1,13 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,5 +188,64 @@ func TestFullQueueWithoutSpoolDropsAndCounts(t *testing.T) {
 	}
 	if err := ob.Close(); err == nil {
 		t.Fatal("Close without a spool did not report lost events")
+	}
+}
+
+// A spool line that is too long or not an event (a crash can cut the last
+// one short) is skipped and logged by its number, without its content, and
+// the other events are delivered.
+func TestBadSpoolLinesAreSkipped(t *testing.T) {
+	rdb := srv.Fresh(t)
+	spool := filepath.Join(t.TempDir(), "outbox.jsonl")
+	line := func(ev events.Event) string {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b) + "\n"
+	}
+	// The person's id in the damaged lines must not reach the log.
+	const person = "400000000000000099"
+	content := line(created("a1", now.Add(-time.Hour))) +
+		`{"type":"acknowledged","alert_id":"a1","at":"2026-11-20T11:01:00Z","by":"` + person + strings.Repeat("9", events.MaxLine) + "\"}\n" +
+		`{"type":"alert_created","alert_id":"a2","user_id":"` + person + "x\"}\n" +
+		line(ack("a1", now.Add(-59*time.Minute))) +
+		`{"type":"resolved","alert_id":"a1","at":"2026-11-20T11:` // cut short by a crash
+	if err := os.WriteFile(spool, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	ob, err := New(recorder(t, rdb), Options{SpoolPath: spool, After: instant, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := ob.Stats().Pending; n != 2 {
+		t.Fatalf("loaded %d events, want 2", n)
+	}
+	for _, want := range []string{
+		`msg="outbox: spool line skipped" spool=` + spool + ` line=2 reason="1 MiB or longer"`,
+		`line=3 reason="not a valid event"`,
+		`line=5 reason="not a valid event"`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+	if strings.Contains(logs.String(), person) || strings.Contains(logs.String(), "resolved") {
+		t.Errorf("log shows a spool line's content:\n%s", logs.String())
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ob.Run(ctx); close(done) }()
+	dctx, dcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer dcancel()
+	if err := ob.Drain(dctx); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	if st := ob.Stats(); st.Delivered != 2 || rdb.HGet(context.Background(), "ash:metrics:alert:a1", "ack_by").Val() != "111" {
+		t.Fatalf("stats %+v", st)
 	}
 }

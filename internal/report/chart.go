@@ -166,7 +166,11 @@ func mediansPanel(p *charts.Painter, pal palette, r Report) error {
 		// A chart of nothing would draw an axis that suggests zeros.
 		tp := p.Child(charts.PainterPaddingOption(charts.Box{Top: 20, Left: 20, Right: 20}))
 		tp.Text(title.Text, 0, 20, 0, title.FontStyle)
-		tp.Text(NoData, 0, ChartHeight/2, 0, charts.FontStyle{FontSize: 16, FontColor: pal.text})
+		empty := NoData
+		if missingPercentiles(r) != "" {
+			empty = NotAvailable + ": alert records past retention"
+		}
+		tp.Text(empty, 0, ChartHeight/2, 0, charts.FontStyle{FontSize: 16, FontColor: pal.text})
 		return nil
 	}
 

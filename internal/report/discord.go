@@ -107,7 +107,10 @@ func discordSections(r Report) []section {
 			continue
 		}
 		detail := "└─ " + plural(t.Count.Value, "alert", "alerts") + dChange(t.Count.Change)
-		if t.Count.Value > 0 {
+		switch {
+		case t.Missing != "":
+			detail += " · p50 and p90 " + NotAvailable + " (" + t.Missing + ")"
+		case t.Count.Value > 0:
 			detail += " · p50 " + t.P50.Text + dChange(t.P50.Change) + " · p90 " + t.P90.Text + dChange(t.P90.Change)
 		}
 		times = append(times, detail)

@@ -11,7 +11,7 @@ func f64(v float64) *float64 { return &v }
 
 // measured is a response time measured over count alerts.
 func measured(count int64, avg float64, p50, p90 int64) metrics.Durations {
-	return metrics.Durations{Count: count, AvgSeconds: &avg, P50Seconds: &p50, P90Seconds: &p90}
+	return metrics.Durations{Count: count, AvgSeconds: &avg, P50Seconds: &p50, P90Seconds: &p90, Records: count}
 }
 
 // days spreads per-day severity counts over the week starting at start.
@@ -99,12 +99,13 @@ func emptyWeek() *metrics.Summary {
 }
 
 // expiredWeek has counts and averages from the daily aggregates but no
-// percentiles: its alert records have passed retention.
+// percentiles: some or all of its alert records have passed retention.
 func expiredWeek() *metrics.Summary {
 	s := planWeek()
 	for _, d := range []*metrics.Durations{&s.TimeToAcknowledge, &s.TimeToAshContact, &s.TimeToFirstResponse, &s.TimeToResolve} {
 		d.P50Seconds, d.P90Seconds = nil, nil
 	}
+	s.TimeToAcknowledge.Records, s.TimeToAshContact.Records, s.TimeToResolve.Records = 6, 0, 5
 	s.TimeToFirstResponse = metrics.Durations{Count: 0}
 	s.Ash.AvgSessionSeconds = nil
 	s.Ash.SessionsCompleted = 0

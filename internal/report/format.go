@@ -13,6 +13,26 @@ import (
 // measured, so that a missing value never reads like a measured zero.
 const NoData = "no data"
 
+// NotAvailable is what renderers show for a percentile that cannot be
+// computed because some of the alerts it would cover have no alert record
+// any more: a percentile of the others would look exact and be wrong.
+const NotAvailable = "not available"
+
+// missingPercentiles is the note that says which percentiles are not
+// available and why, or "" when all are.
+func missingPercentiles(r Report) string {
+	var parts []string
+	for _, t := range r.Times {
+		if t.Missing != "" {
+			parts = append(parts, t.Short+": "+t.Missing)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Median and p90 are not available where alert records have passed their retention (" + strings.Join(parts, "; ") + "). Counts and averages still include every alert."
+}
+
 // FormatDuration renders whole seconds the way the plan's report does:
 // "45s", "2m 45s", "1h 05m", "2d 03h". Coarser units drop the finer ones
 // because a CRT lead compares minutes, not seconds, once an hour has passed.

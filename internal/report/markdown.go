@@ -49,6 +49,10 @@ func Markdown(r Report) string {
 			line("| ", t.Short, " | ", t.Count.Text(), dChange(t.Count.Change),
 				" | ", mdDuration(t.Avg), " | ", mdDuration(t.P50), " | ", mdDuration(t.P90), " |")
 		}
+		if note := missingPercentiles(r); note != "" {
+			line()
+			line("_", note, "_")
+		}
 	}
 
 	line()

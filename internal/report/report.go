@@ -14,6 +14,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -106,6 +107,11 @@ type Timing struct {
 	Avg   Duration
 	P50   Duration
 	P90   Duration
+	// Missing is set when the percentiles are not available because some
+	// of the Count alerts have no alert record any more (past the alert
+	// retention): "4 of 10 alert records past retention". P50 and P90 then
+	// read NotAvailable, not a figure over the other alerts.
+	Missing string
 }
 
 // SeverityCount is the week's alerts of one severity.
@@ -220,6 +226,10 @@ func Build(this, previous *metrics.Summary, opts Options) Report {
 		tm.Avg = duration(cur.AvgSeconds, old.AvgSeconds)
 		tm.P50 = duration(intSeconds(cur.P50Seconds), intSeconds(old.P50Seconds))
 		tm.P90 = duration(intSeconds(cur.P90Seconds), intSeconds(old.P90Seconds))
+		if cur.Count > 0 && cur.P50Seconds == nil && cur.Records < cur.Count {
+			tm.Missing = fmt.Sprintf("%d of %d alert records past retention", cur.Count-cur.Records, cur.Count)
+			tm.P50.Text, tm.P90.Text = NotAvailable, NotAvailable
+		}
 		r.Times = append(r.Times, tm)
 	}
 

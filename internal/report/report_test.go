@@ -240,7 +240,7 @@ func TestMissingDataNeverReadsAsZero(t *testing.T) {
 
 	expired := Text(Build(expiredWeek(), nil, Options{}))
 	for _, want := range []string{
-		"Alerts Acknowledged:         10\n├─ Median (p50):             no data\n└─ 90th Percentile (p90):    no data\n",
+		"Alerts Acknowledged:         10\n├─ Median (p50):             not available: 4 of 10 alert records past retention\n└─ 90th Percentile (p90):    not available\n",
 		"Avg. Time to Human Response: no data\n",
 		"Alerts With Human Response:  0\nAlerts Resolved:",
 		"Avg. Session Duration:       no data\n",
@@ -257,6 +257,54 @@ func TestMissingDataNeverReadsAsZero(t *testing.T) {
 		}
 		if _, err := PNG(r); err != nil {
 			t.Errorf("PNG of a summary without dates: %v", err)
+		}
+	}
+}
+
+// TestMissingPercentilesSaySo checks that percentiles the alert records
+// can no longer give read "not available" with the reason in every
+// rendering, never a figure over the alerts that still have records, and
+// that a week with all of its records shows its percentiles.
+func TestMissingPercentilesSaySo(t *testing.T) {
+	r := Build(expiredWeek(), nil, Options{})
+	ack := r.Times[0]
+	if ack.Missing != "4 of 10 alert records past retention" || ack.P50.Text != NotAvailable || ack.P90.Text != NotAvailable {
+		t.Errorf("acknowledge %+v", ack)
+	}
+	if human := r.Times[2]; human.Missing != "" || human.P50.Text != NoData {
+		t.Errorf("a time no alert had is not missing records: %+v", human)
+	}
+	var discord strings.Builder
+	for _, e := range Discord(r, nil).Embeds {
+		for _, f := range e.Fields {
+			discord.WriteString(f.Value + "\n")
+		}
+	}
+	for name, out := range map[string]string{
+		"text":     Text(r),
+		"markdown": Markdown(r),
+		"discord":  discord.String(),
+	} {
+		if !strings.Contains(out, NotAvailable) || !strings.Contains(out, "4 of 10 alert records past retention") {
+			t.Errorf("%s does not say the percentiles are not available:\n%s", name, out)
+		}
+	}
+	js, err := JSON(r)
+	if err != nil || !bytes.Contains(js, []byte(`"p50_seconds": null,
+    "p90_seconds": null,
+    "records": 6`)) {
+		t.Errorf("JSON lacks null percentiles over 6 records: %v\n%s", err, js)
+	}
+
+	full := Build(planWeek(), nil, Options{})
+	for _, tm := range full.Times {
+		if tm.Missing != "" || !tm.P50.Known() {
+			t.Errorf("%s: %+v", tm.Key, tm)
+		}
+	}
+	for _, out := range []string{Text(full), Markdown(full)} {
+		if strings.Contains(out, NotAvailable) {
+			t.Errorf("a week with all of its records says %q:\n%s", NotAvailable, out)
 		}
 	}
 }

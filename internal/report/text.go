@@ -65,7 +65,7 @@ func Text(r Report) string {
 			if t.Count.Value == 0 {
 				continue
 			}
-			line(padRight(branch(0, 2)+"Median (p50):", timeValueCol), t.P50.Text, suffix(t.P50.Change))
+			line(padRight(branch(0, 2)+"Median (p50):", timeValueCol), t.P50.Text, missing(t.Missing), suffix(t.P50.Change))
 			line(padRight(branch(1, 2)+"90th Percentile (p90):", timeValueCol), t.P90.Text, suffix(t.P90.Change))
 		}
 	}
@@ -132,4 +132,12 @@ func lastWeek(prev string) string {
 
 func responderLine(p Responder) string {
 	return strconv.Itoa(p.Rank) + ". " + p.Mention + " - " + plural(p.Acknowledgments, "acknowledgment", "acknowledgments")
+}
+
+// missing explains, after "not available", why a percentile is not.
+func missing(why string) string {
+	if why == "" {
+		return ""
+	}
+	return ": " + why
 }
