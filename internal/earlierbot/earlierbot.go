@@ -92,7 +92,9 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("id %s is neither a number nor a string", b)
+			// Not the value: it may be a person's id, and this error reaches
+			// migrate's report.
+			return fmt.Errorf("an id that is neither a number nor a string (%d bytes)", len(b))
 		}
 		s = n.String()
 	}
