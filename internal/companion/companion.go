@@ -54,6 +54,18 @@ type Request struct {
 
 // Validate reports a request no provider would accept, before it costs a
 // round trip.
+// Prepare checks r before it costs a call and returns the token budget
+// to ask for (r.MaxTokens, else def): what every provider does first.
+func (r Request) Prepare(provider string, def int) (int, error) {
+	if err := r.Validate(); err != nil {
+		return 0, &Error{Provider: provider, Kind: BadRequest, Err: err}
+	}
+	if r.MaxTokens == 0 {
+		return def, nil
+	}
+	return r.MaxTokens, nil
+}
+
 func (r Request) Validate() error {
 	if len(r.Turns) == 0 {
 		return errors.New("companion: a request needs at least one turn")

@@ -71,12 +71,9 @@ func (p *Provider) Model() string { return p.set.Model }
 
 // Complete sends req and returns Claude's reply, or a *companion.Error.
 func (p *Provider) Complete(ctx context.Context, req companion.Request) (companion.Reply, error) {
-	if err := req.Validate(); err != nil {
-		return companion.Reply{}, &companion.Error{Provider: Name, Kind: companion.BadRequest, Err: err}
-	}
-	maxTokens := req.MaxTokens
-	if maxTokens == 0 {
-		maxTokens = p.set.MaxTokens
+	maxTokens, err := req.Prepare(Name, p.set.MaxTokens)
+	if err != nil {
+		return companion.Reply{}, err
 	}
 	params := sdk.MessageNewParams{
 		Model:     p.set.Model,
