@@ -23,6 +23,21 @@ const (
 	Resolved       Type = "resolved"
 	SessionStarted Type = "session_started"
 	SessionEnded   Type = "session_ended"
+	// FollowupSent: Ash sent a follow-up check-in about the alert (once
+	// per alert); FollowupAnswered: the person answered it, which started
+	// a new Ash session linked to the alert (SessionID).
+	FollowupSent     Type = "followup_sent"
+	FollowupAnswered Type = "followup_answered"
+	// Escalated: the alert was still unacknowledged after its
+	// severity's escalation time; Level 1 mentions the CRT roles again,
+	// level 2 the escalation roles.
+	Escalated Type = "escalated"
+)
+
+// Escalation levels of an escalated event.
+const (
+	EscalationTeam  = 1 // the CRT roles, mentioned again in the thread
+	EscalationLeads = 2 // BOT_ESCALATION_ROLE_IDS and the escalation channel
 )
 
 // Severity of an alert as the classifier (or a flagger) judged it.
@@ -112,9 +127,12 @@ type Event struct {
 	By   string
 	Auto bool
 
-	// session_started, session_ended
+	// session_started, session_ended, followup_answered
 	SessionID string
 	Reason    EndReason
+
+	// escalated: EscalationTeam or EscalationLeads
+	Level int
 }
 
 // Validate checks the fields an event of its type needs. Rules that depend on
@@ -152,9 +170,13 @@ func (e Event) Validate() error {
 		if !e.Auto {
 			return checkSnowflake("by", e.By)
 		}
-	case UserOptedOut:
-	case SessionStarted:
+	case UserOptedOut, FollowupSent:
+	case SessionStarted, FollowupAnswered:
 		return checkID("session_id", e.SessionID)
+	case Escalated:
+		if e.Level != EscalationTeam && e.Level != EscalationLeads {
+			return fmt.Errorf("escalated: level %d (want 1 or 2)", e.Level)
+		}
 	case SessionEnded:
 		if err := checkID("session_id", e.SessionID); err != nil {
 			return err

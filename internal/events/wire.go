@@ -13,14 +13,17 @@ import (
 
 // allowed lists the JSON fields each type may carry besides type, alert_id and at.
 var allowed = map[Type][]string{
-	AlertCreated:   {"alert_message_id", "user_id", "channel_id", "severity", "channel_sensitivity"},
-	Acknowledged:   {"by"},
-	AshContacted:   {"by", "auto"},
-	UserOptedOut:   {},
-	FirstResponse:  {"by"},
-	Resolved:       {"by"},
-	SessionStarted: {"session_id"},
-	SessionEnded:   {"session_id", "reason"},
+	AlertCreated:     {"alert_message_id", "user_id", "channel_id", "severity", "channel_sensitivity"},
+	Acknowledged:     {"by"},
+	AshContacted:     {"by", "auto"},
+	UserOptedOut:     {},
+	FirstResponse:    {"by"},
+	Resolved:         {"by"},
+	SessionStarted:   {"session_id"},
+	SessionEnded:     {"session_id", "reason"},
+	FollowupSent:     {},
+	FollowupAnswered: {"session_id"},
+	Escalated:        {"level"},
 }
 
 // Parse decodes one JSONL line into a validated Event. The error says what is
@@ -120,7 +123,20 @@ func Parse(line []byte) (Event, error) {
 		default:
 			return Event{}, fmt.Errorf("auto must be true or false")
 		}
-	case SessionStarted, SessionEnded:
+	case Escalated:
+		v, ok := raw["level"]
+		if !ok {
+			return Event{}, fmt.Errorf("missing field level")
+		}
+		switch string(v) {
+		case "1":
+			e.Level = EscalationTeam
+		case "2":
+			e.Level = EscalationLeads
+		default:
+			return Event{}, fmt.Errorf("level must be the number 1 or 2")
+		}
+	case SessionStarted, SessionEnded, FollowupAnswered:
 		if e.SessionID, err = str(raw, "session_id"); err != nil {
 			return Event{}, err
 		}
@@ -257,8 +273,10 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		m["by"] = e.By
 	case AshContacted:
 		m["by"], m["auto"] = e.By, e.Auto
-	case SessionStarted:
+	case SessionStarted, FollowupAnswered:
 		m["session_id"] = e.SessionID
+	case Escalated:
+		m["level"] = e.Level
 	case SessionEnded:
 		m["session_id"], m["reason"] = e.SessionID, e.Reason
 	}

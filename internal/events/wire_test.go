@@ -22,6 +22,12 @@ func TestParseValid(t *testing.T) {
 			Event{Type: UserOptedOut, AlertID: "a", At: time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)}},
 		{`{"type":"session_ended","alert_id":"a","at":"2026-01-05T12:00:00Z","session_id":"s-1","reason":"max_duration"}`,
 			Event{Type: SessionEnded, AlertID: "a", At: time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC), SessionID: "s-1", Reason: EndMaxDuration}},
+		{`{"type":"followup_sent","alert_id":"a","at":"2026-01-06T12:00:00Z"}`,
+			Event{Type: FollowupSent, AlertID: "a", At: time.Date(2026, 1, 6, 12, 0, 0, 0, time.UTC)}},
+		{`{"type":"followup_answered","alert_id":"a","at":"2026-01-06T13:00:00Z","session_id":"0a1b2c3d"}`,
+			Event{Type: FollowupAnswered, AlertID: "a", At: time.Date(2026, 1, 6, 13, 0, 0, 0, time.UTC), SessionID: "0a1b2c3d"}},
+		{`{"type":"escalated","alert_id":"a","at":"2026-01-05T12:05:00Z","level":2}`,
+			Event{Type: Escalated, AlertID: "a", At: time.Date(2026, 1, 5, 12, 5, 0, 0, time.UTC), Level: EscalationLeads}},
 	}
 	for _, c := range cases {
 		got, err := Parse([]byte(c.line))
@@ -47,7 +53,12 @@ func TestParseRejects(t *testing.T) {
 		{`null`, "not a JSON object"},
 		{`{"type":"acknowledged","alert_id":"a","at":"2026-01-05T12:00:00Z","by":"1"} {}`, "more than one JSON value"},
 		{`{"alert_id":"a","at":"2026-01-05T12:00:00Z"}`, "missing field type"},
-		{`{"type":"escalated","alert_id":"a","at":"2026-01-05T12:00:00Z"}`, `unknown event type "escalated"`},
+		{`{"type":"paged","alert_id":"a","at":"2026-01-05T12:00:00Z"}`, `unknown event type "paged"`},
+		{`{"type":"escalated","alert_id":"a","at":"2026-01-05T12:00:00Z"}`, "missing field level"},
+		{`{"type":"escalated","alert_id":"a","at":"2026-01-05T12:00:00Z","level":3}`, "level must be the number 1 or 2"},
+		{`{"type":"escalated","alert_id":"a","at":"2026-01-05T12:00:00Z","level":"1"}`, "level must be the number 1 or 2"},
+		{`{"type":"followup_answered","alert_id":"a","at":"2026-01-05T12:00:00Z"}`, "missing field session_id"},
+		{`{"type":"followup_sent","alert_id":"a","at":"2026-01-05T12:00:00Z","by":"1"}`, "field by not allowed in followup_sent"},
 		{`{` + created + `}`, "missing field severity"},
 		{`{` + created + `,"severity":"severe"}`, `unknown severity "severe"`},
 		{`{` + created + `,"severity":"High"}`, `unknown severity "High"`},
@@ -110,6 +121,8 @@ func TestMarshalRoundTrip(t *testing.T) {
 		`{"alert_id":"a","alert_message_id":"13","at":"2026-01-05T12:00:00Z","channel_id":"90","channel_sensitivity":0.5,"severity":"low","type":"alert_created","user_id":"40"}`,
 		`{"alert_id":"a","at":"2026-01-05T12:00:00.5Z","auto":false,"by":"7","type":"ash_contacted"}`,
 		`{"alert_id":"a","at":"2026-01-05T12:00:00Z","reason":"handoff","session_id":"s","type":"session_ended"}`,
+		`{"alert_id":"a","at":"2026-01-05T12:05:00Z","level":1,"type":"escalated"}`,
+		`{"alert_id":"a","at":"2026-01-06T12:00:00Z","session_id":"s2","type":"followup_answered"}`,
 	} {
 		e, err := Parse([]byte(line))
 		if err != nil {
