@@ -54,7 +54,38 @@ const (
 	Declined                      // not contacted: they opted out earlier
 	OptedOut                      // they opted out (the chat, if any, ended)
 	Ended                         // the chat ended for Reason
+
+	// What happens inside a chat that the CRT must hear of. The bot posts
+	// each in the alert's thread; those marked "alarm" mention the CRT
+	// roles, the others ping nobody.
+	Concern          // alarm: the person wrote of Topic (suicide, self-harm, overdose, a plan or a method); resources were appended to Ash's reply
+	SeverityRise     // alarm: Ash-NLP classified one of the person's messages in the chat as Severity (high or critical), above the alert's
+	HandoffRequested // alarm: the person asked for a human; the chat ends with reason handoff; Handoff holds the context when enabled
+	ModelTrouble     // the language model failed (Detail says how); Ash answered with its fallback text, or switched to scripted texts (Detail "auth")
+	SessionNote      // a chat ended: Note summarises it (no message text); goes to BOT_CRT_NOTES_CHANNEL_IDS when set, else the thread
+	FollowupSent     // Ash sent the person a follow-up check-in about the alert
+	FollowupAnswered // the person answered the check-in; a new chat (SessionID) started, linked to the alert
 )
+
+// HandoffContext is what the CRT member who takes over a chat reads in the
+// thread (BOT_HANDOFF_CONTEXT_ENABLED): how long the chat went, how the
+// person's messages were classified, and their last three messages, never
+// more.
+type HandoffContext struct {
+	Duration   time.Duration
+	Messages   int               // messages from the person
+	Severities []events.Severity // Ash-NLP's class of each message, in order (empty: detection not configured)
+	Last       []string          // the person's last messages, oldest first, at most three
+}
+
+// Note summarises an ended chat for the team: no text of it.
+type Note struct {
+	Duration  time.Duration
+	Messages  int // messages from the person
+	Reason    events.EndReason
+	Highest   events.Severity // the highest Ash-NLP class of their messages; empty when none was classified
+	HandedOff bool
+}
 
 // Update tells the team about Ash's part in an alert.
 type Update struct {
@@ -64,6 +95,12 @@ type Update struct {
 	Reason    events.EndReason
 	At        time.Time
 	Until     time.Time // OptedOut, Declined: when the opt-out ends (zero: unknown)
+
+	Topic    string          // Concern: what the message was about, a word (never its text)
+	Severity events.Severity // SeverityRise: the new class
+	Detail   string          // ModelTrouble: companion.Kind of the failure ("auth": switched to scripted)
+	Handoff  *HandoffContext // HandoffRequested, when BOT_HANDOFF_CONTEXT_ENABLED
+	Note     *Note           // SessionNote
 }
 
 // Team is how Ash keeps the CRT informed: the bot posts in the alert's
