@@ -97,6 +97,9 @@ type Report struct {
 	ChannelIDs []string // BOT_WEEKLY_REPORT_CHANNEL_ID, comma separated
 	Day        time.Weekday
 	Hour       int // UTC
+	// Location is BOT_REPORT_TIMEZONE: the time zone whose hours of day
+	// the coverage heatmap shows. Daily aggregates stay in UTC.
+	Location *time.Location
 }
 
 // Retention configures scheduled cleanup (plan step 8.3).
