@@ -72,7 +72,8 @@ func TestReportPostToDiscord(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	msgs := sim.Messages(ch)
-	if len(msgs) != 1 || len(msgs[0].Embeds) == 0 || len(msgs[0].Attachments) != 1 || msgs[0].Attachments[0].Filename != "weekly-report.png" {
+	if len(msgs) != 1 || len(msgs[0].Embeds) == 0 || len(msgs[0].Attachments) != 2 || msgs[0].Attachments[0].Filename != "weekly-report.png" ||
+		msgs[0].Attachments[1].Filename != "coverage-by-hour.png" {
 		t.Fatalf("posted %+v", msgs)
 	}
 	if len(msgs[0].MentionUsers) != 0 {

@@ -67,9 +67,13 @@ func demoCmd(ctx context.Context, e *Env, args []string) int {
 		}
 		fmt.Fprintf(e.Stdout, "\n== %d alerts acted out; the weekly report of %s..%s:\n\n",
 			res.Alerts, res.WeekStart.Format(time.DateOnly), res.WeekEnd.Format(time.DateOnly))
-		r, err := weekly.Build(ctx, metrics.NewStore(d.rdb, e.Now), res.WeekEnd, Version)
+		store := metrics.NewStore(d.rdb, e.Now)
+		r, err := weekly.Build(ctx, store, res.WeekEnd, Version)
 		if err != nil {
 			return fail(e, err)
+		}
+		if err := weekly.AddExtras(ctx, &r, reportExtras(d.cfg, store)); err != nil {
+			fmt.Fprintln(e.Stderr, "ashbot demo: warning:", err)
 		}
 		if code := render(e, r, "text", ""); code != ExitOK {
 			return code

@@ -6,6 +6,7 @@
 package weekly
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -64,6 +65,8 @@ type Options struct {
 	// Version is the ashbot version named in the report's footer.
 	Version string
 	Logger  *slog.Logger
+	// Extras, when set, adds the trend panel and the coverage by hour.
+	Extras *ExtrasOptions
 }
 
 // Trigger builds and posts the report.
@@ -72,6 +75,7 @@ type Trigger struct {
 	poster    Poster
 	version   string
 	log       *slog.Logger
+	extras    *ExtrasOptions
 }
 
 // NewTrigger returns a Trigger reading summaries and posting with poster.
@@ -84,13 +88,20 @@ func NewTrigger(summaries Summaries, poster Poster, opts Options) (*Trigger, err
 		log = slog.Default()
 	}
 	warn := func(msg string) { log.Warn("weekly report: a key was left out", "problem", msg) }
-	return &Trigger{summaries: WarnUnreadable(summaries, warn), poster: poster, version: opts.Version, log: log.With("job", JobName)}, nil
+	return &Trigger{summaries: WarnUnreadable(summaries, warn), poster: poster, version: opts.Version, log: log.With("job", JobName), extras: opts.Extras}, nil
 }
 
 // Build reads this week's and last week's summaries and builds the report
 // of the 7 UTC days ending with end.
 func (t *Trigger) Build(ctx context.Context, end time.Time) (report.Report, error) {
-	return Build(ctx, t.summaries, end, t.version)
+	r, err := Build(ctx, t.summaries, end, t.version)
+	if err != nil || t.extras == nil {
+		return r, err
+	}
+	if err := AddExtras(ctx, &r, *t.extras); err != nil {
+		t.log.Warn("weekly report: trend or coverage left out", "week_end", r.Summary.EndDate, "error", err.Error())
+	}
+	return r, nil
 }
 
 // Build builds the report of the 7 UTC days ending with end, compared with
@@ -128,11 +139,22 @@ func (t *Trigger) Post(ctx context.Context, end time.Time, channels []string) er
 		t.log.Warn("weekly report chart failed; posting without it", "week_end", r.Summary.EndDate, "error", err.Error())
 		chart = nil
 	}
+	var heatmap []byte
+	if r.Coverage != nil {
+		if heatmap, err = report.HeatmapPNG(r); err != nil {
+			t.log.Warn("weekly report heatmap failed; posting without it", "week_end", r.Summary.EndDate, "error", err.Error())
+			heatmap = nil
+		}
+	}
 	var errs []error
 	for _, ch := range channels {
 		// A message's file reader is used up by sending it, so every post
 		// gets a fresh message.
 		msg := report.Discord(r, chart)
+		if heatmap != nil {
+			msg.Files = append(msg.Files, discord.NewFile(report.HeatmapFile,
+				"Heatmap: alerts and median time to acknowledge by weekday and hour", bytes.NewReader(heatmap)))
+		}
 		m, err := t.poster.Post(ctx, ch, msg, discordapi.Nonce(JobName, r.Summary.EndDate, ch))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("weekly report for %s..%s: %w", r.Summary.StartDate, r.Summary.EndDate, err))
