@@ -102,7 +102,9 @@ func TestSlashCommands(t *testing.T) {
 			t.Errorf("answer %q", got)
 		}
 		posted := h.sim.BotMessages(h.reports)
-		if len(posted) != 1 || len(posted[0].Embeds) == 0 || len(posted[0].Attachments) != 1 {
+		// The chart (with its trend panel) and the coverage heatmap.
+		if len(posted) != 1 || len(posted[0].Embeds) == 0 || len(posted[0].Attachments) != 2 ||
+			posted[0].Attachments[0].Filename != "weekly-report.png" || posted[0].Attachments[1].Filename != "coverage-by-hour.png" {
 			t.Fatalf("report channel %+v", posted)
 		}
 	})
