@@ -114,6 +114,12 @@ func (pa pastAlert) apply(ev events.Event) (pastAlert, bool, error) {
 		return pa, true, nil
 	}
 	bit := kindBits[ev.Type]
+	switch {
+	case ev.Type == events.Escalated && ev.Level == events.EscalationLeads:
+		bit = bitEscLeads
+	case ev.Type == events.FollowupAnswered && st.stored&bitFollowup == 0:
+		return pa, false, &RejectedError{Reason: reasonNoFollowup, waits: true}
+	}
 	if st.stored&bit != 0 {
 		return pa, false, nil
 	}
@@ -142,10 +148,13 @@ func (pa pastAlert) apply(ev events.Event) (pastAlert, bool, error) {
 // kindBits are the index bits of the kinds after creation, but the
 // session's end.
 var kindBits = map[events.Type]int{
-	events.Acknowledged:   bitAck,
-	events.AshContacted:   bitAsh,
-	events.UserOptedOut:   bitOptOut,
-	events.FirstResponse:  bitFirst,
-	events.Resolved:       bitResolved,
-	events.SessionStarted: bitSessStart,
+	events.Acknowledged:     bitAck,
+	events.AshContacted:     bitAsh,
+	events.UserOptedOut:     bitOptOut,
+	events.FirstResponse:    bitFirst,
+	events.Resolved:         bitResolved,
+	events.SessionStarted:   bitSessStart,
+	events.FollowupSent:     bitFollowup,
+	events.FollowupAnswered: bitAnswered,
+	events.Escalated:        bitEscTeam, // level 2: bitEscLeads
 }
