@@ -135,14 +135,17 @@ func exportAggregatesCmd(ctx context.Context, e *Env, args []string) int {
 		if err != nil {
 			return fail(e, err)
 		}
-		n, err := export.Aggregates(ctx, metrics.NewStore(d.rdb, e.Now), w, f, t)
+		st, err := export.Aggregates(ctx, metrics.NewStore(d.rdb, e.Now), w, f, t)
 		if cerr := closeOut(); err == nil && cerr != nil {
 			err = cerr
+		}
+		for _, u := range st.Unreadable {
+			fmt.Fprintln(e.Stderr, "ashbot: warning:", u)
 		}
 		if err != nil {
 			return fail(e, err)
 		}
-		fmt.Fprintf(e.Stderr, "exported %d days of %s..%s\n", n, *from, *to)
+		fmt.Fprintf(e.Stderr, "exported %d days of %s..%s\n", st.Days, *from, *to)
 		return ExitOK
 	})
 }

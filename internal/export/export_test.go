@@ -152,9 +152,9 @@ func TestExportGolden(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	n, err := Aggregates(context.Background(), store, &b, at("2026-03-01T00:00:00Z"), at("2026-03-04T00:00:00Z"))
-	if err != nil || n != 4 {
-		t.Fatalf("aggregates: %d days, %v", n, err)
+	ast, err := Aggregates(context.Background(), store, &b, at("2026-03-01T00:00:00Z"), at("2026-03-04T00:00:00Z"))
+	if err != nil || ast.Days != 4 || len(ast.Unreadable) != 0 {
+		t.Fatalf("aggregates: %+v, %v", ast, err)
 	}
 	golden(t, "aggregates.csv", b.Bytes())
 }
@@ -247,5 +247,27 @@ func TestExportRejectsUnknownFormat(t *testing.T) {
 	var b bytes.Buffer
 	if _, err := Alerts(context.Background(), store, &b, now, now, "xlsx", fixedPseudonyms(t, 1)); err == nil || b.Len() != 0 {
 		t.Errorf("xlsx: %v, %d bytes", err, b.Len())
+	}
+}
+
+// A day key in the earlier Ash-Bot's form (a sorted set) does not stop an
+// export: its row reads recorded false, and the key is named with what
+// converts it. The alert export leaves it out the same way.
+func TestExportSkipsKeysOfAnotherType(t *testing.T) {
+	store, rdb := fixtureRDB(t)
+	ctx := context.Background()
+	if err := rdb.ZAdd(ctx, "ash:metrics:daily:2026-03-01", redis.Z{Score: 1, Member: "x"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	st, err := Aggregates(ctx, store, &b, at("2026-03-01T00:00:00Z"), at("2026-03-02T00:00:00Z"))
+	if err != nil || st.Days != 2 || len(st.Unreadable) != 1 || !strings.Contains(st.Unreadable[0], "ashbot migrate from-ash-bot") ||
+		!strings.Contains(b.String(), "\n2026-03-01,false,") || !strings.Contains(b.String(), "\n2026-03-02,true,1,") {
+		t.Errorf("aggregates %+v, %v:\n%s", st, err, b.String())
+	}
+	b.Reset()
+	ast, err := Alerts(ctx, store, &b, at("2026-03-01T00:00:00Z"), at("2026-03-02T00:00:00Z"), CSV, fixedPseudonyms(t, 1))
+	if err != nil || ast.Alerts != 1 || len(ast.Unreadable) != 1 {
+		t.Errorf("alerts %+v, %v", ast, err)
 	}
 }

@@ -113,15 +113,25 @@ func aggregateColumns() []string {
 	return cols
 }
 
+// AggregateStats says what Aggregates wrote.
+type AggregateStats struct {
+	Days int
+	// Unreadable names days whose key holds another type of value (the
+	// earlier Ash-Bot's form) and what converts it; their rows read
+	// recorded false, as in the report, which leaves them out too.
+	Unreadable []string
+}
+
 // Aggregates writes one CSV row per UTC day from..to. A day without an
 // aggregate (no alert, or past the aggregate retention) has recorded
 // false and empty figures: the export cannot tell the two apart and does
 // not pretend to. Per-responder counts are left out: they are CRT
 // rankings, not figures for a spreadsheet.
-func Aggregates(ctx context.Context, src Source, w io.Writer, from, to time.Time) (days int, err error) {
+func Aggregates(ctx context.Context, src Source, w io.Writer, from, to time.Time) (AggregateStats, error) {
+	var st AggregateStats
 	cw := csv.NewWriter(w)
 	if err := cw.Write(aggregateColumns()); err != nil {
-		return 0, fmt.Errorf("export aggregates: %w", err)
+		return st, fmt.Errorf("export aggregates: %w", err)
 	}
 	n := strconv.FormatInt
 	sum := func(s metrics.Sum) []string {
@@ -133,16 +143,20 @@ func Aggregates(ctx context.Context, src Source, w io.Writer, from, to time.Time
 	}
 	for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
 		d, err := src.Daily(ctx, day)
-		if errors.Is(err, metrics.ErrNotFound) {
+		var wrong *metrics.WrongTypeError
+		if errors.As(err, &wrong) {
+			st.Unreadable = append(st.Unreadable, wrong.Error())
+		}
+		if errors.Is(err, metrics.ErrNotFound) || wrong != nil {
 			row := append([]string{day.Format(time.DateOnly), "false"}, make([]string, len(aggregateColumns())-2)...)
 			if err := cw.Write(row); err != nil {
-				return days, fmt.Errorf("export aggregates: %w", err)
+				return st, fmt.Errorf("export aggregates: %w", err)
 			}
-			days++
+			st.Days++
 			continue
 		}
 		if err != nil {
-			return days, fmt.Errorf("export aggregates: %w", err)
+			return st, fmt.Errorf("export aggregates: %w", err)
 		}
 		row := []string{d.Date, "true", n(d.TotalAlerts, 10),
 			n(d.BySeverity["critical"], 10), n(d.BySeverity["high"], 10), n(d.BySeverity["medium"], 10), n(d.BySeverity["low"], 10)}
@@ -155,13 +169,13 @@ func Aggregates(ctx context.Context, src Source, w io.Writer, from, to time.Time
 			row = append(row, n(c, 10))
 		}
 		if err := cw.Write(row); err != nil {
-			return days, fmt.Errorf("export aggregates: %w", err)
+			return st, fmt.Errorf("export aggregates: %w", err)
 		}
-		days++
+		st.Days++
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return days, fmt.Errorf("export aggregates: %w", err)
+		return st, fmt.Errorf("export aggregates: %w", err)
 	}
-	return days, nil
+	return st, nil
 }
