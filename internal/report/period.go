@@ -123,3 +123,20 @@ func (s Span) ID() string {
 	}
 	return s.Last.Format(time.DateOnly)
 }
+
+// Choose returns the span a report over p covers when asked at now with
+// end (the zero time when none was given): the last whole period before
+// now's day without end, else p.SpanOf(end). A month or quarter that has
+// not ended yet is refused, naming the last whole one.
+func Choose(p Period, end, now time.Time) (Span, error) {
+	if end.IsZero() {
+		return p.LastBefore(now), nil
+	}
+	s := p.SpanOf(end)
+	if p != Week && !s.Ended(now) {
+		last := p.LastBefore(now)
+		return Span{}, fmt.Errorf("%s has not ended yet, and a %s report covers a whole %s: the last whole one is %s (end date %s)",
+			s.Label(), p.Noun(), p.Noun(), last.Label(), last.Last.Format(time.DateOnly))
+	}
+	return s, nil
+}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -101,5 +102,37 @@ func TestParsePeriod(t *testing.T) {
 	}
 	if _, err := ParsePeriod("year"); err == nil {
 		t.Error("year accepted")
+	}
+}
+
+func TestChoose(t *testing.T) {
+	now := time.Date(2026, 12, 4, 20, 0, 0, 0, time.UTC)
+	cases := []struct {
+		period Period
+		end    string
+		id     string
+		err    string
+	}{
+		{Week, "", "2026-12-03", ""},
+		{Week, "2026-12-04", "2026-12-04", ""}, // today: the weekly report always allowed it
+		{Month, "", "2026-11", ""},
+		{Month, "2026-11-30", "2026-11", ""},
+		{Month, "2026-02-14", "2026-02", ""},
+		{Month, "2026-12-01", "", "December 2026 has not ended yet, and a month report covers a whole month: the last whole one is November 2026 (end date 2026-11-30)"},
+		{Quarter, "", "2026-Q3", ""},
+		{Quarter, "2026-11-30", "", "Q4 2026 (October 1 - December 31, 2026) has not ended yet"},
+	}
+	for _, c := range cases {
+		var end time.Time
+		if c.end != "" {
+			end = day(c.end)
+		}
+		s, err := Choose(c.period, end, now)
+		switch {
+		case c.err != "" && (err == nil || !strings.HasPrefix(err.Error(), c.err)):
+			t.Errorf("%s %q: error %v, want %q", c.period, c.end, err, c.err)
+		case c.err == "" && (err != nil || s.ID() != c.id):
+			t.Errorf("%s %q = %s, %v; want %s", c.period, c.end, s.ID(), err, c.id)
+		}
 	}
 }
