@@ -9,6 +9,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/app"
 	"github.com/alphabetcartel/ashbot/internal/demo"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/report"
 	"github.com/alphabetcartel/ashbot/internal/weekly"
 )
 
@@ -68,7 +69,8 @@ func demoCmd(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintf(e.Stdout, "\n== %d alerts acted out; the weekly report of %s..%s:\n\n",
 			res.Alerts, res.WeekStart.Format(time.DateOnly), res.WeekEnd.Format(time.DateOnly))
 		store := metrics.NewStore(d.rdb, e.Now)
-		r, err := weekly.Build(ctx, store, res.WeekEnd, Version)
+		r, err := weekly.Build(ctx, store, report.Week.SpanOf(res.WeekEnd),
+			report.Options{Version: Version, Targets: app.ReportTargets(d.cfg), Now: e.Now(), Zone: d.cfg.Report.Location})
 		if err != nil {
 			return fail(e, err)
 		}

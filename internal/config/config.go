@@ -100,6 +100,8 @@ type Report struct {
 	// Location is BOT_REPORT_TIMEZONE: the time zone whose hours of day
 	// the coverage heatmap shows. Daily aggregates stay in UTC.
 	Location *time.Location
+	// Targets are BOT_REPORT_TARGETS, in the order given.
+	Targets []ReportTarget
 }
 
 // Retention configures scheduled cleanup (plan step 8.3).

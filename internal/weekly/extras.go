@@ -26,15 +26,33 @@ type ExtrasOptions struct {
 	// AggregateTTL is BOT_METRICS_AGGREGATE_RETENTION_DAYS: trend points
 	// older than it are gaps.
 	AggregateTTL time.Duration
-	// Unit is the trend's step; "" is weeks.
-	Unit metrics.TrendUnit
-	// AckTarget is the acknowledge target over all severities, drawn on
-	// the trend; nil draws none.
-	AckTarget *time.Duration
 }
 
-// AddExtras reads the trend ending with the report's last day and the
-// coverage of its days, and sets them on r. What fails is left out of r
+// TrendUnit is the step of a report's trend: weeks for a week, months
+// for a month or a quarter (12 quarters would reach past the daily
+// aggregates' year).
+func TrendUnit(p report.Period) metrics.TrendUnit {
+	if p == report.Month || p == report.Quarter {
+		return metrics.TrendMonths
+	}
+	return metrics.TrendWeeks
+}
+
+// ackTarget is the acknowledge target over all severities among the
+// report's targets (BOT_REPORT_TARGETS), in seconds; nil when none is set.
+func ackTarget(targets []report.TargetResult) *float64 {
+	for _, t := range targets {
+		if t.Metric == "acknowledge" && t.Severity == report.AllSeverities {
+			secs := t.Within.Seconds()
+			return &secs
+		}
+	}
+	return nil
+}
+
+// AddExtras reads the trend ending with the report's last day (in the
+// unit of its period, with its acknowledge target) and the coverage of
+// its days, and sets them on r. What fails is left out of r
 // and returned, so that the caller can say so and still send the report:
 // the summary matters more than its pictures.
 func AddExtras(ctx context.Context, r *report.Report, opts ExtrasOptions) error {
@@ -46,19 +64,11 @@ func AddExtras(ctx context.Context, r *report.Report, opts ExtrasOptions) error 
 	if err := errors.Join(err1, err2); err != nil {
 		return fmt.Errorf("report extras: period: %w", err)
 	}
-	unit := opts.Unit
-	if unit == "" {
-		unit = metrics.TrendWeeks
-	}
 	var errs []error
-	if tr, err := opts.Source.Trend(ctx, end, unit, opts.AggregateTTL); err != nil {
+	if tr, err := opts.Source.Trend(ctx, end, TrendUnit(r.Span.Period), opts.AggregateTTL); err != nil {
 		errs = append(errs, fmt.Errorf("report trend: %w", err))
 	} else {
-		r.Trends = &report.Trends{Trend: tr}
-		if opts.AckTarget != nil {
-			secs := opts.AckTarget.Seconds()
-			r.Trends.AckTargetSeconds = &secs
-		}
+		r.Trends = &report.Trends{Trend: tr, AckTargetSeconds: ackTarget(r.Targets)}
 	}
 	if c, err := opts.Source.Coverage(ctx, start, end, opts.Location); err != nil {
 		errs = append(errs, fmt.Errorf("report coverage: %w", err))

@@ -25,10 +25,10 @@ import (
 // after an upgrade would post the current week again.
 const JobName = "weekly-report"
 
-// Summaries gives the summary of the 7 UTC days ending with end;
+// Summaries gives the summary of the whole UTC days first..last;
 // *metrics.Store is one.
 type Summaries interface {
-	Weekly(ctx context.Context, end time.Time) (*metrics.Summary, error)
+	Period(ctx context.Context, first, last time.Time) (*metrics.Summary, error)
 }
 
 // WarnUnreadable wraps s so that every key a summary could not read (one
@@ -43,8 +43,8 @@ type warnSummaries struct {
 	warn func(string)
 }
 
-func (w warnSummaries) Weekly(ctx context.Context, end time.Time) (*metrics.Summary, error) {
-	sum, err := w.Summaries.Weekly(ctx, end)
+func (w warnSummaries) Period(ctx context.Context, first, last time.Time) (*metrics.Summary, error) {
+	sum, err := w.Summaries.Period(ctx, first, last)
 	if sum != nil {
 		for _, u := range sum.Unreadable {
 			w.warn(u)
@@ -65,6 +65,13 @@ type Options struct {
 	// Version is the ashbot version named in the report's footer.
 	Version string
 	Logger  *slog.Logger
+	// Targets are the response targets the report measures.
+	Targets []report.Target
+	// Now tells which alerts' targets are still pending; nil is time.Now.
+	Now func() time.Time
+	// Zone is BOT_REPORT_TIMEZONE, for the night hours of the volunteer
+	// load; nil is UTC.
+	Zone *time.Location
 	// Extras, when set, adds the trend panel and the coverage by hour.
 	Extras *ExtrasOptions
 }
@@ -74,8 +81,11 @@ type Trigger struct {
 	summaries Summaries
 	poster    Poster
 	version   string
-	log       *slog.Logger
+	targets   []report.Target
+	now       func() time.Time
+	zone      *time.Location
 	extras    *ExtrasOptions
+	log       *slog.Logger
 }
 
 // NewTrigger returns a Trigger reading summaries and posting with poster.
@@ -88,35 +98,49 @@ func NewTrigger(summaries Summaries, poster Poster, opts Options) (*Trigger, err
 		log = slog.Default()
 	}
 	warn := func(msg string) { log.Warn("weekly report: a key was left out", "problem", msg) }
-	return &Trigger{summaries: WarnUnreadable(summaries, warn), poster: poster, version: opts.Version, log: log.With("job", JobName), extras: opts.Extras}, nil
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Trigger{summaries: WarnUnreadable(summaries, warn), poster: poster, version: opts.Version,
+		targets: opts.Targets, now: now, zone: opts.Zone, extras: opts.Extras, log: log.With("job", JobName)}, nil
 }
 
 // Build reads this week's and last week's summaries and builds the report
 // of the 7 UTC days ending with end.
 func (t *Trigger) Build(ctx context.Context, end time.Time) (report.Report, error) {
-	r, err := Build(ctx, t.summaries, end, t.version)
+	return t.BuildPeriod(ctx, report.Week.SpanOf(end))
+}
+
+// BuildPeriod builds the report of any period, compared with the one
+// before: /ash report period:month.
+func (t *Trigger) BuildPeriod(ctx context.Context, span report.Span) (report.Report, error) {
+	r, err := Build(ctx, t.summaries, span, report.Options{Version: t.version, Targets: t.targets, Now: t.now(), Zone: t.zone})
 	if err != nil || t.extras == nil {
 		return r, err
 	}
 	if err := AddExtras(ctx, &r, *t.extras); err != nil {
-		t.log.Warn("weekly report: trend or coverage left out", "week_end", r.Summary.EndDate, "error", err.Error())
+		t.log.Warn("report: trend or coverage left out", "period_end", r.Summary.EndDate, "error", err.Error())
 	}
 	return r, nil
 }
 
-// Build builds the report of the 7 UTC days ending with end, compared with
-// the 7 days before, without posting it: `ashbot report --format` renders
-// it, and needs no Discord credentials for that.
-func Build(ctx context.Context, summaries Summaries, end time.Time, version string) (report.Report, error) {
-	this, err := summaries.Weekly(ctx, end)
+// Build builds the report of span, compared with the period of the same
+// kind before it, without posting it: `ashbot report --format` renders
+// it, and needs no Discord credentials for that. opts.Period is span's.
+func Build(ctx context.Context, summaries Summaries, span report.Span, opts report.Options) (report.Report, error) {
+	noun := span.Period.Noun()
+	this, err := summaries.Period(ctx, span.First, span.Last)
 	if err != nil {
-		return report.Report{}, fmt.Errorf("weekly report: %w", err)
+		return report.Report{}, fmt.Errorf("%s report: %w", noun, err)
 	}
-	prev, err := summaries.Weekly(ctx, end.AddDate(0, 0, -7))
+	before := span.Before()
+	prev, err := summaries.Period(ctx, before.First, before.Last)
 	if err != nil {
-		return report.Report{}, fmt.Errorf("weekly report, previous week: %w", err)
+		return report.Report{}, fmt.Errorf("%s report, previous %s: %w", noun, noun, err)
 	}
-	return report.Build(this, prev, report.Options{Version: version}), nil
+	opts.Period = span.Period
+	return report.Build(this, prev, opts), nil
 }
 
 // Post posts the report of the 7 UTC days ending with end to every
