@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -194,14 +193,6 @@ func deref(p *int64) int64 {
 		return 0
 	}
 	return *p
-}
-
-// loadCell is a count of the load, or NotAvailable.
-func loadCell(p *int64) string {
-	if p == nil {
-		return NotAvailable
-	}
-	return strconv.FormatInt(*p, 10)
 }
 
 // LoadLines renders the volunteer load one member a line, for the private
