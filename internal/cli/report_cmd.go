@@ -154,5 +154,5 @@ func weekEnd(e *Env, end string) (time.Time, int) {
 // reportExtras is where the report's trend and coverage come from, and
 // how they read: the same settings as the running bot's.
 func reportExtras(cfg *config.Config, store *metrics.Store) weekly.ExtrasOptions {
-	return weekly.ExtrasOptions{Source: store, Location: cfg.Report.Location, AggregateTTL: cfg.Metrics.AggregateTTL}
+	return weekly.ExtrasOptions{Source: store, Location: cfg.Report.Location, Retention: metrics.Retention{Alerts: cfg.Metrics.AlertTTL, Aggregates: cfg.Metrics.AggregateTTL}}
 }

@@ -64,7 +64,7 @@ func (s *Store) Coverage(ctx context.Context, from, to time.Time, loc *time.Loca
 	c := NewCoverage(from, to, loc)
 	acks := make([][24][]int64, 7)
 	incomplete := make([][24]bool, 7)
-	err := s.EachDay(ctx, from, to, true, func(d DayRecords) error {
+	err := s.EachDay(ctx, from, to, time.Time{}, func(d DayRecords) error {
 		c.Unreadable = append(c.Unreadable, d.Unreadable...)
 		if d.Daily == nil {
 			return nil

@@ -37,18 +37,19 @@ type DayRecords struct {
 const chunkDays = 7
 
 // EachDay calls fn for every UTC day from..to (inclusive), in order, with
-// its aggregate and, when records is set, the times of its alert records.
-// It reads chunkDays days at a time, so memory stays bounded by one chunk
-// however long the range; fn must not keep Records beyond its call unless
-// it copies what it needs.
-func (s *Store) EachDay(ctx context.Context, from, to time.Time, records bool, fn func(DayRecords) error) error {
+// its aggregate and, for the days from recordsFrom on (zero: every day),
+// the times of its alert records: a caller that knows the records of
+// older days have expired saves reading them. It reads chunkDays days at a
+// time, so memory stays bounded by one chunk however long the range; fn
+// must not keep Records beyond its call unless it copies what it needs.
+func (s *Store) EachDay(ctx context.Context, from, to, recordsFrom time.Time, fn func(DayRecords) error) error {
 	from, to = utcDay(from), utcDay(to)
 	for start := from; !start.After(to); start = start.AddDate(0, 0, chunkDays) {
 		end := start.AddDate(0, 0, chunkDays-1)
 		if end.After(to) {
 			end = to
 		}
-		days, err := s.readDays(ctx, start, end, records)
+		days, err := s.readDays(ctx, start, end, recordsFrom)
 		if err != nil {
 			return err
 		}
@@ -66,9 +67,9 @@ func utcDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// readDays reads the aggregates of start..end in one round trip and their
-// alert records in a second.
-func (s *Store) readDays(ctx context.Context, start, end time.Time, records bool) ([]DayRecords, error) {
+// readDays reads the aggregates of start..end in one round trip and the
+// alert records of those from recordsFrom on in a second.
+func (s *Store) readDays(ctx context.Context, start, end, recordsFrom time.Time) ([]DayRecords, error) {
 	var out []DayRecords
 	pipe := s.rdb.Pipeline()
 	var cmds []*redis.MapStringStringCmd
@@ -94,11 +95,8 @@ func (s *Store) readDays(ctx context.Context, start, end time.Time, records bool
 			out[i].Daily = d
 		}
 	}
-	if !records {
-		return out, nil
-	}
 	for i := range out {
-		if out[i].Daily == nil || len(out[i].Daily.alertIDs) == 0 {
+		if out[i].Daily == nil || len(out[i].Daily.alertIDs) == 0 || out[i].Day.Before(utcDay(recordsFrom)) {
 			continue
 		}
 		recs, unreadable, err := s.alertTimes(ctx, out[i].Daily.alertIDs)

@@ -74,12 +74,21 @@ func TrendRanges(end time.Time, unit TrendUnit) (starts, ends []time.Time, err e
 	return starts, ends, nil
 }
 
-// Trend computes the trend ending with end. aggregateTTL is the daily
-// aggregates' retention (BOT_METRICS_AGGREGATE_RETENTION_DAYS): a point
-// with a day past it has no volume, since a missing aggregate there may
-// be an expired one rather than a day without alerts; 0 takes every
-// missing day as a day without alerts.
-func (s *Store) Trend(ctx context.Context, end time.Time, unit TrendUnit, aggregateTTL time.Duration) (*Trend, error) {
+// Retention is how long the data a trend reads live; zero is "unknown".
+type Retention struct {
+	// Alerts is BOT_METRICS_RETENTION_DAYS: no alert record of a day
+	// older than it exists, so the trend does not read them (a year of a
+	// busy community's alerts is hundreds of thousands of reads).
+	Alerts time.Duration
+	// Aggregates is BOT_METRICS_AGGREGATE_RETENTION_DAYS: a point with a
+	// day past it has no volume, since a missing aggregate there may be
+	// an expired one rather than a day without alerts; zero takes every
+	// missing day as a day without alerts.
+	Aggregates time.Duration
+}
+
+// Trend computes the trend ending with end.
+func (s *Store) Trend(ctx context.Context, end time.Time, unit TrendUnit, ret Retention) (*Trend, error) {
 	starts, ends, err := TrendRanges(end, unit)
 	if err != nil {
 		return nil, err
@@ -87,9 +96,14 @@ func (s *Store) Trend(ctx context.Context, end time.Time, unit TrendUnit, aggreg
 	tr := &Trend{Unit: unit, Points: make([]TrendPoint, len(starts))}
 	// The oldest day whose aggregate still lives: the aggregate of day d
 	// expires aggregateTTL after the end of d.
-	var oldest time.Time
-	if aggregateTTL > 0 {
-		oldest = s.now().Add(-aggregateTTL).Add(-24 * time.Hour)
+	var oldest, recordsFrom time.Time
+	if ret.Aggregates > 0 {
+		oldest = s.now().Add(-ret.Aggregates).Add(-24 * time.Hour)
+	}
+	if ret.Alerts > 0 {
+		// A record lives Alerts from its alert's creation: the first day
+		// that can still hold one is the one of now - Alerts.
+		recordsFrom = s.now().Add(-ret.Alerts)
 	}
 	type acc struct {
 		alerts, ackN int64
@@ -98,7 +112,7 @@ func (s *Store) Trend(ctx context.Context, end time.Time, unit TrendUnit, aggreg
 	}
 	accs := make([]acc, len(starts))
 	i := 0
-	err = s.EachDay(ctx, starts[0], ends[len(ends)-1], true, func(d DayRecords) error {
+	err = s.EachDay(ctx, starts[0], ends[len(ends)-1], recordsFrom, func(d DayRecords) error {
 		for d.Day.After(ends[i]) {
 			i++
 		}

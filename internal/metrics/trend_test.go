@@ -62,7 +62,7 @@ func TestTrendWeeksWithGaps(t *testing.T) {
 	// Week -2's record expired.
 	f.rdb.Del(ctx, alertKey("t-3"))
 
-	tr, err := f.store.Trend(ctx, end, TrendWeeks, 0)
+	tr, err := f.store.Trend(ctx, end, TrendWeeks, Retention{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +85,26 @@ func TestTrendWeeksWithGaps(t *testing.T) {
 
 	// With 30 days of aggregate retention the weeks that reach further
 	// back have no volume at all.
-	tr, err = f.store.Trend(ctx, end, TrendWeeks, 30*24*time.Hour)
+	tr, err = f.store.Trend(ctx, end, TrendWeeks, Retention{Aggregates: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tr.Points[0].Alerts != nil || tr.Points[7].Alerts != nil || tr.Points[8].Alerts == nil || tr.Points[11].Alerts == nil {
 		t.Errorf("retention gaps: %v %v %v %v", tr.Points[0].Alerts, tr.Points[7].Alerts, tr.Points[8].Alerts, tr.Points[11].Alerts)
+	}
+
+	// Records older than the alert retention are not read: with 10 days
+	// (back to Feb 20), the week of Feb 16 keeps its volume and has no
+	// median; the last week still has its own.
+	tr, err = f.store.Trend(ctx, end, TrendWeeks, Retention{Alerts: 10 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := tr.Points[10]; deref(p.Alerts) != int64(2) || p.AckP50Seconds != nil || p.Records != 1 {
+		t.Errorf("week of Feb 16 past the alert retention %+v", p)
+	}
+	if p := tr.Points[11]; deref(p.AckP50Seconds) != int64(120) {
+		t.Errorf("last week %+v", p)
 	}
 }
 
@@ -98,7 +112,7 @@ func TestTrendMonths(t *testing.T) {
 	end := ts("2026-03-31T00:00:00Z")
 	f := setupAt(t, end.Add(36*time.Hour))
 	f.must(t, Recorded, created("m-1", "2026-02-28T23:59:00Z", events.High), created("m-2", "2026-03-01T00:01:00Z", events.High))
-	tr, err := f.store.Trend(context.Background(), end, TrendMonths, 0)
+	tr, err := f.store.Trend(context.Background(), end, TrendMonths, Retention{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // Extras reads what a report shows beside its summary: the trend and the
 // coverage by hour. *metrics.Store is one.
 type Extras interface {
-	Trend(ctx context.Context, end time.Time, unit metrics.TrendUnit, aggregateTTL time.Duration) (*metrics.Trend, error)
+	Trend(ctx context.Context, end time.Time, unit metrics.TrendUnit, ret metrics.Retention) (*metrics.Trend, error)
 	Coverage(ctx context.Context, from, to time.Time, loc *time.Location) (*metrics.Coverage, error)
 }
 
@@ -23,9 +23,10 @@ type ExtrasOptions struct {
 	// Location is BOT_REPORT_TIMEZONE, the zone of the coverage's hours;
 	// nil is UTC.
 	Location *time.Location
-	// AggregateTTL is BOT_METRICS_AGGREGATE_RETENTION_DAYS: trend points
-	// older than it are gaps.
-	AggregateTTL time.Duration
+	// Retention is BOT_METRICS_RETENTION_DAYS and
+	// BOT_METRICS_AGGREGATE_RETENTION_DAYS: trend points older than the
+	// aggregates are gaps, and records older than the alerts' are not read.
+	Retention metrics.Retention
 }
 
 // TrendUnit is the step of a report's trend: weeks for a week, months
@@ -65,7 +66,7 @@ func AddExtras(ctx context.Context, r *report.Report, opts ExtrasOptions) error 
 		return fmt.Errorf("report extras: period: %w", err)
 	}
 	var errs []error
-	if tr, err := opts.Source.Trend(ctx, end, TrendUnit(r.Span.Period), opts.AggregateTTL); err != nil {
+	if tr, err := opts.Source.Trend(ctx, end, TrendUnit(r.Span.Period), opts.Retention); err != nil {
 		errs = append(errs, fmt.Errorf("report trend: %w", err))
 	} else {
 		r.Trends = &report.Trends{Trend: tr, AckTargetSeconds: ackTarget(r.Targets)}

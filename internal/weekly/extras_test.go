@@ -19,7 +19,7 @@ type fakeExtras struct {
 	failTrend bool
 }
 
-func (f *fakeExtras) Trend(_ context.Context, end time.Time, unit metrics.TrendUnit, _ time.Duration) (*metrics.Trend, error) {
+func (f *fakeExtras) Trend(_ context.Context, end time.Time, unit metrics.TrendUnit, _ metrics.Retention) (*metrics.Trend, error) {
 	f.unit, f.end = unit, end
 	if f.failTrend {
 		return nil, errors.New("redis down")
