@@ -57,51 +57,72 @@ func weekdayRow(d time.Weekday) int { return (int(d) + 6) % 7 }
 // the medians. A cell that takes any count from an aggregate without
 // records has no median.
 func (s *Store) Coverage(ctx context.Context, from, to time.Time, loc *time.Location) (*Coverage, error) {
+	acc := newCoverageAcc(from, to, loc)
+	if err := s.EachDay(ctx, acc.from, acc.to, time.Time{}, func(d DayRecords) error { acc.add(d); return nil }); err != nil {
+		return nil, fmt.Errorf("coverage %s..%s: %w", acc.c.StartDate, acc.c.EndDate, err)
+	}
+	return acc.done(), nil
+}
+
+// coverageAcc builds a Coverage from the days of its range, fed one at a
+// time (by Coverage, or by a trend that reads the same days anyway).
+type coverageAcc struct {
+	from, to   time.Time
+	loc        *time.Location
+	c          *Coverage
+	acks       [7][24][]int64
+	incomplete [7][24]bool
+}
+
+func newCoverageAcc(from, to time.Time, loc *time.Location) *coverageAcc {
 	if loc == nil {
 		loc = time.UTC
 	}
 	from, to = utcDay(from), utcDay(to)
-	c := NewCoverage(from, to, loc)
-	acks := make([][24][]int64, 7)
-	incomplete := make([][24]bool, 7)
-	err := s.EachDay(ctx, from, to, time.Time{}, func(d DayRecords) error {
-		c.Unreadable = append(c.Unreadable, d.Unreadable...)
-		if d.Daily == nil {
-			return nil
-		}
-		if int64(len(d.Records)) == d.Daily.TotalAlerts {
-			for _, r := range d.Records {
-				t := r.CreatedAt.In(loc)
-				row, h := weekdayRow(t.Weekday()), t.Hour()
-				c.Days[row].Hours[h].Alerts++
-				if r.AckSeconds != nil {
-					acks[row][h] = append(acks[row][h], *r.AckSeconds)
-				}
-			}
-			return nil
-		}
-		for h, n := range d.Daily.ByHour {
-			if n == 0 {
-				continue
-			}
-			t := d.Day.Add(time.Duration(h) * time.Hour).In(loc)
-			row, lh := weekdayRow(t.Weekday()), t.Hour()
-			c.Days[row].Hours[lh].Alerts += n
-			incomplete[row][lh] = true
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("coverage %s..%s: %w", c.StartDate, c.EndDate, err)
+	return &coverageAcc{from: from, to: to, loc: loc, c: NewCoverage(from, to, loc)}
+}
+
+// add counts one day; days outside the range are ignored.
+func (a *coverageAcc) add(d DayRecords) {
+	if d.Day.Before(a.from) || d.Day.After(a.to) {
+		return
 	}
-	for row := range c.Days {
-		for h := range c.Days[row].Hours {
-			cell := &c.Days[row].Hours[h]
-			cell.Complete = !incomplete[row][h]
+	a.c.Unreadable = append(a.c.Unreadable, d.Unreadable...)
+	if d.Daily == nil {
+		return
+	}
+	if int64(len(d.Records)) == d.Daily.TotalAlerts {
+		for _, r := range d.Records {
+			t := r.CreatedAt.In(a.loc)
+			row, h := weekdayRow(t.Weekday()), t.Hour()
+			a.c.Days[row].Hours[h].Alerts++
+			if r.AckSeconds != nil {
+				a.acks[row][h] = append(a.acks[row][h], *r.AckSeconds)
+			}
+		}
+		return
+	}
+	for h, n := range d.Daily.ByHour {
+		if n == 0 {
+			continue
+		}
+		t := d.Day.Add(time.Duration(h) * time.Hour).In(a.loc)
+		row, lh := weekdayRow(t.Weekday()), t.Hour()
+		a.c.Days[row].Hours[lh].Alerts += n
+		a.incomplete[row][lh] = true
+	}
+}
+
+// done computes the medians and returns the table.
+func (a *coverageAcc) done() *Coverage {
+	for row := range a.c.Days {
+		for h := range a.c.Days[row].Hours {
+			cell := &a.c.Days[row].Hours[h]
+			cell.Complete = !a.incomplete[row][h]
 			if !cell.Complete {
 				continue
 			}
-			vals := acks[row][h]
+			vals := a.acks[row][h]
 			cell.Acknowledged = int64(len(vals))
 			if len(vals) > 0 {
 				slices.Sort(vals)
@@ -109,7 +130,7 @@ func (s *Store) Coverage(ctx context.Context, from, to time.Time, loc *time.Loca
 			}
 		}
 	}
-	return c, nil
+	return a.c
 }
 
 // NewCoverage is an empty coverage table of from..to in loc, every cell

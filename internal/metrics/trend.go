@@ -89,6 +89,32 @@ type Retention struct {
 
 // Trend computes the trend ending with end.
 func (s *Store) Trend(ctx context.Context, end time.Time, unit TrendUnit, ret Retention) (*Trend, error) {
+	return s.trend(ctx, end, unit, ret, nil)
+}
+
+// TrendCoverage computes the trend ending with end and the coverage of
+// the days from..end in loc in one pass, reading the days both need once:
+// a report's days are always the trend's last ones. A from before the
+// trend's first day is refused.
+func (s *Store) TrendCoverage(ctx context.Context, end time.Time, unit TrendUnit, ret Retention, from time.Time, loc *time.Location) (*Trend, *Coverage, error) {
+	starts, _, err := TrendRanges(end, unit)
+	if err != nil {
+		return nil, nil, err
+	}
+	if utcDay(from).Before(starts[0]) || utcDay(from).After(utcDay(end)) {
+		return nil, nil, fmt.Errorf("coverage from %s: not within the trend (%s..%s)", utcDay(from).Format(time.DateOnly),
+			starts[0].Format(time.DateOnly), utcDay(end).Format(time.DateOnly))
+	}
+	acc := newCoverageAcc(from, end, loc)
+	tr, err := s.trend(ctx, end, unit, ret, acc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tr, acc.done(), nil
+}
+
+// trend computes the trend, feeding every day it reads to cover when set.
+func (s *Store) trend(ctx context.Context, end time.Time, unit TrendUnit, ret Retention, cover *coverageAcc) (*Trend, error) {
 	starts, ends, err := TrendRanges(end, unit)
 	if err != nil {
 		return nil, err
@@ -102,7 +128,8 @@ func (s *Store) Trend(ctx context.Context, end time.Time, unit TrendUnit, ret Re
 	}
 	if ret.Alerts > 0 {
 		// A record lives Alerts from its alert's creation: the first day
-		// that can still hold one is the one of now - Alerts.
+		// that can still hold one is the one of now - Alerts. The coverage
+		// of those days then counts from the aggregates, as it would.
 		recordsFrom = s.now().Add(-ret.Alerts)
 	}
 	type acc struct {
@@ -115,6 +142,9 @@ func (s *Store) Trend(ctx context.Context, end time.Time, unit TrendUnit, ret Re
 	err = s.EachDay(ctx, starts[0], ends[len(ends)-1], recordsFrom, func(d DayRecords) error {
 		for d.Day.After(ends[i]) {
 			i++
+		}
+		if cover != nil {
+			cover.add(d)
 		}
 		a := &accs[i]
 		tr.Unreadable = append(tr.Unreadable, d.Unreadable...)

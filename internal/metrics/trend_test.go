@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -120,5 +121,44 @@ func TestTrendMonths(t *testing.T) {
 	if feb.StartDate != "2026-02-01" || feb.EndDate != "2026-02-28" || deref(feb.Alerts) != int64(1) ||
 		mar.StartDate != "2026-03-01" || deref(mar.Alerts) != int64(1) || mar.AckP50Seconds != nil {
 		t.Errorf("feb %+v mar %+v", feb, mar)
+	}
+}
+
+// One pass gives what the two reads give apart, and refuses a coverage
+// that reaches before the trend.
+func TestTrendCoverageIsTrendAndCoverage(t *testing.T) {
+	end := ts("2026-03-08T00:00:00Z")
+	f := setupAt(t, end.Add(36*time.Hour))
+	for i, at := range []string{"2026-03-08T06:30:00Z", "2026-03-08T07:30:00Z", "2026-03-02T12:00:00Z", "2026-02-10T01:00:00Z"} {
+		id := fmt.Sprintf("tc-%d", i)
+		f.must(t, Recorded, created(id, at, events.High))
+		f.must(t, Recorded, ev(events.Acknowledged, id, ts(at).Add(time.Duration(i+1)*time.Minute).Format(time.RFC3339), "111"))
+	}
+	ctx := context.Background()
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := end.AddDate(0, 0, -6)
+	tr, c, err := f.store.TrendCoverage(ctx, end, TrendWeeks, Retention{}, from, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTr, err := f.store.Trend(ctx, end, TrendWeeks, Retention{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantC, err := f.store.Coverage(ctx, from, end, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(tr, wantTr) || !reflect.DeepEqual(c, wantC) {
+		t.Errorf("one pass differs:\n%+v\n%+v", c, wantC)
+	}
+	if len(cellAt(c)) != 3 {
+		t.Errorf("coverage cells %v", cellAt(c))
+	}
+	if _, _, err := f.store.TrendCoverage(ctx, end, TrendWeeks, Retention{}, end.AddDate(0, 0, -100), loc); err == nil {
+		t.Error("a coverage before the trend accepted")
 	}
 }

@@ -11,10 +11,10 @@ import (
 )
 
 // Extras reads what a report shows beside its summary: the trend and the
-// coverage by hour. *metrics.Store is one.
+// coverage by hour, in one pass over the days. *metrics.Store is one.
 type Extras interface {
-	Trend(ctx context.Context, end time.Time, unit metrics.TrendUnit, ret metrics.Retention) (*metrics.Trend, error)
-	Coverage(ctx context.Context, from, to time.Time, loc *time.Location) (*metrics.Coverage, error)
+	TrendCoverage(ctx context.Context, end time.Time, unit metrics.TrendUnit, ret metrics.Retention,
+		from time.Time, loc *time.Location) (*metrics.Trend, *metrics.Coverage, error)
 }
 
 // ExtrasOptions say where the extras come from and how they read.
@@ -53,9 +53,9 @@ func ackTarget(targets []report.TargetResult) *float64 {
 
 // AddExtras reads the trend ending with the report's last day (in the
 // unit of its period, with its acknowledge target) and the coverage of
-// its days, and sets them on r. What fails is left out of r
-// and returned, so that the caller can say so and still send the report:
-// the summary matters more than its pictures.
+// its days, and sets them on r. On failure both are left out of r and the
+// error is returned, so that the caller can say so and still send the
+// report: the summary matters more than its pictures.
 func AddExtras(ctx context.Context, r *report.Report, opts ExtrasOptions) error {
 	if opts.Source == nil || r.Summary == nil {
 		return nil
@@ -65,16 +65,11 @@ func AddExtras(ctx context.Context, r *report.Report, opts ExtrasOptions) error 
 	if err := errors.Join(err1, err2); err != nil {
 		return fmt.Errorf("report extras: period: %w", err)
 	}
-	var errs []error
-	if tr, err := opts.Source.Trend(ctx, end, TrendUnit(r.Span.Period), opts.Retention); err != nil {
-		errs = append(errs, fmt.Errorf("report trend: %w", err))
-	} else {
-		r.Trends = &report.Trends{Trend: tr, AckTargetSeconds: ackTarget(r.Targets)}
+	tr, c, err := opts.Source.TrendCoverage(ctx, end, TrendUnit(r.Span.Period), opts.Retention, start, opts.Location)
+	if err != nil {
+		return fmt.Errorf("report trend and coverage: %w", err)
 	}
-	if c, err := opts.Source.Coverage(ctx, start, end, opts.Location); err != nil {
-		errs = append(errs, fmt.Errorf("report coverage: %w", err))
-	} else {
-		r.Coverage = c
-	}
-	return errors.Join(errs...)
+	r.Trends = &report.Trends{Trend: tr, AckTargetSeconds: ackTarget(r.Targets)}
+	r.Coverage = c
+	return nil
 }

@@ -13,29 +13,24 @@ import (
 // fakeExtras records what AddExtras asked for.
 type fakeExtras struct {
 	unit      metrics.TrendUnit
-	end       time.Time
-	from, to  time.Time
+	end, from time.Time
 	loc       *time.Location
-	failTrend bool
+	fail      bool
 }
 
-func (f *fakeExtras) Trend(_ context.Context, end time.Time, unit metrics.TrendUnit, _ metrics.Retention) (*metrics.Trend, error) {
-	f.unit, f.end = unit, end
-	if f.failTrend {
-		return nil, errors.New("redis down")
+func (f *fakeExtras) TrendCoverage(_ context.Context, end time.Time, unit metrics.TrendUnit, _ metrics.Retention,
+	from time.Time, loc *time.Location) (*metrics.Trend, *metrics.Coverage, error) {
+	f.unit, f.end, f.from, f.loc = unit, end, from, loc
+	if f.fail {
+		return nil, nil, errors.New("redis down")
 	}
-	return &metrics.Trend{Unit: unit}, nil
-}
-
-func (f *fakeExtras) Coverage(_ context.Context, from, to time.Time, loc *time.Location) (*metrics.Coverage, error) {
-	f.from, f.to, f.loc = from, to, loc
-	return metrics.NewCoverage(from, to, time.UTC), nil
+	return &metrics.Trend{Unit: unit}, metrics.NewCoverage(from, end, time.UTC), nil
 }
 
 // The trend follows the report's period and draws the acknowledge target
 // that applies to every severity (not one for a single severity); the
-// coverage covers the report's days in the configured zone. A failing
-// trend leaves the coverage in and is returned.
+// coverage covers the report's days in the configured zone. A failure
+// leaves both out and is returned.
 func TestAddExtrasFollowsPeriodAndTargets(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -74,8 +69,8 @@ func TestAddExtrasFollowsPeriodAndTargets(t *testing.T) {
 		})
 	}
 	r := report.Build(sum("2026-01-01", "2026-01-07"), nil, report.Options{})
-	if err := AddExtras(context.Background(), &r, ExtrasOptions{Source: &fakeExtras{failTrend: true}}); err == nil || r.Trends != nil || r.Coverage == nil {
-		t.Errorf("failing trend: %v, trends %v, coverage %v", err, r.Trends, r.Coverage)
+	if err := AddExtras(context.Background(), &r, ExtrasOptions{Source: &fakeExtras{fail: true}}); err == nil || r.Trends != nil || r.Coverage != nil {
+		t.Errorf("failing read: %v, trends %v, coverage %v", err, r.Trends, r.Coverage)
 	}
 }
 
