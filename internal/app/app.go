@@ -183,6 +183,7 @@ type settings struct {
 	crt       []snowflake.ID
 	admin     []snowflake.ID
 	monitored []snowflake.ID
+	notes     []snowflake.ID
 }
 
 // CheckSettings lists what the running bot needs and the configuration
@@ -227,6 +228,7 @@ func parseSettings(cfg *config.Config) (settings, []string) {
 	s.crt = parse("BOT_CRT_ROLE_IDS", cfg.Discord.CRTRoleIDs)
 	s.admin = parse("BOT_ADMIN_ROLE_IDS", cfg.Discord.AdminRoleIDs)
 	s.monitored = parse("BOT_MONITORED_CHANNELS", cfg.Detection.MonitoredChannels)
+	s.notes = parse("BOT_CRT_NOTES_CHANNEL_IDS", cfg.Ash.NotesChannelIDs)
 	if cfg.Discord.GuildID != "" {
 		if g := parse("BOT_DISCORD_GUILD_ID", []string{cfg.Discord.GuildID}); len(g) == 1 {
 			s.guild = g[0]
@@ -333,7 +335,9 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}); err != nil {
 		return err
 	}
-	team, err := bot.NewTeam(s.rest, alertStore, log)
+	team, err := bot.NewTeam(s.rest, alertStore, bot.TeamOptions{
+		GuildID: set.guild, CRTRoles: set.crt, NotesChannels: set.notes, HandoffContext: cfg.Ash.HandoffContext,
+	}, log)
 	if err != nil {
 		return err
 	}
