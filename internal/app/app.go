@@ -93,6 +93,10 @@ type Options struct {
 	// Ready, when set, is called once the gateway session is ready and
 	// every part of the bot runs.
 	Ready func()
+	// OnAshTeam, when set, is given the Team through which Ash tells the
+	// CRT what happens in its chats, once it is built: tests tell it what
+	// happened without scripting a whole chat.
+	OnAshTeam func(ash.Team)
 }
 
 // Intents the bot needs: guilds (threads and channels in the cache), guild
@@ -340,6 +344,9 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}, log)
 	if err != nil {
 		return err
+	}
+	if opts.OnAshTeam != nil {
+		opts.OnAshTeam(team)
 	}
 	ashStore, err := ash.NewStore(s.rdb, cfg.Retention.SessionData, cfg.Retention.OptOut, clock.Now)
 	if err != nil {
