@@ -46,6 +46,16 @@ func TestConcern(t *testing.T) {
 		{"i want to dieeeee", TopicSuicide},
 		{"I want to k!ll myself", TopicSuicide},
 		{"I won't be around anymore", TopicSuicide},
+		{"I'm thinking of ending it", TopicSuicide},
+		{"goodbye world", TopicSuicide},
+		{"I want to disappear", TopicSuicide},
+		{"what's the point of living", TopicSuicide},
+		{"I feel like dying", TopicSuicide},
+		{"I just want it all to end", TopicSuicide},
+		{"nobody would miss me", TopicSuicide},
+		{"no one would care if I was gone", TopicSuicide},
+		{"I'm a burden to everyone", TopicSuicide},
+		{"I don't see a way out... there's no way out", TopicSuicide},
 
 		// self-harm
 		{"I cut myself last night", TopicSelfHarm},
@@ -70,6 +80,9 @@ func TestConcern(t *testing.T) {
 		{"I swallowed a handful of pills", TopicOverdose},
 		{"took too many of my meds", TopicOverdose},
 		{"there's a whole bottle of sleeping pills here", TopicOverdose},
+		{"I took 20 pills", TopicOverdose},
+		{"i swallowed thirty tylenol", TopicOverdose},
+		{"just took like 15 of my sleeping pills", TopicOverdose},
 
 		// a plan
 		{"I have a plan", TopicPlan},
@@ -93,6 +106,7 @@ func TestConcern(t *testing.T) {
 		{"I keep thinking of stepping in front of a train", TopicMethod},
 		{"my dad has a gun in the house", TopicMethod},
 		{"I have razor blades", TopicMethod},
+		{"I have pills saved up", TopicMethod},
 		{"i want to slit my wrists", TopicMethod},
 		{"I've been stockpiling my meds", TopicMethod},
 		{"what's a lethal dose of tylenol", TopicMethod},
@@ -124,6 +138,12 @@ func TestConcern(t *testing.T) {
 		{"I'm going to the bridge club", ""},
 		{"I stepped in dog poo", ""},
 		{"you saved my life", ""},
+		{"I took 2 pills for my headache", ""},
+		{"she took 5 minutes to answer", ""},
+		{"I ate 10 cookies", ""},
+		{"I miss my friends", ""},
+		{"I hate when my phone won't end the call", ""},
+		{"the point is I'm tired", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.text, func(t *testing.T) {
