@@ -210,6 +210,12 @@ var humanRules = compile(concat(
 		"not|no|never|hate|stop|instead ?want|wanna|like|liking ?to ?of talk|talking|speak|speaking|chat|chatting to|with",
 		"tired|sick of talk|talking|speaking|chatting to|with"}, machine),
 	[]string{"human|person please", "someone real please"},
+	// "you're not a real person", "ur not even human"
+	cross([]string{"you|u are|r not ?even", "ur|youre not ?even"}, concat(personNoun, []string{"real|human|alive"})),
+	// "can a human talk to me", "can someone from the team message me"
+	cross(cross([]string{"can|could|will|would|please|may"}, strongHuman),
+		[]string{"talk|message|dm|contact|reach|text|speak|chat|call|answer|take"}),
+	[]string{"is anyone|anybody|someone|somebody real|human", "is a|an real|actual|live human|person reading|there|here|on|listening|answering|behind|typing"},
 ))
 
 func concat(lists ...[]string) []string {

@@ -207,6 +207,18 @@ func TestWantsHuman(t *testing.T) {
 		{"human please", true},
 		{"i want someone real", true},
 		{"could i have a crt member", true},
+		{"can i speak to an actual human being", true},
+		{"put me through to someone from the crt", true},
+		{"are you even real", true},
+		{"am I chatting with AI", true},
+		{"ur not a real person are u", true},
+		{"is this a bot or a person?", true},
+		{"can a human talk to me", true},
+		{"can someone from the team message me", true},
+		{"is anyone real there", true},
+		{"is a real human reading this", true},
+		{"I hate talking to bots", true},
+		{"transfer me to a human", true},
 
 		{"", false},
 		{"I feel like nobody is a real friend", false},
@@ -225,6 +237,13 @@ func TestWantsHuman(t *testing.T) {
 		{"thank you ash", false},
 		{"I want to die", false},
 		{"is this real life", false},
+		{"i need someone", false},
+		{"someone please help", false},
+		{"are you there?", false},
+		{"do you have feelings", false},
+		{"my mom is a real person", false},
+		{"you are not alone", false},
+		{"can someone help me", false},
 	}
 	for _, c := range cases {
 		t.Run(c.text, func(t *testing.T) {
