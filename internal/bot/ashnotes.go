@@ -50,6 +50,7 @@ func (t *Team) chatUpdate(ctx context.Context, alertID string, u ash.Update) {
 			st = alerts.State{AlertID: alertID}
 			log.Warn("alert state unavailable: posting in the CRT notes channel instead of the thread", "error", err.Error())
 			for _, m := range t.chatMessages(st, u) {
+				m.Content = clip(m.Content, maxContent-80) + "\n(Alert " + alertID + ": its thread could not be found.)"
 				t.postNotes(ctx, st, m)
 			}
 			return

@@ -366,3 +366,21 @@ func TestChatUpdateFallsBackToTheAlertChannel(t *testing.T) {
 		t.Errorf("the person's id in the logs: %s", f.logs)
 	}
 }
+
+// Without the alert's state there is no thread: an alarm goes to the notes
+// channel, naming the alert.
+func TestAlarmWithoutAlertState(t *testing.T) {
+	f := newTeamFixture(t, 1)
+	f.team.AshUpdate(context.Background(), "gone", ash.Update{Kind: ash.HandoffRequested})
+	msgs := f.sim.Messages(f.team.opts.NotesChannels[0])
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Content, "Alert gone: its thread could not be found") ||
+		!slices.Equal(msgs[0].MentionRoles, []snowflake.ID{f.crt}) {
+		t.Fatalf("notes channel got %+v", msgs)
+	}
+
+	lone := newTeamFixture(t, 0)
+	lone.team.AshUpdate(context.Background(), "gone", ash.Update{Kind: ash.Concern, Topic: "suicide"})
+	if !strings.Contains(lone.logs.String(), "Ash update for the CRT lost") {
+		t.Errorf("a lost alarm is not logged: %s", lone.logs)
+	}
+}
