@@ -46,6 +46,14 @@ func TestConcern(t *testing.T) {
 		{"i want to dieeeee", TopicSuicide},
 		{"I want to k!ll myself", TopicSuicide},
 		{"I won't be around anymore", TopicSuicide},
+		{"||kms||", TopicSuicide},               // a Discord spoiler
+		{"**I want to die**", TopicSuicide},     // bold
+		{"i want to die 😭😭", TopicSuicide},      // emoji
+		{"I WANT TO DIE!!!", TopicSuicide},      // shouting
+		{"i.want.to.die", TopicSuicide},         // dots for spaces
+		{"ı want to kıll myself", TopicSuicide}, // dotless i
+		{"i want to kіll myself", TopicSuicide}, // Cyrillic і
+		{"suïcide", TopicSuicide},               // an accent
 		{"I'm thinking of ending it", TopicSuicide},
 		{"goodbye world", TopicSuicide},
 		{"I want to disappear", TopicSuicide},
