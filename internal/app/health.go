@@ -17,9 +17,7 @@ func (s *stack) detailedHealth(srv *ops.Server, opts Options) {
 			"discord": s.discordHealth,
 			"redis":   s.redisHealth,
 			"nlp":     s.nlpHealth,
-			"companion": func(context.Context) ops.Component {
-				return ops.Component{Status: ops.StatusOK, Detail: s.companion.describe()}
-			},
+			"companion": func(context.Context) ops.Component { return s.companion.health() },
 		},
 	})
 }
