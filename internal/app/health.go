@@ -14,9 +14,9 @@ func (s *stack) detailedHealth(srv *ops.Server, opts Options) {
 	srv.Detail(ops.Details{
 		Version: opts.Version, Started: s.started, Now: opts.Clock.Now,
 		Components: map[string]ops.Probe{
-			"discord": s.discordHealth,
-			"redis":   s.redisHealth,
-			"nlp":     s.nlpHealth,
+			"discord":   s.discordHealth,
+			"redis":     s.redisHealth,
+			"nlp":       s.nlpHealth,
 			"companion": func(context.Context) ops.Component { return s.companion.health() },
 		},
 	})

@@ -31,11 +31,15 @@ func (src statusSource) Status(ctx context.Context) bot.Status {
 			discord.Detail = "gateway session up; last REST round trip"
 		}
 	}
+	redis := s.redisHealth(ctx)
+	if redis.Status == ops.StatusOK {
+		redis.Detail = "ping"
+	}
 	st := bot.Status{
 		Version: src.version, Started: s.started,
 		Parts: []bot.Part{
 			part("Discord", discord),
-			part("Redis", s.redisHealth(ctx)),
+			part("Redis", redis),
 			part("Ash-NLP", s.nlpHealth(ctx)),
 			part("Ash companion", s.companion.health()),
 		},

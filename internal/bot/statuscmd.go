@@ -114,7 +114,11 @@ func partLine(p Part) string {
 		line += ", " + p.Detail
 	}
 	if p.Latency > 0 {
-		line += fmt.Sprintf(", %s", p.Latency.Round(100*time.Microsecond))
+		sep := ", "
+		if p.Detail != "" {
+			sep = " " // the detail names what was measured
+		}
+		line += sep + p.Latency.Round(100*time.Microsecond).String()
 	}
 	if p.LastError != "" {
 		line += fmt.Sprintf("; last error %s <t:%d:R>", p.LastError, p.LastErrorAt.Unix())
