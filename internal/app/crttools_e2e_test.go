@@ -13,6 +13,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/configtext"
+	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
@@ -241,4 +242,27 @@ func writeConfigText(t *testing.T, w io.Writer, h *harness) {
 	if err := configtext.Write(w, h.config(), h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// /ash-me optout during a chat with Ash, from the DM: the chat ends as
+// opted_out and the alert records user_opted_out at the command's time,
+// as the welcome's button would.
+func TestMemberOptOutEndsChat(t *testing.T) {
+	h := newHarness(t)
+	h.startBot()
+	src, alert := h.raise("everything hurts", "high", h.crisis)
+	h.talkToAsh(alert, h.carol)
+	h.waitDMs(1)
+	dm, ok := h.sim.DMChannel(h.alice.ID)
+	if !ok {
+		t.Fatal("no DM channel with alice")
+	}
+	h.clock.Advance(30 * time.Second)
+	in, got := h.runCmd(dm.ID, h.alice, "ash-me", "optout", nil)
+	mustContain(t, "/ash-me optout in a chat", got, "Ash will not contact you until")
+	rec := h.waitMetric(src.ID.String(), "user_opted_out", func(a *metrics.Alert) bool { return a.UserOptedOut && a.SessionEndedAt != nil })
+	if rec.SessionEndReason != string(events.EndOptedOut) || !rec.UserOptedOutAt.Equal(in.ID.Time()) {
+		t.Errorf("record: ended %s, opted out at %v; want opted_out at %v", rec.SessionEndReason, rec.UserOptedOutAt, in.ID.Time())
+	}
+	h.waitThreadNote(alert, "opted out of Ash")
 }
