@@ -57,20 +57,15 @@ func (s *Store) Open(ctx context.Context, limit int) (OpenAlerts, error) {
 	if len(ids.Val()) == 0 {
 		return OpenAlerts{}, nil
 	}
-	p = s.rdb.Pipeline()
-	hashes := make([]*redis.MapStringStringCmd, len(ids.Val()))
-	for i, id := range ids.Val() {
-		hashes[i] = p.HGetAll(ctx, StateKey(id))
-	}
-	if _, err := p.Exec(ctx); err != nil {
+	states, err := s.LoadMany(ctx, ids.Val())
+	if err != nil {
 		return OpenAlerts{}, fmt.Errorf("read open alerts: %w", err)
 	}
 	out := OpenAlerts{Total: int(total.Val())}
 	var stale []any
-	for i, id := range ids.Val() {
-		h := hashes[i].Val()
-		st := decodeState(id, h)
-		if len(h) == 0 || st.AlertMessageID == "" || st.Resolve.Done() {
+	for _, id := range ids.Val() {
+		st, ok := states[id]
+		if !ok || st.AlertMessageID == "" || st.Resolve.Done() {
 			stale = append(stale, id)
 			continue
 		}
@@ -80,6 +75,28 @@ func (s *Store) Open(ctx context.Context, limit int) (OpenAlerts, error) {
 		out.Total -= len(stale)
 		// Best effort: the next read drops them otherwise.
 		s.rdb.ZRem(ctx, OpenKey, stale...)
+	}
+	return out, nil
+}
+
+// LoadMany returns the states of alertIDs that exist, in one round trip.
+func (s *Store) LoadMany(ctx context.Context, alertIDs []string) (map[string]State, error) {
+	if len(alertIDs) == 0 {
+		return map[string]State{}, nil
+	}
+	p := s.rdb.Pipeline()
+	hashes := make([]*redis.MapStringStringCmd, len(alertIDs))
+	for i, id := range alertIDs {
+		hashes[i] = p.HGetAll(ctx, StateKey(id))
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("load %d alerts: %w", len(alertIDs), err)
+	}
+	out := make(map[string]State, len(alertIDs))
+	for i, id := range alertIDs {
+		if h := hashes[i].Val(); len(h) > 0 {
+			out[id] = decodeState(id, h)
+		}
 	}
 	return out, nil
 }

@@ -385,6 +385,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		Alerts: alertStore, Dispatcher: s.dispatcher, Team: team, Ash: manager, AutoInit: autoInit, Events: s.outbox,
 		Detection: detect, Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
 		Clock: clock, Logger: log,
+		AlertRetention: cfg.Metrics.AlertTTL,
 	}); err != nil {
 		return err
 	}

@@ -68,6 +68,9 @@ type Options struct {
 	ReportChannels []string
 	Cleaner        *retention.Cleaner
 	Storage        *storagestats.Collector
+	// AlertRetention is how long alert records live (config
+	// Metrics.AlertTTL): /ash history shows the alerts within it.
+	AlertRetention time.Duration
 
 	Clock  schedule.Clock
 	Logger *slog.Logger
