@@ -386,6 +386,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		Detection: detect, Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
 		Status: statusSource{s: s, cfg: cfg, version: opts.Version, now: clock.Now}, Config: cfg,
 		Clock: clock, Logger: log,
+		AlertRetention: cfg.Metrics.AlertTTL,
 	}); err != nil {
 		return err
 	}

@@ -180,7 +180,7 @@ func TestStatusAndConfigCommands(t *testing.T) {
 	_, got := h.runAsh(h.carol, "status", nil)
 	mustContain(t, "/ash status", got,
 		"version test", "**Discord**: ok, gateway session up", "**Redis**: ok, ping ", "**Ash-NLP**: off", "**Ash companion**: ok, scripted",
-		"Alerts today (UTC): 1 (critical 0, high 1, medium 0, low 0)", "0 not acknowledged, 1 not resolved",
+		"Alerts today (UTC): 1 (critical 0, high 1, medium 0, low 0)", "Open alerts: 1 not resolved, 0 not acknowledged",
 		"Ash chats active: 0", "Outbox: 0 lifecycle events waiting", "Next weekly report: off", "Next cleanup: <t:")
 	if strings.Contains(got, h.alice.ID.String()) {
 		t.Error("status names the person in crisis")
@@ -223,7 +223,7 @@ func TestCommandsRedisDown(t *testing.T) {
 	proxy.Down()
 
 	_, got := h.runAsh(h.carol, "status", nil)
-	mustContain(t, "/ash status", got, "**Redis**: down", "Alerts today: unknown (Redis did not answer)", "Ash chats active: unknown", "**Discord**: ok")
+	mustContain(t, "/ash status", got, "**Redis**: down", "Alerts today: unknown (Redis did not answer)", "Open alerts: unknown", "Ash chats active: unknown", "**Discord**: ok")
 	_, got = h.runAsh(h.carol, "optout", map[string]any{"user": h.alice})
 	mustContain(t, "/ash optout", got, "could not be read (is Redis answering?)")
 	_, got = h.runCmd(h.general, h.alice, "ash-me", "optout", nil)

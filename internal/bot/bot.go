@@ -73,6 +73,9 @@ type Options struct {
 	// /ash config shows (nil: unavailable).
 	Status StatusSource
 	Config *config.Config
+	// AlertRetention is how long alert records live (config
+	// Metrics.AlertTTL): /ash history shows the alerts within it.
+	AlertRetention time.Duration
 
 	Clock  schedule.Clock
 	Logger *slog.Logger

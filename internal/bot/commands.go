@@ -61,6 +61,9 @@ func Commands(perms discord.Permissions) []discord.ApplicationCommandCreate {
 					},
 				},
 				discord.ApplicationCommandOptionSubCommand{Name: SubStorage, Description: "Show what the bot keeps in Redis"},
+				openCommand,
+				historyCommand,
+				noteCommand,
 				discord.ApplicationCommandOptionSubCommand{
 					Name: SubCleanup, Description: "Run the data retention cleanup now (admins)",
 					Options: []discord.ApplicationCommandOption{
@@ -120,6 +123,12 @@ func (b *Bot) onAshCommand(ctx context.Context, i discord.ApplicationCommandInte
 		u, err = b.statusCommand(ctx)
 	case SubConfig:
 		u, err = b.configCommand(b.opts.Config)
+	case SubOpen:
+		u, err = b.openAlertsCommand(ctx, i)
+	case SubHistory:
+		u, err = b.personHistoryCommand(ctx, i, d)
+	case SubNote:
+		u, err = b.addNoteCommand(ctx, i, d)
 	default:
 		err = fmt.Errorf("unknown subcommand %q", sub)
 	}
@@ -189,7 +198,13 @@ func (b *Bot) alertCommand(ctx context.Context, id string) (discord.MessageUpdat
 	if err != nil {
 		return discord.MessageUpdate{}, fmt.Errorf("alert %s could not be read: %w", id, err)
 	}
-	return text(alertTimeline(a)), nil
+	timeline := alertTimeline(a)
+	notes, err := b.opts.Alerts.Notes(ctx, a.AlertID)
+	if err != nil {
+		b.log.Warn("notes of an alert unavailable", "alert_id", a.AlertID, "error", err.Error())
+		return text(timeline + "\n⚠️ The alert's notes could not be read."), nil
+	}
+	return text(timeline + alertNotes(notes, maxBlock-utf8.RuneCountInString(timeline))), nil
 }
 
 // alertTimeline renders an alert's record for the CRT. It names the person

@@ -22,11 +22,6 @@ const (
 	SubOptIn  = "optin"
 )
 
-// latestAlertDays bounds the search for a person's latest alert, whose
-// thread hears that their opt-out was lifted: days of daily indexes read,
-// newest first (metrics.Store.LatestOf).
-const latestAlertDays = 30
-
 // optOutOption is /ash optout's declaration.
 func optOutOption() discord.ApplicationCommandOption {
 	return discord.ApplicationCommandOptionSubCommand{
@@ -164,14 +159,16 @@ func (b *Bot) noteLift(ctx context.Context, user, by string) liftNote {
 	}
 	rctx, cancel := context.WithTimeout(ctx, commandRedisTimeout)
 	defer cancel()
-	id, found, err := b.opts.Metrics.LatestOf(rctx, user, b.opts.Clock.Now(), latestAlertDays)
+	// The person's alert index: their newest alert in one or two calls.
+	latest, err := b.opts.Metrics.PersonAlerts(rctx, user, 1, b.opts.AlertRetention)
 	if err != nil {
 		b.log.Warn("opt-out lifted; their latest alert could not be looked up", "error", err.Error())
 		return liftNote{text: "Their latest alert could not be looked up, so no thread was told."}
 	}
-	if !found {
-		return liftNote{text: fmt.Sprintf("They had no alert in the last %d days, so no thread was told.", latestAlertDays)}
+	if len(latest.Alerts) == 0 {
+		return liftNote{text: "They have no alert within the alert retention, so no thread was told."}
 	}
+	id := latest.Alerts[0].AlertID
 	st, err := b.opts.Alerts.Load(rctx, id)
 	if err != nil {
 		if !errors.Is(err, alerts.ErrNotFound) {

@@ -85,6 +85,7 @@ func (b *Bot) statusCommand(ctx context.Context) (discord.MessageUpdate, error) 
 	rctx, cancel := context.WithTimeout(ctx, commandRedisTimeout)
 	defer cancel()
 	sb.WriteString(b.alertsToday(rctx, now))
+	sb.WriteString(b.openAlerts(rctx))
 	if n, err := b.opts.Ash.ActiveChats(rctx); err != nil {
 		sb.WriteString("Ash chats active: unknown (Redis did not answer)\n")
 	} else {
@@ -126,9 +127,7 @@ func partLine(p Part) string {
 	return line
 }
 
-// alertsToday reads today's daily aggregate: alerts by severity, and the
-// ones of today still waiting for an acknowledgment or a resolution.
-// Earlier days' open alerts are not in it, which the line says.
+// alertsToday reads today's alerts by severity from the daily aggregate.
 func (b *Bot) alertsToday(ctx context.Context, now time.Time) string {
 	if b.opts.Metrics == nil {
 		return "Alerts today: metrics are not available in this deployment\n"
@@ -144,8 +143,31 @@ func (b *Bot) alertsToday(ctx context.Context, now time.Time) string {
 	for _, s := range []events.Severity{events.Critical, events.High, events.Medium, events.Low} {
 		sev = append(sev, fmt.Sprintf("%s %d", s, d.BySeverity[string(s)]))
 	}
-	return fmt.Sprintf("Alerts today (UTC): %d (%s)\nOpen among today's: %d not acknowledged, %d not resolved (earlier days not counted)\n",
-		d.TotalAlerts, strings.Join(sev, ", "), max(d.TotalAlerts-d.Acknowledge.Count, 0), max(d.TotalAlerts-d.Resolve.Count, 0))
+	return fmt.Sprintf("Alerts today (UTC): %d (%s)\n", d.TotalAlerts, strings.Join(sev, ", "))
+}
+
+// openStatusLimit bounds the open alerts whose states /ash status reads
+// to count the unacknowledged ones (one pipelined round trip).
+const openStatusLimit = 500
+
+// openAlerts counts the alerts not yet resolved, from the open-alerts
+// index, and how many of them nobody acknowledged.
+func (b *Bot) openAlerts(ctx context.Context) string {
+	open, err := b.opts.Alerts.Open(ctx, openStatusLimit)
+	if err != nil {
+		return "Open alerts: unknown (Redis did not answer)\n"
+	}
+	unacked := 0
+	for _, st := range open.Alerts {
+		if !st.Ack.Done() {
+			unacked++
+		}
+	}
+	of := ""
+	if open.Total > len(open.Alerts) {
+		of = fmt.Sprintf(" of the oldest %d", len(open.Alerts))
+	}
+	return fmt.Sprintf("Open alerts: %d not resolved, %d%s not acknowledged (`/ash open` lists them)\n", open.Total, unacked, of)
 }
 
 func when(t time.Time) string {
