@@ -67,9 +67,9 @@ func part(name string, c ops.Component) bot.Part {
 }
 
 // health is the companion's entry in /health/detailed and /ash status:
-// which one is active and, for a language model, how its last call went
-// (a kind, never text). A failing model only degrades Ash, which answers
-// with its fallback texts.
+// which one is active and, for a language model, the kind and time of its
+// last failed call (never text), degraded while the latest call failed. A
+// failing model only degrades Ash, which answers with its fallback texts.
 func (c companionPart) health() ops.Component {
 	comp := ops.Component{Status: ops.StatusOK, Detail: c.describe()}
 	if c.model == nil {
@@ -78,7 +78,7 @@ func (c companionPart) health() ops.Component {
 	h := c.metrics.Health()
 	if h.LastResult != "" && h.LastResult != "ok" {
 		comp.Status = ops.StatusDegraded
-		comp.LastError = ops.Failure(h.LastResult, h.LastAt)
 	}
+	comp.LastError = ops.Failure(h.LastFailure, h.LastFailureAt)
 	return comp
 }
