@@ -123,11 +123,16 @@ func (b *Bot) optOutCommand(ctx context.Context, i discord.ApplicationCommandInt
 		}
 		return text(mention(user) + " opted out of Ash" + untilText(until) + ". Run `/ash optout` with `clear:true` to lift it."), nil
 	}
-	if !opted {
-		return text(mention(user) + " has not opted out of Ash; nothing to lift."), nil
+	had := opted
+	if opted {
+		// It may have expired, or another CRT member lifted it, since it
+		// was read: only the one who removed it tells the thread.
+		if had, err = b.opts.Ash.LiftOptOut(rctx, user); err != nil {
+			return discord.MessageUpdate{}, fmt.Errorf("the opt-out was not lifted (is Redis answering?): %w", err)
+		}
 	}
-	if _, err := b.opts.Ash.LiftOptOut(rctx, user); err != nil {
-		return discord.MessageUpdate{}, fmt.Errorf("the opt-out was not lifted (is Redis answering?): %w", err)
+	if !had {
+		return text(mention(user) + " has not opted out of Ash; nothing to lift."), nil
 	}
 	by := i.User().ID.String()
 	where := b.noteLift(ctx, user, by)
