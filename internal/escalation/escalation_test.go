@@ -19,8 +19,10 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
+	"github.com/alphabetcartel/ashbot/internal/retention"
 	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
+	"github.com/alphabetcartel/ashbot/internal/storagestats"
 )
 
 var srv *redistest.Server
@@ -427,6 +429,29 @@ func TestRedisDownAlertStillPosts(t *testing.T) {
 			t.Fatalf("timers never set after Redis came back (%d)", n)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// The timers are one key of the scheduler category, with a TTL: `ashbot
+// storage` counts them there and cleanup owns them.
+func TestTimersInSchedulerCategory(t *testing.T) {
+	f := newFixture(t, srv.Fresh(t))
+	f.alert(events.Critical)
+	c, err := storagestats.NewCollector(f.rdb, storagestats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cs := range st.Categories {
+		if cs.Category == retention.Scheduler && (cs.Keys != 1 || cs.KeysWithoutTTL != 0) {
+			t.Errorf("scheduler category %+v, want the one timer set with a TTL", cs)
+		}
+	}
+	if ttl := f.rdb.PTTL(context.Background(), Key).Val(); ttl <= 0 || ttl > retention.SchedulerRetention {
+		t.Errorf("timer set TTL %v", ttl)
 	}
 }
 
