@@ -275,7 +275,11 @@ func (e *Escalator) Fire(ctx context.Context, d ash.Due) time.Time {
 			return now.Add(e.opts.Retry)
 		}
 		log.Error("escalation NOT posted: Discord refused it", "error", err.Error())
-		_ = e.opts.Set.Remove(ctx, d.Member)
+		// Trying again would be refused the same way until the settings
+		// or permissions change; the guard timer goes too.
+		if err := e.opts.Set.Remove(ctx, d.Member); err != nil {
+			log.Warn("escalation guard timer not removed; it will be refused again", "error", err.Error())
+		}
 		return time.Time{}
 	}
 	e.done(ctx, alertID, level, at, log)
@@ -339,6 +343,13 @@ func (e *Escalator) post(ctx context.Context, st alerts.State, level int, age, l
 	if err != nil {
 		return time.Time{}, err
 	}
+	if missing := unpinged(roles, m); len(missing) > 0 {
+		// Discord posts the message but notifies nobody when a role is
+		// not mentionable and the bot lacks Mention Everyone
+		// (https://discord.com/developers/docs/resources/message#allowed-mentions-object).
+		log.Error("escalation posted but its roles were NOT pinged: make the roles mentionable or give the bot the Mention Everyone permission",
+			"role_ids", strings.Join(missing, ","))
+	}
 	if level == Leads && e.opts.Channel != 0 {
 		e.notice(ctx, st, age, late, log)
 	}
@@ -395,66 +406,4 @@ func (e *Escalator) notice(ctx context.Context, st alerts.State, age, late time.
 	if _, err := e.poster.Post(ctx, ch, msg, discordapi.Nonce("escalation-notice", st.AlertID, ch)); err != nil {
 		log.Error("escalation notice not posted in BOT_ESCALATION_CHANNEL_ID", "channel_id", ch, "error", err.Error())
 	}
-}
-
-// rolesOnly lets exactly roles ping, nobody else.
-func rolesOnly(roles []snowflake.ID) *discord.AllowedMentions {
-	am := discordapi.NoMentions()
-	am.Roles = append(am.Roles, roles...)
-	return am
-}
-
-func mentions(roles []snowflake.ID) string {
-	parts := make([]string, len(roles))
-	for i, r := range roles {
-		parts[i] = "<@&" + r.String() + ">"
-	}
-	return strings.Join(parts, " ")
-}
-
-func threadText(level int, sev events.Severity, age, late time.Duration, roles []snowflake.ID) string {
-	var b strings.Builder
-	if level == Team {
-		fmt.Fprintf(&b, "🔔 **Still unacknowledged after %s.** %s this %s alert needs someone: press *Acknowledge* when you take it.",
-			Minutes(age), mentions(roles), sev)
-	} else {
-		fmt.Fprintf(&b, "🚨 **Escalated: still unacknowledged after %s.** %s nobody on the team has taken this %s alert; please take it or find someone who can.",
-			Minutes(age), mentions(roles), sev)
-	}
-	b.WriteString(lateText(late))
-	return b.String()
-}
-
-func noticeText(sev events.Severity, age, late time.Duration, link string) string {
-	return fmt.Sprintf("🚨 %s %s alert unacknowledged for %s: %s%s", alerts.SeverityEmoji(sev), sev, Minutes(age), link, lateText(late))
-}
-
-func lateText(late time.Duration) string {
-	if late <= 0 {
-		return ""
-	}
-	return "\n⏰ This escalation is " + Minutes(late) + " late: the bot was not running, or its storage or Discord was unavailable."
-}
-
-// Minutes writes a duration in whole minutes for people: "1 minute",
-// "47 minutes", "2 hours 5 minutes".
-func Minutes(d time.Duration) string {
-	m := int64(d / time.Minute)
-	if m < 1 {
-		m = 1
-	}
-	unit := func(n int64, one string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return strconv.FormatInt(n, 10) + " " + one + "s"
-	}
-	if m < 60 {
-		return unit(m, "minute")
-	}
-	out := unit(m/60, "hour")
-	if m%60 != 0 {
-		out += " " + unit(m%60, "minute")
-	}
-	return out
 }

@@ -1,6 +1,7 @@
 package escalation
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -70,6 +71,7 @@ type fixture struct {
 	escalator, otherReplica  *Escalator
 	dispatcher               *alerts.Dispatcher
 	replicas                 []*ash.Poller
+	log                      *slog.Logger // the escalators' (default: discarded)
 }
 
 func newFixture(t *testing.T, rdb redis.UniversalClient) *fixture {
@@ -80,7 +82,7 @@ func newFixture(t *testing.T, rdb redis.UniversalClient) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	f := &fixture{t: t, sim: sim, clock: clock, rdb: rdb, events: &sink{},
+	f := &fixture{t: t, sim: sim, clock: clock, rdb: rdb, events: &sink{}, log: slog.New(slog.DiscardHandler),
 		after: map[events.Severity]time.Duration{events.Critical: 5 * time.Minute, events.High: 15 * time.Minute}}
 	f.general, f.crisis, f.leadsCh = sim.AddChannel("general"), sim.AddChannel("crisis"), sim.AddChannel("leads")
 	f.alice = sim.AddMember("alice")
@@ -114,7 +116,7 @@ func (f *fixture) newEscalator() *Escalator {
 	e, err := New(Options{
 		Set: ash.NewDueSet(f.rdb, Key), Store: f.store, Discord: f.client, Events: f.events, After: f.after,
 		CRTRoles: []snowflake.ID{f.crt.ID}, LeadRoles: []snowflake.ID{f.leads.ID}, Channel: f.leadsCh,
-		GuildID: f.sim.GuildID(), Clock: f.clock, Logger: slog.New(slog.DiscardHandler),
+		GuildID: f.sim.GuildID(), Clock: f.clock, Logger: f.log,
 	})
 	if err != nil {
 		f.t.Fatal(err)
@@ -429,6 +431,27 @@ func TestRedisDownAlertStillPosts(t *testing.T) {
 			t.Fatalf("timers never set after Redis came back (%d)", n)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Discord pings a role only when it is mentionable (or the bot has Mention
+// Everyone): the step still goes out, and the log says loudly what to fix.
+func TestRoleNotMentionable(t *testing.T) {
+	f := newFixture(t, srv.Fresh(t))
+	var logs bytes.Buffer
+	f.log = slog.New(slog.NewTextHandler(&logs, nil))
+	f.replicas = []*ash.Poller{f.poller(f.newEscalator())}
+	if err := f.sim.SetRoleMentionable(f.crt.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	p := f.alert(events.Critical)
+	f.at(p, 5*time.Minute)
+	msgs := f.thread(p)
+	if len(msgs) != 1 || len(msgs[0].MentionRoles) != 0 {
+		t.Fatalf("thread %v", contents(msgs))
+	}
+	if !strings.Contains(logs.String(), "roles were NOT pinged") || !strings.Contains(logs.String(), f.crt.ID.String()) {
+		t.Errorf("log lacks the unpinged role:\n%s", logs.String())
 	}
 }
 
