@@ -11,6 +11,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/escalation"
+	"github.com/alphabetcartel/ashbot/internal/redistest"
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
@@ -125,5 +126,34 @@ func TestEscalationAcknowledged(t *testing.T) {
 	}
 	if n := len(h.sim.BotMessages(leadsCh)); n != 0 {
 		t.Errorf("%d notices for an acknowledged alert", n)
+	}
+}
+
+// Redis is down when a critical alert is posted: the alert goes out at
+// once, its escalation timers are set in the background once Redis is
+// back, and nobody acknowledging still gets the CRT told at 5 minutes.
+func TestEscalationAfterRedisOutage(t *testing.T) {
+	proxy, err := redistest.NewProxy(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	h := newHarness(t, withRedisAddr(proxy.Addr), withEnv("BOT_ESCALATION_MINUTES", "critical=5"))
+	h.startBot()
+	src := h.say(h.alice, "I have a plan and I think tonight is the night")
+	proxy.Down()
+	h.flag(h.bob, src, "critical")
+	alert := h.alertFor(h.critical, src.ID)
+	if n := h.rdb.ZCard(context.Background(), escalation.Key).Val(); n != 0 {
+		t.Fatalf("%d timers written while Redis was down?", n)
+	}
+	proxy.Up()
+	h.waitFor("escalation timers set after the outage", func() bool {
+		return h.rdb.ZCard(context.Background(), escalation.Key).Val() == 2
+	})
+	h.advance(5 * time.Minute)
+	l1 := h.threadPost(alert, "Still unacknowledged after 5 minutes")
+	if !slices.Equal(l1.MentionRoles, []snowflake.ID{h.crtRole.ID}) {
+		t.Errorf("level 1 pings %v", l1.MentionRoles)
 	}
 }
