@@ -265,12 +265,12 @@ func (e *Escalator) Fire(ctx context.Context, d ash.Due) time.Time {
 	if late <= e.opts.Grace {
 		late = 0
 	}
-	at, err := e.post(ctx, st, level, now.Sub(st.CreatedAt), late, log)
+	at, retryable, err := e.post(ctx, st, level, now.Sub(st.CreatedAt), late, log)
 	if err != nil {
 		if rerr := e.opts.Store.ReleaseEscalation(ctx, alertID, level); rerr != nil {
 			log.Warn("escalation claim not released; the retry waits for the lease", "error", rerr.Error())
 		}
-		if discordapi.IsRetryable(err) {
+		if retryable {
 			log.Warn("escalation not posted; retrying", "error", err.Error())
 			return now.Add(e.opts.Retry)
 		}
@@ -331,17 +331,18 @@ func (e *Escalator) answeredOnMessage(ctx context.Context, st alerts.State, log 
 	return false
 }
 
-// post sends the step's messages and returns the time of the thread post.
-func (e *Escalator) post(ctx context.Context, st alerts.State, level int, age, late time.Duration, log *slog.Logger) (time.Time, error) {
+// post sends the step's messages and returns the time of the thread post,
+// or whether trying again later may help.
+func (e *Escalator) post(ctx context.Context, st alerts.State, level int, age, late time.Duration, log *slog.Logger) (time.Time, bool, error) {
 	roles := e.opts.CRTRoles
 	if level == Leads && len(e.opts.LeadRoles) > 0 {
 		roles = e.opts.LeadRoles
 	}
-	m, err := e.postInThread(ctx, st, discord.MessageCreate{
+	m, retryable, err := e.postInThread(ctx, st, discord.MessageCreate{
 		Content: threadText(level, st.Severity, age, late, roles), AllowedMentions: rolesOnly(roles),
 	}, Member(st.AlertID, level))
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, retryable, err
 	}
 	if missing := unpinged(roles, m); len(missing) > 0 {
 		// Discord posts the message but notifies nobody when a role is
@@ -353,34 +354,43 @@ func (e *Escalator) post(ctx context.Context, st alerts.State, level int, age, l
 	if level == Leads && e.opts.Channel != 0 {
 		e.notice(ctx, st, age, late, log)
 	}
-	return m.ID.Time(), nil
+	return m.ID.Time(), false, nil
 }
 
 // postInThread posts in the alert's thread, or as a reply to the alert in
 // its channel when the thread does not take it (never opened, deleted, no
-// Send Messages in Threads), as the team's other notes do.
-func (e *Escalator) postInThread(ctx context.Context, st alerts.State, msg discord.MessageCreate, what string) (*discord.Message, error) {
+// Send Messages in Threads), as the team's other notes do. retryable is
+// true when either refusal may pass.
+func (e *Escalator) postInThread(ctx context.Context, st alerts.State, msg discord.MessageCreate, what string) (m *discord.Message, retryable bool, err error) {
 	var errs []error
 	if th := st.Thread(); th != "" {
 		m, err := e.poster.Post(ctx, th, msg, discordapi.Nonce("escalation", what, th))
 		if err == nil {
-			return m, nil
+			return m, false, nil
 		}
 		errs = append(errs, err)
 	}
 	ch, err1 := snowflake.Parse(st.AlertChannelID)
 	id, err2 := snowflake.Parse(st.AlertMessageID)
-	if err1 != nil || err2 != nil {
-		errs = append(errs, errors.New("alert has neither thread nor message to reply to"))
-		return nil, errors.Join(errs...)
-	}
-	msg.MessageReference = &discord.MessageReference{MessageID: &id, ChannelID: &ch}
-	m, err := e.poster.Post(ctx, ch.String(), msg, discordapi.Nonce("escalation", what, ch.String()))
-	if err != nil {
+	if err1 == nil && err2 == nil {
+		msg.MessageReference = &discord.MessageReference{MessageID: &id, ChannelID: &ch}
+		m, err := e.poster.Post(ctx, ch.String(), msg, discordapi.Nonce("escalation", what, ch.String()))
+		if err == nil {
+			return m, false, nil
+		}
 		errs = append(errs, err)
-		return nil, errors.Join(errs...)
+	} else {
+		errs = append(errs, errors.New("alert has no message to reply to"))
 	}
-	return m, nil
+	// Every post error is a *discordapi.Error that says whether it may
+	// pass; an alert message that is not there never comes back.
+	for _, err := range errs {
+		var de *discordapi.Error
+		if errors.As(err, &de) && de.Retryable {
+			retryable = true
+		}
+	}
+	return nil, retryable, errors.Join(errs...)
 }
 
 // notice posts level 2's notice in the escalation channel. It names no
