@@ -11,6 +11,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/escalation"
+	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
@@ -89,6 +90,14 @@ func TestEscalationUnacknowledged(t *testing.T) {
 		t.Errorf("notice %q names or pings someone", notice.Content)
 	}
 
+	// Both steps are recorded with the times of the thread posts.
+	rec := h.waitMetric(src.ID.String(), "both escalations", func(a *metrics.Alert) bool {
+		return a.EscalatedAt != nil && a.EscalatedLeadsAt != nil
+	})
+	if !rec.EscalatedAt.Equal(l1.ID.Time()) || !rec.EscalatedLeadsAt.Equal(l2.ID.Time()) {
+		t.Errorf("recorded escalations %v %v, want %v %v", rec.EscalatedAt, rec.EscalatedLeadsAt, l1.ID.Time(), l2.ID.Time())
+	}
+
 	_, body := get("/metrics")
 	for _, want := range []string{
 		`ashbot_escalations_total{level="1",severity="critical"} 1`, `ashbot_escalations_total{level="2",severity="critical"} 1`,
@@ -126,6 +135,10 @@ func TestEscalationAcknowledged(t *testing.T) {
 	}
 	if n := len(h.sim.BotMessages(leadsCh)); n != 0 {
 		t.Errorf("%d notices for an acknowledged alert", n)
+	}
+	rec := h.waitMetric(src.ID.String(), "acknowledged", func(a *metrics.Alert) bool { return a.AcknowledgedAt != nil })
+	if rec.EscalatedAt != nil || rec.EscalatedLeadsAt != nil {
+		t.Errorf("an acknowledged alert recorded as escalated: %v %v", rec.EscalatedAt, rec.EscalatedLeadsAt)
 	}
 }
 

@@ -61,6 +61,11 @@ func TestDemoWeek(t *testing.T) {
 	if sum.TimeToAcknowledge.Count != 14 || sum.TimeToResolve.Count != 14 || sum.TimeToFirstResponse.Count != 9 {
 		t.Errorf("acknowledged %d, resolved %d, first responses %d", sum.TimeToAcknowledge.Count, sum.TimeToResolve.Count, sum.TimeToFirstResponse.Count)
 	}
+	// Alex's alert on day 6 reached the leads; no other alert waited past
+	// its escalation time.
+	if e := sum.Escalations; e.Alerts != 1 || e.ToLeads != 1 || e.BySeverity.Critical != 1 {
+		t.Errorf("escalations %+v", e)
+	}
 	a := sum.Ash
 	if a.SessionsStarted != 6 || a.Manual != 5 || a.AutoInitiated != 1 || a.UserOptedOut != 1 || a.SessionsCompleted != 5 {
 		t.Errorf("Ash %+v", a)
