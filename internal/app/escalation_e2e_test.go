@@ -170,3 +170,20 @@ func TestEscalationAfterRedisOutage(t *testing.T) {
 		t.Errorf("level 1 pings %v", l1.MentionRoles)
 	}
 }
+
+// A detected alert goes through the same dispatch: nobody acknowledging
+// a high one gets the CRT told at 15 minutes.
+func TestEscalationDetected(t *testing.T) {
+	h, _ := newDetectHarness(t, withEnv("BOT_ESCALATION_MINUTES", "high=15"))
+	h.startBot()
+	src := h.say(h.alice, "[high] I don't see the point of anything anymore")
+	alert := h.alertFor(h.crisis, src.ID)
+	h.waitFor("escalation timers", func() bool {
+		return h.rdb.ZCard(context.Background(), escalation.Key).Val() == 2
+	})
+	h.advance(15 * time.Minute)
+	l1 := h.threadPost(alert, "Still unacknowledged after 15 minutes")
+	if !slices.Equal(l1.MentionRoles, []snowflake.ID{h.crtRole.ID}) {
+		t.Errorf("level 1 pings %v", l1.MentionRoles)
+	}
+}
