@@ -11,17 +11,18 @@ import (
 // Config is the validated, effective configuration. Zero values are never
 // meaningful: always obtain one from Load.
 type Config struct {
-	Log       Log
-	Redis     Redis
-	Metrics   Metrics
-	Report    Report
-	Retention Retention
-	Discord   Discord
-	NLP       NLP
-	Detection Detection
-	Ash       Ash
-	Companion Companion
-	Runtime   Runtime
+	Log        Log
+	Redis      Redis
+	Metrics    Metrics
+	Report     Report
+	Retention  Retention
+	Discord    Discord
+	NLP        NLP
+	Detection  Detection
+	Ash        Ash
+	Escalation Escalation
+	Companion  Companion
+	Runtime    Runtime
 
 	// settings remembers where each value came from, for Describe; it is
 	// kept apart from the typed fields so secrets can be masked in one place.
@@ -183,4 +184,11 @@ type Ash struct {
 	SessionTimeout          time.Duration
 	MaxSession              time.Duration
 	ResourcesText           string
+	// NotesChannelIDs get the summary of each ended chat, the first that
+	// takes it (BOT_CRT_NOTES_CHANNEL_IDS); empty: the alert's thread.
+	NotesChannelIDs []string
+	// HandoffContext shows the CRT member who takes over a chat its
+	// context, the person's last three messages included
+	// (BOT_HANDOFF_CONTEXT_ENABLED).
+	HandoffContext bool
 }

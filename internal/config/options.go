@@ -251,6 +251,7 @@ func options() []option {
 			set: integer(1, 60, func(c *Config, n int64) { c.Ash.AutoInitiateDelay = time.Duration(n) * time.Minute })},
 		{name: "BOT_AUTO_INITIATE_MIN_SEVERITY", help: "Lowest severity Ash reaches out for: low, medium, high or critical.",
 			set: oneOf([]string{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}, func(c *Config, v string) { c.Ash.AutoInitiateMinSeverity = v })},
+		escalationMinutes(), escalationRoles(), escalationChannel(),
 		{name: "BOT_ASH_SESSION_TIMEOUT", help: "Seconds of silence after which an Ash session ends (60-3600).",
 			set: integer(60, 3600, func(c *Config, n int64) { c.Ash.SessionTimeout = time.Duration(n) * time.Second })},
 		{name: "BOT_ASH_MAX_SESSION", help: "Longest an Ash session may last, in seconds (300-14400).",
@@ -276,6 +277,10 @@ func options() []option {
 				c.Ash.ResourcesText = t
 				return nil
 			}},
+		{name: "BOT_CRT_NOTES_CHANNEL_IDS", help: "Channels for the summaries of ended Ash chats, comma separated or a JSON array: the first that takes a summary gets it, the next ones are fallbacks; empty posts it in the alert's thread.",
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Ash.NotesChannelIDs = ids })},
+		{name: "BOT_HANDOFF_CONTEXT_ENABLED", help: "When a person asks Ash for a human, show the CRT in the alert's thread how long they talked, how their messages were classified and their last three messages.",
+			set: boolean(func(c *Config, v bool) { c.Ash.HandoffContext = v })},
 	}
 }
 

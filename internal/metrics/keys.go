@@ -1,7 +1,8 @@
 // Package metrics records alert lifecycle events into Redis and answers the
 // questions the weekly report asks of them. It owns the keys
-// ash:metrics:alert:*, ash:metrics:alert_lookup:* and ash:metrics:daily:*;
-// docs/storage.md describes their layout.
+// ash:metrics:alert:*, ash:metrics:alert_lookup:*, ash:metrics:daily:* and
+// the per-person index ash:metrics:user:*; docs/storage.md describes their
+// layout.
 package metrics
 
 import "time"
@@ -12,11 +13,15 @@ const (
 	alertPrefix  = "ash:metrics:alert:"
 	lookupPrefix = "ash:metrics:alert_lookup:"
 	dailyPrefix  = "ash:metrics:daily:"
+	// userPrefix indexes a person's alerts: a sorted set of alert ids
+	// scored by creation (unix ms). Its name holds the person's id.
+	userPrefix = "ash:metrics:user:"
 )
 
 func alertKey(alertID string) string    { return alertPrefix + alertID }
 func lookupKey(messageID string) string { return lookupPrefix + messageID }
 func dailyKey(day time.Time) string     { return dailyPrefix + day.UTC().Format(time.DateOnly) }
+func userKey(userID string) string      { return userPrefix + userID }
 
 // Fields of the per-alert hash. Times after creation are stored as
 // millisecond offsets from t0: small integers that Redis packs tightly and

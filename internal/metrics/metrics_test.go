@@ -251,6 +251,7 @@ func TestEveryKeyHasTheRightTTL(t *testing.T) {
 		"ash:metrics:alert:old":                        ts("2025-12-11T12:00:00Z").Add(alertTTL),
 		"ash:metrics:alert_lookup:" + c.AlertMessageID: ts("2025-12-11T12:00:00Z").Add(alertTTL),
 		"ash:metrics:daily:2025-12-11":                 ts("2025-12-12T00:00:00Z").Add(aggTTL),
+		"ash:metrics:user:" + c.UserID:                 ts("2025-12-11T12:00:00Z").Add(alertTTL),
 	}
 	if len(keys) != len(want) {
 		t.Fatalf("keys = %v, want %d keys", keys, len(want))
@@ -449,5 +450,8 @@ func TestRecordsAfterScriptFlush(t *testing.T) {
 	}
 	if a, err := f.store.AlertByMessage(ctx, created("a2", "2026-01-05T13:00:00Z", events.Low).AlertMessageID); err != nil || a.AlertID != "a2" {
 		t.Fatalf("lookup after flush: %v %v", a, err)
+	}
+	if ids, total := personIDs(t, f, "555000111", 10); len(ids) != 2 || total != 2 {
+		t.Fatalf("person index after flush: %v (%d)", ids, total)
 	}
 }

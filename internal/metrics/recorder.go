@@ -321,12 +321,15 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 	args := dailyArgs(ev.AlertID, st, ttl)
 
 	var lookup *redis.StatusCmd
+	var person *redis.Cmd
 	var extra func(redis.Pipeliner)
 	if ev.Type == events.AlertCreated {
-		// The message-id lookup rides in the same round trip. It is a
-		// separate single-key command, so Cluster can route it on its own.
+		// The message-id lookup and the person's index ride in the same
+		// round trip. Each is a separate single-key command, so Cluster
+		// can route it on its own.
 		extra = func(p redis.Pipeliner) {
 			lookup = p.SetArgs(ctx, lookupKey(st.message), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
+			person = r.indexPerson(ctx, p, st.user, ev.AlertID, st.t0, now)
 		}
 	}
 	if err := r.batch.eval(ctx, dailyScript, []string{dailyKey(day)}, args, extra).Err(); err != nil {
@@ -336,6 +339,19 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 	if lookup != nil {
 		if err := lookup.Err(); err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("alert lookup: %w", err)
+		}
+	}
+	if person != nil {
+		err := person.Err()
+		if isNoScript(err) {
+			err = r.indexPersonAgain(ctx, st.user, ev.AlertID, st.t0, now)
+		}
+		// A key of another type cannot be helped by a retry; /ash history
+		// then misses the alert and cleanup reports the key's type. Other
+		// failures are retried with the event. The key names the person:
+		// the error does not.
+		if err != nil && !isWrongType(err) {
+			return fmt.Errorf("the person's alert index: %w", err)
 		}
 	}
 	return nil
