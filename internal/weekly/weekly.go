@@ -68,6 +68,9 @@ type Options struct {
 	Targets []report.Target
 	// Now tells which alerts' targets are still pending; nil is time.Now.
 	Now func() time.Time
+	// Zone is the time zone of the volunteer load's night hours; nil is
+	// UTC (BOT_REPORT_TIMEZONE, when it lands, is passed here).
+	Zone *time.Location
 }
 
 // Trigger builds and posts the report.
@@ -77,6 +80,7 @@ type Trigger struct {
 	version   string
 	targets   []report.Target
 	now       func() time.Time
+	zone      *time.Location
 	log       *slog.Logger
 }
 
@@ -95,7 +99,7 @@ func NewTrigger(summaries Summaries, poster Poster, opts Options) (*Trigger, err
 		now = time.Now
 	}
 	return &Trigger{summaries: WarnUnreadable(summaries, warn), poster: poster, version: opts.Version,
-		targets: opts.Targets, now: now, log: log.With("job", JobName)}, nil
+		targets: opts.Targets, now: now, zone: opts.Zone, log: log.With("job", JobName)}, nil
 }
 
 // Build reads this week's and last week's summaries and builds the report
@@ -107,7 +111,7 @@ func (t *Trigger) Build(ctx context.Context, end time.Time) (report.Report, erro
 // BuildPeriod builds the report of any period, compared with the one
 // before: /ash report period:month.
 func (t *Trigger) BuildPeriod(ctx context.Context, span report.Span) (report.Report, error) {
-	return Build(ctx, t.summaries, span, report.Options{Version: t.version, Targets: t.targets, Now: t.now()})
+	return Build(ctx, t.summaries, span, report.Options{Version: t.version, Targets: t.targets, Now: t.now(), Zone: t.zone})
 }
 
 // Build builds the report of span, compared with the period of the same
