@@ -12,10 +12,6 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/report"
 )
 
-// maxContent is Discord's limit on a message's content
-// (https://discord.com/developers/docs/resources/message#create-message-jsonform-params).
-const maxContent = 2000
-
 // loadMessage is the private answer of /ash report responders:true: every
 // CRT member's load over the period, one a line, as mentions that ping
 // nobody. CRT members may see each other's load (product.md section 3

@@ -58,6 +58,7 @@ func goldenCases() []goldenCase {
 		{"null-percentiles-vs-full", expiredWeek(), planWeek(), false, Options{}},
 		{"long-responders", crowdedWeek(400), nil, false, Options{}},
 		{"self-acknowledged", selfAckWeek(), nil, false, Options{}},
+		{"escalations-followups", escalatedWeek(), escalatedPrevious(), false, Options{}},
 		{"targets", targetWeek(), targetPrevWeek(), false, targetOptions()},
 		{"targets-expired", expiredWeek(), targetWeek(), false, targetOptions()},
 		{"month", targetMonth(), nil, false, Options{Period: Month, Targets: targetOptions().Targets, Now: targetOptions().Now}},
