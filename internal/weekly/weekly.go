@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
@@ -35,17 +36,22 @@ type Summaries interface {
 // of another type, left by the earlier Ash-Bot) is passed to warn: the
 // report still goes out with the rest, and someone learns what to fix.
 func WarnUnreadable(s Summaries, warn func(msg string)) Summaries {
-	return warnSummaries{s, warn}
+	return warnSummaries{s, warn, &sync.Mutex{}}
 }
 
+// warnSummaries calls warn under mu: Build reads two periods at once, and
+// warn may write to a plain file or buffer.
 type warnSummaries struct {
 	Summaries
 	warn func(string)
+	mu   *sync.Mutex
 }
 
 func (w warnSummaries) Period(ctx context.Context, first, last time.Time) (*metrics.Summary, error) {
 	sum, err := w.Summaries.Period(ctx, first, last)
 	if sum != nil {
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		for _, u := range sum.Unreadable {
 			w.warn(u)
 		}
@@ -130,14 +136,20 @@ func (t *Trigger) BuildPeriod(ctx context.Context, span report.Span) (report.Rep
 // it, and needs no Discord credentials for that. opts.Period is span's.
 func Build(ctx context.Context, summaries Summaries, span report.Span, opts report.Options) (report.Report, error) {
 	noun := span.Period.Noun()
+	// Both periods are read at once: each is mostly waiting on Redis, and
+	// a month or quarter reads many alert records.
+	before := span.Before()
+	var prev *metrics.Summary
+	var prevErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { prev, prevErr = summaries.Period(ctx, before.First, before.Last) })
 	this, err := summaries.Period(ctx, span.First, span.Last)
+	wg.Wait()
 	if err != nil {
 		return report.Report{}, fmt.Errorf("%s report: %w", noun, err)
 	}
-	before := span.Before()
-	prev, err := summaries.Period(ctx, before.First, before.Last)
-	if err != nil {
-		return report.Report{}, fmt.Errorf("%s report, previous %s: %w", noun, noun, err)
+	if prevErr != nil {
+		return report.Report{}, fmt.Errorf("%s report, previous %s: %w", noun, noun, prevErr)
 	}
 	opts.Period = span.Period
 	return report.Build(this, prev, opts), nil
