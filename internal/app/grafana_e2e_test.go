@@ -49,9 +49,9 @@ var metricName = regexp.MustCompile(`\b(?:ashbot|go|process)_[a-z0-9_]+`)
 // Every series the Grafana dashboard queries is on the running bot's
 // /metrics, and the dashboard is a well-formed Grafana model whose panels
 // all read the Prometheus data source chosen in its variable. The bot runs
-// with detection, Ash-NLP and a language model configured, and classifies
-// one message, so that the series that appear only then (the Ash-NLP
-// latency histogram) are there too.
+// with detection, Ash-NLP, a language model, escalation and the cleanup
+// schedule configured, and classifies one message, so that the series
+// that appear only then (the Ash-NLP latency histogram) are there too.
 func TestGrafanaDashboardQueriesExistingMetrics(t *testing.T) {
 	b, err := os.ReadFile(dashboardFile)
 	if err != nil {
@@ -107,8 +107,9 @@ func TestGrafanaDashboardQueriesExistingMetrics(t *testing.T) {
 	addr := freeAddr(t)
 	h, nlp := newNLPHarness(t, withEnv("BOT_HTTP_ADDR", addr), withEnv("BOT_ASH_PROVIDER", "anthropic"),
 		withEnv("BOT_ASH_API_KEY", llm.APIKey()), withEnv("BOT_ASH_BASE_URL", llm.URL()),
-		// A schedule has series only when it is on; the harness switches cleanup off.
-		withEnv("BOT_RETENTION_ENABLED", "true"))
+		// A schedule and the escalation have series only when they are
+		// on; the harness switches both off.
+		withEnv("BOT_RETENTION_ENABLED", "true"), withEnv("BOT_ESCALATION_MINUTES", "critical=5,high=15"))
 	h.startBot()
 	h.say(h.bob, "nice weather for the picnic today")
 	h.waitFor("one message classified", func() bool { return len(nlp.Analyzed()) == 1 })
