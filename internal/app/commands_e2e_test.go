@@ -79,6 +79,10 @@ func TestSlashCommands(t *testing.T) {
 		if len(m.Embeds) == 0 || !strings.Contains(m.Embeds[0].Title, "Weekly Crisis Response Report") {
 			t.Fatalf("report answer %+v", m)
 		}
+		// The private answer has the chart and the heatmap too.
+		if len(m.Attachments) != 2 || m.Attachments[1].Filename != "coverage-by-hour.png" {
+			t.Errorf("report attachments %+v", m.Attachments)
+		}
 		var all strings.Builder
 		for _, e := range m.Embeds {
 			for _, f := range e.Fields {

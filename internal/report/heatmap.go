@@ -1,9 +1,11 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
+	"github.com/disgoorg/disgo/discord"
 	"github.com/go-analyze/charts"
 
 	"github.com/alphabetcartel/ashbot/internal/metrics"
@@ -17,6 +19,13 @@ const (
 	// HeatmapFile is the heatmap's attachment name.
 	HeatmapFile = "coverage-by-hour.png"
 )
+
+// HeatmapAttachment is the heatmap as the file of a Discord message, the
+// second attachment of the report (the chart is the first). Its reader is
+// used up by sending: make one per message.
+func HeatmapAttachment(png []byte) *discord.File {
+	return discord.NewFile(HeatmapFile, "Heatmap: alerts and median time to acknowledge by weekday and hour", bytes.NewReader(png))
+}
 
 func hourLabels() []string {
 	out := make([]string, 24)

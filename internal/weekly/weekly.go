@@ -6,7 +6,6 @@
 package weekly
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -188,8 +187,7 @@ func (t *Trigger) Post(ctx context.Context, end time.Time, channels []string) er
 		// gets a fresh message.
 		msg := report.Discord(r, chart)
 		if heatmap != nil {
-			msg.Files = append(msg.Files, discord.NewFile(report.HeatmapFile,
-				"Heatmap: alerts and median time to acknowledge by weekday and hour", bytes.NewReader(heatmap)))
+			msg.Files = append(msg.Files, report.HeatmapAttachment(heatmap))
 		}
 		m, err := t.poster.Post(ctx, ch, msg, discordapi.Nonce(JobName, r.Summary.EndDate, ch))
 		if err != nil {
