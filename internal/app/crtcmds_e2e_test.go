@@ -222,3 +222,22 @@ func TestCRTCommandsRedisDown(t *testing.T) {
 		t.Errorf("open alerts after the outage: %q", got)
 	}
 }
+
+// Alerts posted before the open-alerts index existed are indexed when the
+// bot starts, and /ash open lists them.
+func TestOpenAlertsIndexedAtStart(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	created := h.clock.Now().Add(-30 * time.Minute).UnixMilli()
+	// As the earlier version wrote them: state only.
+	h.rdb.HSet(ctx, alerts.StateKey("1400000000000000001"), "created_at", created, "severity", "high", "user_id", "1400000000000000009",
+		"alert_channel_id", h.crisis.String(), "alert_message_id", "1400000000000000002")
+	h.rdb.HSet(ctx, alerts.StateKey("1400000000000000003"), "created_at", created, "severity", "low", "user_id", "1400000000000000009",
+		"alert_channel_id", h.monitor.String(), "alert_message_id", "1400000000000000004", "res_by", h.carol.ID.String())
+	h.startBot()
+	h.waitFor("open alerts indexed", func() bool { return h.rdb.ZCard(ctx, alerts.OpenKey).Val() == 1 })
+	_, got := h.runAsh(h.carol, "open", nil)
+	if !strings.Contains(got, "**Open alerts: 1**") || !strings.Contains(got, "🟠 high · 30m old · **not acknowledged** · [alert 1400000000000000001]") {
+		t.Errorf("open alerts:\n%s", got)
+	}
+}
