@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +240,36 @@ func TestOpenAlertsIndexedAtStart(t *testing.T) {
 	_, got := h.runAsh(h.carol, "open", nil)
 	if !strings.Contains(got, "**Open alerts: 1**") || !strings.Contains(got, "🟠 high · 30m old · **not acknowledged** · [alert 1400000000000000001]") {
 		t.Errorf("open alerts:\n%s", got)
+	}
+}
+
+// At debug level, /ash open, history and note leave in the log neither the
+// person asked about, nor anyone's id, nor the note's text.
+func TestCRTCommandsLogNoPerson(t *testing.T) {
+	var logs syncBuffer
+	h := newHarness(t, withLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	in := h.startBot()
+	src, _ := h.raise("a message about alice", "medium", h.monitor)
+	const note = "reached their partner, who is with them now"
+	h.runAsh(h.carol, "open", nil)
+	if _, got := h.runAsh(h.carol, "history", map[string]any{"user": h.alice}); !strings.Contains(got, "Alerts about") {
+		t.Fatalf("history %q", got)
+	}
+	if _, got := h.runAsh(h.carol, "note", map[string]any{"alert": src.ID.String(), "text": note}); !strings.Contains(got, "Note added") {
+		t.Fatalf("note %q", got)
+	}
+	h.runAsh(h.carol, "alert", map[string]any{"alert_id": src.ID.String()})
+	in.stop(t)
+
+	out := logs.String()
+	if !strings.Contains(out, `"command":"/ash/note"`) {
+		t.Fatal("the commands were not logged at all")
+	}
+	for what, s := range map[string]string{
+		"the note": note, "alice's id": h.alice.ID.String(), "carol's id": h.carol.ID.String(), "bob's id": h.bob.ID.String(),
+	} {
+		if i := strings.Index(out, s); i >= 0 {
+			t.Errorf("the log holds %s: ...%s...", what, out[max(0, i-200):min(len(out), i+len(s)+100)])
+		}
 	}
 }
