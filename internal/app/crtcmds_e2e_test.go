@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +176,14 @@ func TestCRTFollowUpCommands(t *testing.T) {
 		}
 		if !strings.Contains(all.String(), "Total Alerts: 3") {
 			t.Errorf("report of the week with notes:\n%s", all.String())
+		}
+	})
+
+	t.Run("storage shows the new keys", func(t *testing.T) {
+		_, got := h.runAsh(h.carol, "storage", nil)
+		// alice's and bob's indexes, none without a TTL.
+		if !regexp.MustCompile(`person_alerts +2 +0 `).MatchString(got) {
+			t.Errorf("storage lacks the person indexes:\n%s", got)
 		}
 	})
 
