@@ -70,10 +70,16 @@ func Commands(perms discord.Permissions) []discord.ApplicationCommandCreate {
 						discord.ApplicationCommandOptionBool{Name: "dry_run", Description: "Only report what would be removed"},
 					},
 				},
+				optOutOption(),
+				statusOption(), configOption(),
 			},
 		},
 	}
 }
+
+// adminOnly are the subcommands for bot administrators: cleanup deletes
+// data, and the settings name every id and address the bot uses.
+func adminOnly(sub string) bool { return sub == SubCleanup || sub == SubConfig }
 
 func (b *Bot) onAshCommand(ctx context.Context, i discord.ApplicationCommandInteraction, d discord.SlashCommandInteractionData) {
 	m := i.Member()
@@ -85,11 +91,11 @@ func (b *Bot) onAshCommand(ctx context.Context, i discord.ApplicationCommandInte
 	// Reports, timelines and storage are the CRT's (a timeline names the
 	// person in crisis); cleanup deletes data, which is the admins' call.
 	switch {
-	case sub == SubCleanup && !b.isAdmin(m):
+	case adminOnly(sub) && !b.isAdmin(m):
 		log.Info("command refused: not an admin")
-		b.private(ctx, i, "Only bot administrators can run the cleanup.")
+		b.private(ctx, i, "Only bot administrators can run /ash "+sub+".")
 		return
-	case sub != SubCleanup && !b.isCRT(m):
+	case !adminOnly(sub) && !b.isCRT(m):
 		log.Info("command refused: not CRT")
 		b.private(ctx, i, refusalCRT)
 		return
@@ -111,6 +117,12 @@ func (b *Bot) onAshCommand(ctx context.Context, i discord.ApplicationCommandInte
 		u, err = b.storageCommand(ctx)
 	case SubCleanup:
 		u, err = b.cleanupCommand(ctx, d.Bool("dry_run"))
+	case SubOptOut:
+		u, err = b.optOutCommand(ctx, i, d)
+	case SubStatus:
+		u, err = b.statusCommand(ctx)
+	case SubConfig:
+		u, err = b.configCommand(b.opts.Config)
 	case SubOpen:
 		u, err = b.openAlertsCommand(ctx, i)
 	case SubHistory:

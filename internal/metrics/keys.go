@@ -46,6 +46,11 @@ const (
 	fSessStart = "s0"
 	fSessEnd   = "s1"
 	fSessWhy   = "sr"
+	fFollowup  = "fu"     // followup_sent
+	fAnswered  = "fa"     // followup_answered
+	fAnswerSID = "fa_sid" // the session the answer started
+	fEscTeam   = "e1"     // escalated, level 1
+	fEscLeads  = "e2"     // escalated, level 2
 )
 
 // Fields of the daily aggregate hash. Index fields ("a:" + alert id) hold a
@@ -70,6 +75,10 @@ const (
 	aSessEndPrefix = "sess:end:"
 	aSessSum       = "sess:sum" // seconds, completed sessions only
 	aRespPrefix    = "resp:"    // acknowledgments per CRT member
+	aFollowups     = "fu:sent"
+	aAnswered      = "fu:answered"
+	aEscPrefix     = "esc:"  // alerts escalated at any level, per severity
+	aEsc2Prefix    = "esc2:" // alerts escalated to the leads, per severity
 	aIndexPrefix   = "a:"
 )
 
@@ -83,4 +92,11 @@ const (
 	bitResolved
 	bitSessStart
 	bitSessEnd
+	bitFollowup
+	bitAnswered
+	// In the daily mask bitEscTeam means "counted as escalated" (at either
+	// level: a late escalation may post level 2 only); in the record it is
+	// level 1.
+	bitEscTeam
+	bitEscLeads
 )
