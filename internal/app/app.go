@@ -422,6 +422,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 
+	s.workers = append(s.workers, s.afterRedis(s.indexOpenAlerts(alertStore)))
 	s.pollers = map[string]*ash.Poller{}
 	polls := []ash.PollerOptions{{Name: "session-deadlines", Set: deadlines, Handle: manager.OnDeadline}}
 	if cfg.Ash.AutoInitiate {
