@@ -206,6 +206,10 @@ func newHarnessSim(t *testing.T, simOpts discordsim.Options, opts ...harnessOpti
 		"BOT_REDIS_READ_TIMEOUT":          "500ms",
 		"BOT_REDIS_WRITE_TIMEOUT":         "500ms",
 	}
+	// Off unless a test switches it on (escalation_e2e_test.go): its
+	// poller is one more goroutine on the clock, and its thread posts
+	// would join every other test's scenario.
+	h.env["BOT_ESCALATION_MINUTES"] = ""
 	for _, o := range opts {
 		o(h)
 	}
@@ -281,9 +285,16 @@ func (h *harness) ctx() context.Context {
 	return ctx
 }
 
-// waitPollers waits until both timer pollers wait on the clock, i.e. they
+// waitPollers waits until the timer pollers (auto-initiate, chat
+// deadlines, and escalation when it is on) wait on the clock, i.e. they
 // have done all they can at the current time.
-func (h *harness) waitPollers() { h.clock.BlockUntil(h.t, 2) }
+func (h *harness) waitPollers() {
+	n := 2
+	if h.env["BOT_ESCALATION_MINUTES"] != "" {
+		n++
+	}
+	h.clock.BlockUntil(h.t, n)
+}
 
 // advance moves time on once the pollers are idle, and waits until they
 // have handled the new time.
