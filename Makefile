@@ -10,6 +10,7 @@ LDFLAGS := -X github.com/alphabetcartel/ashbot/internal/cli.Version=$(VERSION)
 include mk/retention.mk
 include mk/image.mk
 include mk/detection.mk
+include mk/report.mk
 
 all: build
 

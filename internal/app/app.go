@@ -389,7 +389,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 
 	metricsStore := metrics.NewStore(s.rdb, clock.Now)
 	poster := discordapi.NewPoster(s.rest)
-	trigger, err := weekly.NewTrigger(metricsStore, poster, weekly.Options{Version: opts.Version, Logger: log})
+	trigger, err := weekly.NewTrigger(metricsStore, poster, weekly.Options{Version: opts.Version, Logger: log, Targets: ReportTargets(cfg), Now: clock.Now})
 	if err != nil {
 		return err
 	}

@@ -38,9 +38,11 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/storagestats"
 )
 
-// Reports builds and posts the weekly report; *weekly.Trigger is one.
+// Reports builds and posts the weekly report, and builds the report of
+// any period; *weekly.Trigger is one.
 type Reports interface {
 	Build(ctx context.Context, end time.Time) (report.Report, error)
+	BuildPeriod(ctx context.Context, span report.Span) (report.Report, error)
 	Post(ctx context.Context, end time.Time, channels []string) error
 }
 

@@ -61,7 +61,7 @@ func TestCommands(t *testing.T) {
 			subs[o.Name] = nil
 		}
 	}
-	want := map[string]string{SubReport: "end_date,post", SubAlert: "alert_id", SubStorage: "", SubCleanup: "dry_run"}
+	want := map[string]string{SubReport: "end_date,post,period,responders", SubAlert: "alert_id", SubStorage: "", SubCleanup: "dry_run"}
 	for sub, opts := range want {
 		if got, ok := subs[sub]; !ok || strings.Join(got, ",") != opts {
 			t.Errorf("/ash %s options %v, want %s", sub, got, opts)

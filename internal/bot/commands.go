@@ -18,7 +18,6 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/report"
 	"github.com/alphabetcartel/ashbot/internal/retention"
 	"github.com/alphabetcartel/ashbot/internal/storagestats"
-	"github.com/alphabetcartel/ashbot/internal/weekly"
 )
 
 // AshCommand is the slash command group of the CRT's tools.
@@ -48,10 +47,15 @@ func Commands(perms discord.Permissions) []discord.ApplicationCommandCreate {
 			Contexts:                 guildOnly,
 			Options: []discord.ApplicationCommandOption{
 				discord.ApplicationCommandOptionSubCommand{
-					Name: SubReport, Description: "Show the weekly CRT report privately, or post it to the report channel",
+					Name: SubReport, Description: "Show the CRT report privately, or post the weekly one to the report channel",
 					Options: []discord.ApplicationCommandOption{
-						discord.ApplicationCommandOptionString{Name: "end_date", Description: "Last UTC day of the week, YYYY-MM-DD (default: yesterday)"},
+						discord.ApplicationCommandOptionString{Name: "end_date", Description: "Last UTC day of the week, or any day of the month or quarter, YYYY-MM-DD"},
 						discord.ApplicationCommandOptionBool{Name: "post", Description: "Post it to the report channel instead of showing it to you"},
+						discord.ApplicationCommandOptionString{Name: "period", Description: "Week (default), calendar month or quarter (UTC)",
+							Choices: []discord.ApplicationCommandOptionChoiceString{
+								{Name: "week", Value: string(report.Week)}, {Name: "month", Value: string(report.Month)}, {Name: "quarter", Value: string(report.Quarter)},
+							}},
+						discord.ApplicationCommandOptionBool{Name: "responders", Description: "Show every CRT member's load instead of the report"},
 					},
 				},
 				discord.ApplicationCommandOptionSubCommand{
@@ -147,17 +151,30 @@ func (b *Bot) reportCommand(ctx context.Context, d discord.SlashCommandInteracti
 	if b.opts.Reports == nil {
 		return discord.MessageUpdate{}, errors.New("the weekly report is not available in this deployment")
 	}
-	end := weekly.WeekEndingBefore(b.opts.Clock.Now())
+	p, err := report.ParsePeriod(d.String("period"))
+	if err != nil {
+		return discord.MessageUpdate{}, err
+	}
+	var endDay time.Time
 	if s, ok := d.OptString("end_date"); ok && s != "" {
 		t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
 		if err != nil {
 			return discord.MessageUpdate{}, fmt.Errorf("end_date %q is not a date like 2026-01-07", s)
 		}
-		end = t
+		endDay = t
 	}
-	start, _ := metrics.Week(end)
-	week := start.Format(time.DateOnly) + " to " + end.Format(time.DateOnly)
+	span, err := report.Choose(p, endDay, b.opts.Clock.Now())
+	if err != nil {
+		return discord.MessageUpdate{}, err
+	}
+	end := span.Last
+	week := span.First.Format(time.DateOnly) + " to " + end.Format(time.DateOnly)
 	if d.Bool("post") {
+		if p != report.Week {
+			// The report channel gets the weekly report on its schedule; a
+			// month or quarter is for a lead to read, privately.
+			return discord.MessageUpdate{}, errors.New("only the weekly report is posted to the report channel; leave out post to see the " + p.Noun() + " privately")
+		}
 		if len(b.opts.ReportChannels) == 0 {
 			return discord.MessageUpdate{}, errors.New("no report channel is configured (BOT_WEEKLY_REPORT_CHANNEL_ID)")
 		}
@@ -170,9 +187,12 @@ func (b *Bot) reportCommand(ctx context.Context, d discord.SlashCommandInteracti
 		}
 		return text("Posted the weekly report for " + week + " to " + strings.Join(where, ", ") + "."), nil
 	}
-	r, err := b.opts.Reports.Build(ctx, end)
+	r, err := b.opts.Reports.BuildPeriod(ctx, span)
 	if err != nil {
 		return discord.MessageUpdate{}, fmt.Errorf("the report for %s could not be built: %w", week, err)
+	}
+	if d.Bool("responders") {
+		return loadMessage(r), nil
 	}
 	chart, err := report.PNG(r)
 	if err != nil {

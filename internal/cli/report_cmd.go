@@ -9,21 +9,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alphabetcartel/ashbot/internal/app"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/report"
 	"github.com/alphabetcartel/ashbot/internal/weekly"
 )
 
-// reportCmd renders the weekly report of the 7 UTC days ending --end
-// (yesterday by default) without posting it.
+// reportCmd renders the report of a week (the 7 UTC days ending --end,
+// yesterday by default), a calendar month or a quarter, without posting it.
 func reportCmd(ctx context.Context, e *Env, args []string) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	end := fs.String("end", "", "last UTC `date` of the week (default yesterday)")
+	period := fs.String("period", "week", "`period`: week, month or quarter (UTC calendar months and quarters)")
+	end := fs.String("end", "", "UTC `date`: the last day of the week, or any day of the month or quarter (default: the last whole period before today)")
 	format := fs.String("format", "text", "`format`: "+strings.Join(report.Formats(), ", "))
 	out := fs.String("out", "", "write to this `file` instead of standard output")
 	fs.Usage = func() {
-		fmt.Fprintln(e.Stderr, "usage: ashbot report [--end YYYY-MM-DD] [--format "+strings.Join(report.Formats(), "|")+"] [--out FILE]")
+		fmt.Fprintln(e.Stderr, "usage: ashbot report [--period week|month|quarter] [--end YYYY-MM-DD] [--format "+strings.Join(report.Formats(), "|")+"] [--out FILE]")
 		fmt.Fprintln(e.Stderr, "       ashbot report post [--end YYYY-MM-DD]")
 		fs.PrintDefaults()
 	}
@@ -32,9 +34,22 @@ func reportCmd(ctx context.Context, e *Env, args []string) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	last, code := weekEnd(e, *end)
-	if code != ExitOK {
-		return code
+	p, err := report.ParsePeriod(*period)
+	if err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot: --period:", err)
+		return ExitUsage
+	}
+	var endDay time.Time
+	if *end != "" {
+		if endDay, err = parseDate(*end); err != nil {
+			fmt.Fprintln(e.Stderr, "ashbot: --end:", err)
+			return ExitUsage
+		}
+	}
+	span, err := report.Choose(p, endDay, e.Now())
+	if err != nil {
+		fmt.Fprintln(e.Stderr, "ashbot: --end:", err)
+		return ExitUsage
 	}
 	if !slices.Contains(report.Formats(), *format) {
 		fmt.Fprintf(e.Stderr, "ashbot: --format %q: want one of %s\n", *format, strings.Join(report.Formats(), ", "))
@@ -46,7 +61,8 @@ func reportCmd(ctx context.Context, e *Env, args []string) int {
 	}
 	return withRedis(ctx, e, func(d deps) int {
 		warn := func(msg string) { fmt.Fprintln(e.Stderr, "ashbot: warning:", msg) }
-		r, err := weekly.Build(ctx, weekly.WarnUnreadable(metrics.NewStore(d.rdb, e.Now), warn), last, Version)
+		r, err := weekly.Build(ctx, weekly.WarnUnreadable(metrics.NewStore(d.rdb, e.Now), warn), span,
+			report.Options{Version: Version, Targets: app.ReportTargets(d.cfg), Now: e.Now()})
 		if err != nil {
 			return fail(e, err)
 		}
@@ -64,7 +80,7 @@ func render(e *Env, r report.Report, format, out string) int {
 		if err := os.WriteFile(out, b, 0o644); err != nil {
 			return fail(e, err)
 		}
-		fmt.Fprintf(e.Stderr, "wrote %s (%s, week %s..%s)\n", out, format, r.Summary.StartDate, r.Summary.EndDate)
+		fmt.Fprintf(e.Stderr, "wrote %s (%s, %s %s..%s)\n", out, format, r.Noun, r.Summary.StartDate, r.Summary.EndDate)
 		return ExitOK
 	}
 	if _, err := e.Stdout.Write(b); err != nil {
@@ -99,7 +115,7 @@ func reportPost(ctx context.Context, e *Env, args []string) int {
 			return fail(e, err)
 		}
 		defer client.Close(context.WithoutCancel(ctx))
-		tr, err := weekly.NewTrigger(metrics.NewStore(d.rdb, e.Now), discordapi.NewPoster(client), weekly.Options{Version: Version, Logger: d.log})
+		tr, err := weekly.NewTrigger(metrics.NewStore(d.rdb, e.Now), discordapi.NewPoster(client), weekly.Options{Version: Version, Logger: d.log, Targets: app.ReportTargets(d.cfg), Now: e.Now})
 		if err != nil {
 			return fail(e, err)
 		}

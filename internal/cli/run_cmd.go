@@ -9,6 +9,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/app"
 	"github.com/alphabetcartel/ashbot/internal/demo"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
+	"github.com/alphabetcartel/ashbot/internal/report"
 	"github.com/alphabetcartel/ashbot/internal/weekly"
 )
 
@@ -67,7 +68,8 @@ func demoCmd(ctx context.Context, e *Env, args []string) int {
 		}
 		fmt.Fprintf(e.Stdout, "\n== %d alerts acted out; the weekly report of %s..%s:\n\n",
 			res.Alerts, res.WeekStart.Format(time.DateOnly), res.WeekEnd.Format(time.DateOnly))
-		r, err := weekly.Build(ctx, metrics.NewStore(d.rdb, e.Now), res.WeekEnd, Version)
+		r, err := weekly.Build(ctx, metrics.NewStore(d.rdb, e.Now), report.Week.SpanOf(res.WeekEnd),
+			report.Options{Version: Version, Targets: app.ReportTargets(d.cfg), Now: e.Now()})
 		if err != nil {
 			return fail(e, err)
 		}

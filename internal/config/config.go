@@ -98,6 +98,8 @@ type Report struct {
 	ChannelIDs []string // BOT_WEEKLY_REPORT_CHANNEL_ID, comma separated
 	Day        time.Weekday
 	Hour       int // UTC
+	// Targets are BOT_REPORT_TARGETS, in the order given.
+	Targets []ReportTarget
 }
 
 // Retention configures scheduled cleanup (plan step 8.3).

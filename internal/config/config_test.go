@@ -138,6 +138,7 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_WEEKLY_REPORT_CHANNEL_ID", cfg.Report.ChannelIDs, []string(nil)},
 		{"BOT_WEEKLY_REPORT_DAY", cfg.Report.Day, time.Monday},
 		{"BOT_WEEKLY_REPORT_HOUR", cfg.Report.Hour, 9},
+		{"BOT_REPORT_TARGETS", cfg.Report.Targets, []ReportTarget(nil)},
 		{"BOT_RETENTION_ENABLED", cfg.Retention.Enabled, true},
 		{"BOT_RETENTION_ALERT_METRICS_DAYS", cfg.Retention.AlertMetrics, 90 * day},
 		{"BOT_RETENTION_AGGREGATES_DAYS", cfg.Retention.Aggregates, 365 * day},

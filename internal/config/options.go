@@ -74,6 +74,8 @@ func options() []option {
 			set: weekday(func(c *Config, d time.Weekday) { c.Report.Day = d })},
 		{name: "BOT_WEEKLY_REPORT_HOUR", help: "Hour (0-23, UTC) to post the report.",
 			set: integer(0, 23, func(c *Config, n int64) { c.Report.Hour = int(n) })},
+		{name: "BOT_REPORT_TARGETS", help: "Response targets the report measures, comma separated: metric=duration with metric acknowledge, ash_contact, first_response or resolve, optionally for one severity (critical.acknowledge=2m); for example acknowledge=5m,first_response=15m,resolve=2h. Empty: no targets.",
+			set: reportTargets(func(c *Config, ts []ReportTarget) { c.Report.Targets = ts })},
 
 		{name: "BOT_RETENTION_ENABLED", help: "Enable the daily data cleanup.",
 			set: boolean(func(c *Config, v bool) { c.Retention.Enabled = v })},

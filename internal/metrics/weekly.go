@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -134,6 +133,14 @@ type Summary struct {
 	PeakHour            *PeakHour   `json:"peak_hour"`
 	TopResponders       []Responder `json:"top_responders"`
 	Days                []Day       `json:"days"`
+	// Acknowledgers is every CRT member who acknowledged an alert of the
+	// period, ranked like TopResponders, from the daily aggregates (exact
+	// while they live). Reports list them all as the volunteer load.
+	Acknowledgers []Responder `json:"-"`
+	// Alerts holds the facts of every alert of the period whose record
+	// still exists, for response targets and volunteer load; fewer than
+	// TotalAlerts when some have passed the alert retention.
+	Alerts []AlertFacts `json:"-"`
 	// Unreadable names the keys of the week that hold another type of
 	// value than ours (left by the earlier Ash-Bot) and what fixes them;
 	// the summary counts everything else.
@@ -146,20 +153,33 @@ func Week(end time.Time) (start, last time.Time) {
 	return last.AddDate(0, 0, -6), last
 }
 
-// Weekly builds the summary of the seven UTC days ending with end. It reads
-// the seven daily aggregates in one round trip and, for exact percentiles,
-// the indexed alert records in a second.
+// Weekly builds the summary of the seven UTC days ending with end.
 func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 	start, last := Week(end)
+	return s.Period(ctx, start, last)
+}
+
+// Period builds the summary of the whole UTC days from..last, both
+// included: a week, a calendar month or a quarter (see report.Period). It
+// reads the daily aggregates in one round trip and the indexed alert
+// records, for exact percentiles and for the facts of each alert, in a few
+// more (see facts).
+func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, error) {
+	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
+	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, time.UTC)
+	n := int(last.Sub(start)/(24*time.Hour)) + 1
+	if n < 1 || n > maxPeriodDays {
+		return nil, fmt.Errorf("summary %s..%s: a period is 1 to %d days", start.Format(time.DateOnly), last.Format(time.DateOnly), maxPeriodDays)
+	}
 	sum := &Summary{StartDate: start.Format(time.DateOnly), EndDate: last.Format(time.DateOnly), TopResponders: []Responder{}}
 
 	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.MapStringStringCmd, 7)
+	cmds := make([]*redis.MapStringStringCmd, n)
 	for i := range cmds {
 		cmds[i] = pipe.HGetAll(ctx, dailyKey(start.AddDate(0, 0, i)))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !isWrongType(err) {
-		return nil, fmt.Errorf("load week %s..%s: %w", sum.StartDate, sum.EndDate, err)
+		return nil, fmt.Errorf("load days %s..%s: %w", sum.StartDate, sum.EndDate, err)
 	}
 
 	var ack, ash, first, res, sess Sum
@@ -172,7 +192,7 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 		if err := cmd.Err(); isWrongType(err) {
 			sum.Unreadable = append(sum.Unreadable, wrongTypeReason(dailyKey(day)))
 		} else if err != nil {
-			return nil, fmt.Errorf("load week %s..%s: %w", sum.StartDate, sum.EndDate, err)
+			return nil, fmt.Errorf("load days %s..%s: %w", sum.StartDate, sum.EndDate, err)
 		}
 		if h := cmd.Val(); len(h) > 0 {
 			var err error
@@ -234,58 +254,23 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 		}
 		return compareIDs(a.UserID, b.UserID)
 	})
+	sum.Acknowledgers = slices.Clone(sum.TopResponders)
 	if len(sum.TopResponders) > TopResponders {
 		sum.TopResponders = sum.TopResponders[:TopResponders]
 	}
 
-	vals, unreadable, err := s.durations(ctx, ids)
+	facts, unreadable, err := s.facts(ctx, ids)
 	sum.Unreadable = append(sum.Unreadable, unreadable...)
 	if err != nil {
-		return nil, fmt.Errorf("load week %s..%s: %w", sum.StartDate, sum.EndDate, err)
+		return nil, fmt.Errorf("load days %s..%s: %w", sum.StartDate, sum.EndDate, err)
 	}
+	sum.Alerts = facts
+	vals := durationsOf(facts)
 	sum.TimeToAcknowledge = summarise(ack, vals[0])
 	sum.TimeToAshContact = summarise(ash, vals[1])
 	sum.TimeToFirstResponse = summarise(first, vals[2])
 	sum.TimeToResolve = summarise(res, vals[3])
 	return sum, nil
-}
-
-// durations reads the acknowledge, Ash, first response and resolve offsets
-// of the given alerts, as whole seconds. An alert key of another type is
-// named in unreadable and left out (its percentiles then go, as for an
-// expired record), so that one such key does not stop the report.
-func (s *Store) durations(ctx context.Context, ids []string) (out [4][]int64, unreadable []string, err error) {
-	if len(ids) == 0 {
-		return out, nil, nil
-	}
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.SliceCmd, len(ids))
-	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, alertKey(id), fAck, fAsh, fFirst, fResolved)
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !isWrongType(err) {
-		return out, nil, fmt.Errorf("load alert records: %w", err)
-	}
-	for i, cmd := range cmds {
-		if err := cmd.Err(); isWrongType(err) {
-			unreadable = append(unreadable, wrongTypeReason(alertKey(ids[i])))
-			continue
-		} else if err != nil {
-			return out, unreadable, fmt.Errorf("load alert records: %w", err)
-		}
-		for j, v := range cmd.Val() {
-			str, ok := v.(string)
-			if !ok {
-				continue
-			}
-			ms, err := strconv.ParseInt(str, 10, 64)
-			if err != nil {
-				return out, unreadable, fmt.Errorf("load alert records: bad offset %q: %w", str, err)
-			}
-			out[j] = append(out[j], ms/1000)
-		}
-	}
-	return out, unreadable, nil
 }
 
 // summarise combines the aggregate (always there while the day lives) with

@@ -123,7 +123,7 @@ func alertsPanel(p *charts.Painter, pal palette, r Report) error {
 	opt.Padding = charts.Box{Top: 20, Right: 20, Bottom: 20, Left: 20}
 	sub := r.Period
 	if r.Empty {
-		sub += " - no alerts this week"
+		sub += " - no alerts this " + r.Noun
 	}
 	opt.Title = panelTitle(pal, "Alerts per day (UTC)", sub)
 	opt.Legend = bottomLegend("Critical", "High", "Medium", "Low")
@@ -176,11 +176,11 @@ func mediansPanel(p *charts.Painter, pal palette, r Report) error {
 
 	values := [][]float64{this}
 	colors := []charts.Color{pal.thisWeek}
-	series := []string{"This week"}
+	series := []string{"This " + r.Noun}
 	if hasLast {
 		values = append(values, last)
 		colors = append(colors, pal.lastWeek)
-		series = append(series, "Last week")
+		series = append(series, "Last "+r.Noun)
 	}
 	opt := charts.NewBarChartOptionWithData(values)
 	opt.Horizontal = true

@@ -42,7 +42,7 @@ const EmbedColor = 0x7B4FBF
 func Discord(r Report, chart []byte) discord.MessageCreate {
 	head := discord.Embed{
 		Title:       truncate("📊 "+r.Title, MaxEmbedTitle),
-		Description: truncate("Week of "+r.Period, MaxEmbedDescription),
+		Description: truncate(r.Heading, MaxEmbedDescription),
 		Color:       EmbedColor,
 	}
 	footer := &discord.EmbedFooter{Text: truncate(r.Footer, MaxFooter)}
@@ -92,7 +92,7 @@ type section struct {
 func discordSections(r Report) []section {
 	var alerts []string
 	if r.Empty {
-		alerts = append(alerts, "No alerts this week"+dChange(r.Total.Change))
+		alerts = append(alerts, "No alerts this "+r.Noun+dChange(r.Total.Change))
 	} else {
 		alerts = append(alerts, "**Total Alerts: "+r.Total.Text()+"**"+dChange(r.Total.Change))
 		for i, s := range r.Severities {
@@ -126,7 +126,7 @@ func discordSections(r Report) []section {
 
 	var ash []string
 	if r.Empty {
-		ash = append(ash, "No Ash sessions this week")
+		ash = append(ash, "No Ash sessions this "+r.Noun)
 	} else {
 		a := r.Ash
 		ash = append(ash,
@@ -146,15 +146,24 @@ func discordSections(r Report) []section {
 	}
 
 	busiest := []string{
-		"Peak Day: **" + r.PeakDay.Text + "**" + mdLastWeek(r.PeakDay.Previous),
-		"Peak Hour (UTC): **" + r.PeakHour.Text + "**" + mdLastWeek(r.PeakHour.Previous),
+		"Peak Day: **" + r.PeakDay.Text + "**" + mdLastWeek(r.Noun, r.PeakDay.Previous),
+		"Peak Hour (UTC): **" + r.PeakHour.Text + "**" + mdLastWeek(r.Noun, r.PeakHour.Previous),
 	}
-	return []section{
+	sections := []section{
 		{"📈 Alert Summary", alerts},
 		{"⏱️ Response Times", times},
-		{"🤖 Ash Engagement", ash},
-		{"📅 Busiest Times", busiest},
 	}
+	if len(r.Targets) > 0 {
+		var targets []string
+		for _, t := range r.Targets {
+			targets = append(targets, targetLine(t)+dChange(t.Change))
+		}
+		sections = append(sections, section{"🎯 Response Targets", targets})
+	}
+	return append(sections,
+		section{"🤖 Ash Engagement", ash},
+		section{"📅 Busiest Times", busiest},
+	)
 }
 
 const respondersName = "🏆 CRT Responders"

@@ -7,10 +7,12 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 )
 
-// JSON renders this week's summary exactly as metrics.Summary marshals it
-// (the contract of product.md section 3), indented, with a final newline.
-// The previous week and the derived figures are deliberately left out:
-// scripts that read this output rely on that one shape.
+// JSON renders this period's summary exactly as metrics.Summary marshals it
+// (the contract of product.md section 3), indented, with a final newline,
+// followed by the period, the response targets and the volunteer load
+// (docs/report.md). The previous period's figures are left out but for
+// each target's previous share: scripts that read this output rely on
+// the summary's one shape.
 func JSON(r Report) ([]byte, error) {
 	s := metrics.Summary{}
 	if r.Summary != nil {
@@ -24,9 +26,21 @@ func JSON(r Report) ([]byte, error) {
 	if s.Days == nil {
 		s.Days = []metrics.Day{}
 	}
-	out, err := json.MarshalIndent(s, "", "  ")
+	out, err := json.MarshalIndent(jsonReport{
+		Summary: s, Period: r.Span.Period.Noun(), PeriodID: r.Span.ID(),
+		Targets: jsonTargets(r.Targets), Responders: jsonLoad(r.Load),
+	}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode weekly summary %s..%s: %w", s.StartDate, s.EndDate, err)
 	}
 	return append(out, '\n'), nil
+}
+
+// jsonReport is the summary's fields, then the report's own.
+type jsonReport struct {
+	metrics.Summary
+	Period     string       `json:"period"`
+	PeriodID   string       `json:"period_id"`
+	Targets    []jsonTarget `json:"targets"`
+	Responders jsonLoadOut  `json:"responders"`
 }

@@ -18,15 +18,15 @@ func Markdown(r Report) string {
 
 	line("# 📊 ", r.Title)
 	line()
-	line("**Week of ", r.Period, "**")
+	line("**", r.Heading, "**")
 
 	line()
 	line("## 📈 Alert Summary")
 	line()
 	if r.Empty {
-		line("No alerts this week", dChange(r.Total.Change))
+		line("No alerts this ", r.Noun, dChange(r.Total.Change))
 	} else {
-		line("| Severity | Alerts | Since last week |")
+		line("| Severity | Alerts | Since last ", r.Noun, " |")
 		line("|---|---:|---|")
 		line("| **Total** | **", r.Total.Text(), "** | ", mdCell(r.Total.Change), " |")
 		for _, s := range r.Severities {
@@ -63,11 +63,30 @@ func Markdown(r Report) string {
 		}
 	}
 
+	if len(r.Targets) > 0 {
+		line()
+		line("## 🎯 Response Targets")
+		line()
+		line("| Time to | Severity | Target | Met | Since last ", r.Noun, " |")
+		line("|---|---|---:|---:|---|")
+		var missing []string
+		for _, t := range r.Targets {
+			line("| ", t.Label, " | ", t.SeverityLabel, " | ", t.WithinText(), " | ", t.Text, pendingNote(t), " | ", mdCell(t.Change), " |")
+			if t.Missing != "" {
+				missing = append(missing, t.Label+" ("+t.SeverityLabel+"): "+t.Missing)
+			}
+		}
+		if len(missing) > 0 {
+			line()
+			line("_Not available where alert records have passed their retention (", strings.Join(missing, "; "), "): whether those alerts met the target is unknown._")
+		}
+	}
+
 	line()
 	line("## 🤖 Ash Engagement")
 	line()
 	if r.Empty {
-		line("No Ash sessions this week")
+		line("No Ash sessions this ", r.Noun)
 	} else {
 		a := r.Ash
 		line("- Ash sessions started: **", a.Started.Text(), "**", dChange(a.Started.Change))
@@ -85,8 +104,8 @@ func Markdown(r Report) string {
 	line()
 	line("## 📅 Busiest Times")
 	line()
-	line("- Peak day: **", r.PeakDay.Text, "**", mdLastWeek(r.PeakDay.Previous))
-	line("- Peak hour (UTC): **", r.PeakHour.Text, "**", mdLastWeek(r.PeakHour.Previous))
+	line("- Peak day: **", r.PeakDay.Text, "**", mdLastWeek(r.Noun, r.PeakDay.Previous))
+	line("- Peak hour (UTC): **", r.PeakHour.Text, "**", mdLastWeek(r.Noun, r.PeakHour.Previous))
 
 	line()
 	line("## 🏆 CRT Responders")
@@ -116,9 +135,9 @@ func mdCell(c *Change) string {
 	return c.String()
 }
 
-func mdLastWeek(prev string) string {
+func mdLastWeek(noun, prev string) string {
 	if prev == "" {
 		return ""
 	}
-	return " (last week: " + prev + ")"
+	return " (last " + noun + ": " + prev + ")"
 }

@@ -41,12 +41,12 @@ func Text(r Report) string {
 
 	line(heavy)
 	line("📊 ", r.Title)
-	line("Week of ", r.Period)
+	line(r.Heading)
 	line(heavy)
 
 	section("📈 ALERT SUMMARY")
 	if r.Empty {
-		line("No alerts this week", suffix(r.Total.Change))
+		line("No alerts this ", r.Noun, suffix(r.Total.Change))
 	} else {
 		line(alignRight("Total Alerts:", r.Total.Text(), alertCountEnd), suffix(r.Total.Change))
 		for i, s := range r.Severities {
@@ -79,9 +79,16 @@ func Text(r Report) string {
 		}
 	}
 
+	if len(r.Targets) > 0 {
+		section("🎯 RESPONSE TARGETS")
+		for _, t := range r.Targets {
+			line(targetLine(t), suffix(t.Change))
+		}
+	}
+
 	section("🤖 ASH ENGAGEMENT")
 	if r.Empty {
-		line("No Ash sessions this week")
+		line("No Ash sessions this ", r.Noun)
 	} else {
 		a := r.Ash
 		line(alignRight("Ash Sessions Started:", a.Started.Text(), ashCountEnd), suffix(a.Started.Change))
@@ -103,8 +110,8 @@ func Text(r Report) string {
 	}
 
 	section("📅 BUSIEST TIMES")
-	line(padRight("Peak Day:", peakValueCol), r.PeakDay.Text, lastWeek(r.PeakDay.Previous))
-	line(padRight("Peak Hour:", peakValueCol), r.PeakHour.Text, lastWeek(r.PeakHour.Previous))
+	line(padRight("Peak Day:", peakValueCol), r.PeakDay.Text, lastWeek(r.Noun, r.PeakDay.Previous))
+	line(padRight("Peak Hour:", peakValueCol), r.PeakHour.Text, lastWeek(r.Noun, r.PeakHour.Previous))
 
 	section("🏆 CRT RESPONDERS")
 	if len(r.Responders) == 0 {
@@ -137,11 +144,11 @@ func suffix(c *Change) string {
 	return "  (" + c.String() + ")"
 }
 
-func lastWeek(prev string) string {
+func lastWeek(noun, prev string) string {
 	if prev == "" {
 		return ""
 	}
-	return "  (last week: " + prev + ")"
+	return "  (last " + noun + ": " + prev + ")"
 }
 
 func responderLine(p Responder) string {

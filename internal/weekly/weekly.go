@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
@@ -24,27 +25,32 @@ import (
 // after an upgrade would post the current week again.
 const JobName = "weekly-report"
 
-// Summaries gives the summary of the 7 UTC days ending with end;
+// Summaries gives the summary of the whole UTC days first..last;
 // *metrics.Store is one.
 type Summaries interface {
-	Weekly(ctx context.Context, end time.Time) (*metrics.Summary, error)
+	Period(ctx context.Context, first, last time.Time) (*metrics.Summary, error)
 }
 
 // WarnUnreadable wraps s so that every key a summary could not read (one
 // of another type, left by the earlier Ash-Bot) is passed to warn: the
 // report still goes out with the rest, and someone learns what to fix.
 func WarnUnreadable(s Summaries, warn func(msg string)) Summaries {
-	return warnSummaries{s, warn}
+	return warnSummaries{s, warn, &sync.Mutex{}}
 }
 
+// warnSummaries calls warn under mu: Build reads two periods at once, and
+// warn may write to a plain file or buffer.
 type warnSummaries struct {
 	Summaries
 	warn func(string)
+	mu   *sync.Mutex
 }
 
-func (w warnSummaries) Weekly(ctx context.Context, end time.Time) (*metrics.Summary, error) {
-	sum, err := w.Summaries.Weekly(ctx, end)
+func (w warnSummaries) Period(ctx context.Context, first, last time.Time) (*metrics.Summary, error) {
+	sum, err := w.Summaries.Period(ctx, first, last)
 	if sum != nil {
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		for _, u := range sum.Unreadable {
 			w.warn(u)
 		}
@@ -64,6 +70,13 @@ type Options struct {
 	// Version is the ashbot version named in the report's footer.
 	Version string
 	Logger  *slog.Logger
+	// Targets are the response targets the report measures.
+	Targets []report.Target
+	// Now tells which alerts' targets are still pending; nil is time.Now.
+	Now func() time.Time
+	// Zone is the time zone of the volunteer load's night hours; nil is
+	// UTC (BOT_REPORT_TIMEZONE, when it lands, is passed here).
+	Zone *time.Location
 }
 
 // Trigger builds and posts the report.
@@ -71,6 +84,9 @@ type Trigger struct {
 	summaries Summaries
 	poster    Poster
 	version   string
+	targets   []report.Target
+	now       func() time.Time
+	zone      *time.Location
 	log       *slog.Logger
 }
 
@@ -84,28 +100,48 @@ func NewTrigger(summaries Summaries, poster Poster, opts Options) (*Trigger, err
 		log = slog.Default()
 	}
 	warn := func(msg string) { log.Warn("weekly report: a key was left out", "problem", msg) }
-	return &Trigger{summaries: WarnUnreadable(summaries, warn), poster: poster, version: opts.Version, log: log.With("job", JobName)}, nil
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Trigger{summaries: WarnUnreadable(summaries, warn), poster: poster, version: opts.Version,
+		targets: opts.Targets, now: now, zone: opts.Zone, log: log.With("job", JobName)}, nil
 }
 
 // Build reads this week's and last week's summaries and builds the report
 // of the 7 UTC days ending with end.
 func (t *Trigger) Build(ctx context.Context, end time.Time) (report.Report, error) {
-	return Build(ctx, t.summaries, end, t.version)
+	return t.BuildPeriod(ctx, report.Week.SpanOf(end))
 }
 
-// Build builds the report of the 7 UTC days ending with end, compared with
-// the 7 days before, without posting it: `ashbot report --format` renders
-// it, and needs no Discord credentials for that.
-func Build(ctx context.Context, summaries Summaries, end time.Time, version string) (report.Report, error) {
-	this, err := summaries.Weekly(ctx, end)
+// BuildPeriod builds the report of any period, compared with the one
+// before: /ash report period:month.
+func (t *Trigger) BuildPeriod(ctx context.Context, span report.Span) (report.Report, error) {
+	return Build(ctx, t.summaries, span, report.Options{Version: t.version, Targets: t.targets, Now: t.now(), Zone: t.zone})
+}
+
+// Build builds the report of span, compared with the period of the same
+// kind before it, without posting it: `ashbot report --format` renders
+// it, and needs no Discord credentials for that. opts.Period is span's.
+func Build(ctx context.Context, summaries Summaries, span report.Span, opts report.Options) (report.Report, error) {
+	noun := span.Period.Noun()
+	// Both periods are read at once: each is mostly waiting on Redis, and
+	// a month or quarter reads many alert records.
+	before := span.Before()
+	var prev *metrics.Summary
+	var prevErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { prev, prevErr = summaries.Period(ctx, before.First, before.Last) })
+	this, err := summaries.Period(ctx, span.First, span.Last)
+	wg.Wait()
 	if err != nil {
-		return report.Report{}, fmt.Errorf("weekly report: %w", err)
+		return report.Report{}, fmt.Errorf("%s report: %w", noun, err)
 	}
-	prev, err := summaries.Weekly(ctx, end.AddDate(0, 0, -7))
-	if err != nil {
-		return report.Report{}, fmt.Errorf("weekly report, previous week: %w", err)
+	if prevErr != nil {
+		return report.Report{}, fmt.Errorf("%s report, previous %s: %w", noun, noun, prevErr)
 	}
-	return report.Build(this, prev, report.Options{Version: version}), nil
+	opts.Period = span.Period
+	return report.Build(this, prev, opts), nil
 }
 
 // Post posts the report of the 7 UTC days ending with end to every

@@ -581,7 +581,7 @@ func TestDisabledOrNoChannel(t *testing.T) {
 // failingSummaries makes Redis look down.
 type failingSummaries struct{}
 
-func (failingSummaries) Weekly(context.Context, time.Time) (*metrics.Summary, error) {
+func (failingSummaries) Period(context.Context, time.Time, time.Time) (*metrics.Summary, error) {
 	return nil, errors.New("redis: connection refused")
 }
 
