@@ -20,6 +20,7 @@ type Config struct {
 	NLP       NLP
 	Detection Detection
 	Ash       Ash
+	Followup  Followup
 	Companion Companion
 	Runtime   Runtime
 
