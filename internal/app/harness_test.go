@@ -82,6 +82,10 @@ type harness struct {
 	serial     bool // see alone
 	// classifier is the crisis classifier detection uses (nil: off).
 	classifier detection.Classifier
+	// pollers is how many timer pollers run (default 2: session deadlines
+	// and auto-initiate; follow-up check-ins, off here unless a test
+	// switches them on, add one).
+	pollers int
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -161,7 +165,7 @@ func newHarnessSim(t *testing.T, simOpts discordsim.Options, opts ...harnessOpti
 	}
 	t.Cleanup(func() { sim.Close() })
 	h := &harness{t: t, sim: sim, clock: clock, rdb: rdb, spool: filepath.Join(t.TempDir(), "outbox.jsonl"),
-		shutdown: 5 * time.Second, log: testLogger()}
+		shutdown: 5 * time.Second, log: testLogger(), pollers: 2}
 	// Runs after the bot instances stopped (cleanups run last-in first-out):
 	// every request of the scenario must be one Discord would take.
 	t.Cleanup(func() { h.checkConformance() })
@@ -196,6 +200,7 @@ func newHarnessSim(t *testing.T, simOpts discordsim.Options, opts ...harnessOpti
 		"BOT_AUTO_INITIATE_MIN_SEVERITY":  "high",
 		"BOT_ASH_SESSION_TIMEOUT":         "300",
 		"BOT_ASH_MAX_SESSION":             "1800",
+		"BOT_FOLLOWUP_ENABLED":            "false", // withFollowups
 		"BOT_REDIS_HOST":                  host,
 		"BOT_REDIS_PORT":                  port,
 		"BOT_REDIS_DB":                    strconv.Itoa(db),
@@ -278,9 +283,9 @@ func (h *harness) ctx() context.Context {
 	return ctx
 }
 
-// waitPollers waits until both timer pollers wait on the clock, i.e. they
+// waitPollers waits until the timer pollers wait on the clock, i.e. they
 // have done all they can at the current time.
-func (h *harness) waitPollers() { h.clock.BlockUntil(h.t, 2) }
+func (h *harness) waitPollers() { h.clock.BlockUntil(h.t, h.pollers) }
 
 // advance moves time on once the pollers are idle, and waits until they
 // have handled the new time.
