@@ -19,6 +19,8 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
+	"github.com/alphabetcartel/ashbot/internal/retention"
+	"github.com/alphabetcartel/ashbot/internal/storagestats"
 	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
 )
 
@@ -557,5 +559,54 @@ func TestPostponedDuringChat(t *testing.T) {
 	}
 	if due, ok, _ := f.c.Timers().When(ctx, alert); !ok || !due.Equal(clock.Now().Add(postpone)) {
 		t.Errorf("postponed to %v %v", due, ok)
+	}
+}
+
+// Every key a check-in writes has a TTL and a retention category, the
+// keys naming a person one whose keys are never named in reports
+// (session_data), and `ashbot storage` counts them.
+func TestKeysHaveCategoryAndTTL(t *testing.T) {
+	ctx := context.Background()
+	clock := scheduletest.NewClock(now)
+	rdb := srv.Fresh(t)
+	f := newFixture(t, rdb, clock)
+	f.chat(alert, user, 10*time.Minute, events.EndTimeout)
+	clock.Advance(24 * time.Hour)
+	f.poll()
+	f.chat("444", "333333333333333333", 10*time.Minute, events.EndTimeout) // one still scheduled
+
+	want := map[string]retention.Category{
+		TimersKey: retention.Scheduler, CheckinKey(alert): retention.SessionData, CheckinKey("444"): retention.SessionData,
+		LastKey(user): retention.SessionData, PendingKey(user): retention.SessionData,
+	}
+	for key, cat := range want {
+		if got, ok := retention.Classify(key); !ok || got != cat {
+			t.Errorf("%s: category %q, want %q", key, got, cat)
+		}
+		if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 {
+			t.Errorf("%s: TTL %v", key, ttl)
+		}
+	}
+	for _, key := range rdb.Keys(ctx, "ash:*followup*").Val() {
+		if _, ok := want[key]; !ok {
+			t.Errorf("unexpected key %s", key)
+		}
+	}
+
+	c, err := storagestats.NewCollector(rdb, storagestats.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cs := range st.Categories {
+		if cs.KeysWithoutTTL != 0 {
+			t.Errorf("%s: %d keys without TTL", cs.Category, cs.KeysWithoutTTL)
+		}
+		if cs.Category == retention.Scheduler && cs.Keys < 1 || cs.Category == retention.SessionData && cs.Keys < 4 {
+			t.Errorf("%s: %d keys counted", cs.Category, cs.Keys)
+		}
 	}
 }

@@ -187,3 +187,28 @@ func (c *Checkins) clearPending(ctx context.Context, userID, alertID string) err
 	}
 	return nil
 }
+
+// carryScript records a check-in sent at ARGV[1] unless a later one is
+// stored.
+var carryScript = redis.NewScript(`
+local v = tonumber(redis.call('GET', KEYS[1]))
+if v and v >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`)
+
+// CarryLast records that userID got a check-in at sent: the earlier
+// Ash-Bot's ash:followup:last:{user_id}, carried over by `ashbot migrate
+// from-ash-bot`, so that one check-in a day still holds across the switch.
+// It reports false, writing nothing, when sent is a day or more before now
+// or a later check-in is stored.
+func CarryLast(ctx context.Context, rdb redis.UniversalClient, userID string, sent, now time.Time) (bool, error) {
+	ttl := sent.Add(perPerson + margin).Sub(now)
+	if now.Sub(sent) >= perPerson {
+		return false, nil
+	}
+	n, err := carryScript.Run(ctx, rdb, []string{LastKey(userID)}, msText(sent), ttl.Milliseconds()).Int()
+	if err != nil {
+		return false, fmt.Errorf("carry a person's last check-in: %w", err)
+	}
+	return n == 1, nil
+}
