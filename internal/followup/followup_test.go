@@ -20,8 +20,8 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
 	"github.com/alphabetcartel/ashbot/internal/retention"
-	"github.com/alphabetcartel/ashbot/internal/storagestats"
 	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
+	"github.com/alphabetcartel/ashbot/internal/storagestats"
 )
 
 var srv *redistest.Server
