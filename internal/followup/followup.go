@@ -35,11 +35,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
-	"github.com/redis/go-redis/v9"
 )
 
 // Alerts reads an alert's severity; *alerts.Store is one.
