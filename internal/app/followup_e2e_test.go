@@ -187,3 +187,49 @@ func TestFollowupRespectsOptOut(t *testing.T) {
 		t.Errorf("first chat ended %q", rec.SessionEndReason)
 	}
 }
+
+// Alice opts out from the check-in's own button: Ash confirms, the button
+// goes, and her reply afterwards starts no chat.
+func TestFollowupCheckinOptOut(t *testing.T) {
+	h := newHarness(t, withFollowups())
+	h.startBot()
+	src, alert := h.raise("i can't do this anymore", "high", h.crisis)
+	id := src.ID.String()
+	welcome := h.chatWithAsh(id, alert)
+	timers := ash.NewDueSet(h.rdb, followup.TimersKey)
+	h.waitFor("check-in timer", func() bool { _, ok, _ := timers.When(context.Background(), id); return ok })
+	dms := len(h.sim.BotMessages(welcome.ChannelID))
+	h.advance(24 * time.Hour)
+	h.waitFor("check-in DM", func() bool { return len(h.sim.BotMessages(welcome.ChannelID)) == dms+1 })
+	checkin, _ := h.sim.LastMessage(welcome.ChannelID)
+
+	h.clock.Advance(time.Hour)
+	in, err := h.sim.ClickButton(checkin.ID, h.alice, checkin.Buttons()[0].CustomID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Wait(h.ctx()); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("opt-out confirmed", func() bool {
+		last, _ := h.sim.LastMessage(welcome.ChannelID)
+		return strings.HasPrefix(last.Content, "Understood. I won't message you again")
+	})
+	h.waitFor("check-in button removed", func() bool { return len(h.current(checkin.ID).Buttons()) == 0 })
+	h.waitMetric(id, "user_opted_out", func(a *metrics.Alert) bool { return a.UserOptedOut })
+	dms = len(h.sim.BotMessages(welcome.ChannelID))
+
+	if _, err := h.sim.SendMessage(welcome.ChannelID, h.alice, "actually, hi"); err != nil {
+		t.Fatal(err)
+	}
+	// Handling the reply clears what it would have answered.
+	h.waitFor("reply handled", func() bool {
+		return h.rdb.Exists(context.Background(), followup.PendingKey(h.alice.ID.String())).Val() == 0
+	})
+	if n := len(h.sim.BotMessages(welcome.ChannelID)); n != dms {
+		t.Errorf("Ash wrote %d messages to someone who opted out", n-dms)
+	}
+	if h.rdb.Exists(context.Background(), ash.UserSessionKey(h.alice.ID.String())).Val() != 0 {
+		t.Error("a reply after opting out started a chat")
+	}
+}

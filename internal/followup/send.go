@@ -144,7 +144,9 @@ func (c *Checkins) skip(ctx context.Context, ci checkin, from, reason string, lo
 func (c *Checkins) send(ctx context.Context, ci checkin) (*discord.Message, error) {
 	uid, err := snowflake.Parse(ci.UserID)
 	if err != nil {
-		return nil, fmt.Errorf("check-in of alert %s: the person's user id: %w", ci.AlertID, err)
+		// Not wrapped: the parse error quotes the value, which may be a
+		// person's id, and errors reach the logs.
+		return nil, fmt.Errorf("check-in of alert %s: the person's user id is not a snowflake", ci.AlertID)
 	}
 	ch, err := c.opts.DM.CreateDMChannel(uid, rest.WithCtx(ctx))
 	if err != nil {
