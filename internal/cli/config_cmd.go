@@ -62,7 +62,17 @@ func configCheck(_ context.Context, e *Env, args []string) int {
 		fmt.Fprintln(e.Stdout, "  cleanup:        off")
 	}
 	fmt.Fprintf(e.Stdout, "  Ash companion:  %s\n", companionLine(cfg.Companion))
+	fmt.Fprintf(e.Stdout, "  check-ins:      %s\n", followupLine(cfg.Followup))
 	return ExitOK
+}
+
+// followupLine says when Ash's follow-up check-ins go out.
+func followupLine(f config.Followup) string {
+	if !f.Enabled {
+		return "off"
+	}
+	return fmt.Sprintf("on, %d h after an Ash chat of %d+ minutes about a %s or higher alert; none later than %d h after it",
+		int(f.Delay.Hours()), int(f.MinSession.Minutes()), f.MinSeverity, int(f.Max.Hours()))
 }
 
 // companionLine says who writes Ash's messages; the base URL is masked
