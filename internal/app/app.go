@@ -355,7 +355,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		}
 		onEnded = s.followups.OnEnded
 	} else {
-		log.Info("follow-up check-ins off (BOT_FOLLOWUP_ENABLED=false)")
+		s.reduced("follow-up check-ins", "off, BOT_FOLLOWUP_ENABLED=false")
 	}
 	manager, err := ash.NewManager(ash.Options{
 		Store: ashStore, Deadlines: deadlines, DM: s.rest, Team: team, Events: s.outbox, Companion: opts.Companion,
