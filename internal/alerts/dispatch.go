@@ -228,6 +228,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, a Alert) (Posted, error) {
 	st := State{
 		AlertID: a.ID, CreatedAt: p.At, Severity: a.Severity, UserID: a.UserID, ChannelID: a.ChannelID,
 		SourceMessageID: a.MessageID, AlertChannelID: p.ChannelID.String(), AlertMessageID: p.MessageID.String(),
+		Source: a.Source(),
 	}
 	if p.ThreadID != 0 {
 		st.ThreadID = p.ThreadID.String()

@@ -9,8 +9,10 @@
 //	ash:alert:{alert_id}          hash   the alert's loop state (claims, ids, Ash status)
 //	ash:alert:thread:{thread_id}  string alert id of the alert's CRT thread
 //	ash:alert:flags:{user_id}     string flags a member made in the current window
+//	ash:alert:notes:{alert_id}    list   CRT notes on the alert (JSON), expiring with its state
+//	ash:alert:open                zset   alerts not yet resolved, by creation time (ms)
 //
-// Every write touches one key, so Redis Cluster needs nothing special.
+// Every command touches one key, so Redis Cluster needs nothing special.
 //
 // Posting an alert never waits on Redis: the calls on the dispatch path have
 // a short timeout and fail open, lifecycle events go through the outbox, and

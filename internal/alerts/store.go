@@ -17,6 +17,9 @@ const (
 	KeyPrefix    = "ash:alert:"
 	threadPrefix = KeyPrefix + "thread:"
 	flagsPrefix  = KeyPrefix + "flags:"
+	notesPrefix  = KeyPrefix + "notes:"
+	// OpenKey indexes the alerts not yet resolved (open.go).
+	OpenKey = KeyPrefix + "open"
 )
 
 // StateKey names an alert's loop state hash.
@@ -44,6 +47,7 @@ const (
 	fAshStatus    = "ash_status"
 	fAshStatusAt  = "ash_status_at"
 	fRestored     = "restored"
+	fSource       = "source" // SourceDetected or SourceFlagged
 )
 
 // ErrNotFound means Redis holds no state for the alert (never written, or
@@ -82,6 +86,9 @@ type State struct {
 	AlertChannelID  string
 	AlertMessageID  string
 	ThreadID        string
+	// Source is SourceDetected or SourceFlagged; empty for state rebuilt
+	// from an alert message or migrated from the earlier bot.
+	Source string
 
 	Ack, Contact, FirstResponse, Resolve Claim
 
@@ -216,6 +223,7 @@ func createdFields(st State) []any {
 		fAlertMessage, st.AlertMessageID}
 	for _, kv := range [][2]string{
 		{fSeverity, string(st.Severity)}, {fChannel, st.ChannelID}, {fSourceMsg, st.SourceMessageID}, {fThread, st.ThreadID},
+		{fSource, st.Source},
 	} {
 		if kv[1] != "" {
 			f = append(f, kv[0], kv[1])
@@ -224,8 +232,8 @@ func createdFields(st State) []any {
 	return f
 }
 
-// SaveCreated stores a posted alert and its thread mapping, with TTLs
-// counted from the alert's creation.
+// SaveCreated stores a posted alert, its thread mapping and its entry in
+// the open-alerts index, with TTLs counted from the alert's creation.
 func (s *Store) SaveCreated(ctx context.Context, st State) error {
 	ttl := s.ttlFrom(st.CreatedAt)
 	key := StateKey(st.AlertID)
@@ -237,10 +245,17 @@ func (s *Store) SaveCreated(ctx context.Context, st State) error {
 	if err != nil {
 		return fmt.Errorf("save alert %s: %w", st.AlertID, err)
 	}
-	if st.ThreadID != "" {
-		if err := s.rdb.Set(ctx, ThreadKey(st.ThreadID), st.AlertID, ttl).Err(); err != nil {
-			return fmt.Errorf("save thread of alert %s: %w", st.AlertID, err)
+	// Each command below touches one key, so Cluster routes them apart;
+	// they ride in one round trip.
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if st.ThreadID != "" {
+			p.Set(ctx, ThreadKey(st.ThreadID), st.AlertID, ttl)
 		}
+		s.addOpen(ctx, p, st.AlertID, st.CreatedAt)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save thread and open entry of alert %s: %w", st.AlertID, err)
 	}
 	return nil
 }
@@ -274,7 +289,7 @@ func decodeState(id string, h map[string]string) State {
 		AlertChannelID: h[fAlertChannel], AlertMessageID: h[fAlertMessage], ThreadID: h[fThread],
 		Ack: claim(ClaimAck), Contact: claim(ClaimContact), FirstResponse: claim(ClaimFirstResponse), Resolve: claim(ClaimResolve),
 		SessionID: h[fSession], AshStatus: AshStatus(h[fAshStatus]), AshStatusAt: t(fAshStatusAt),
-		Restored: h[fRestored] == "1",
+		Restored: h[fRestored] == "1", Source: h[fSource],
 	}
 }
 
@@ -347,10 +362,21 @@ func (s *Store) Claim(ctx context.Context, alertID string, kind ClaimKind, by st
 		h[k] = v
 	}
 	st = decodeState(alertID, h)
-	if restored, _ := res[1].(int64); restored == 1 && fallback.ThreadID != "" {
+	restored, _ := res[1].(int64)
+	if restored == 1 && fallback.ThreadID != "" {
 		// Best effort: the mapping only serves first-response detection,
 		// which has its own fallback.
 		s.rdb.SetNX(ctx, ThreadKey(fallback.ThreadID), alertID, s.ttlFrom(fallback.CreatedAt))
+	}
+	// Best effort too: the step is done whatever the index says, and Open
+	// drops entries whose state is resolved or gone when it reads them.
+	switch {
+	case st.Resolve.Done():
+		s.rdb.ZRem(ctx, OpenKey, alertID)
+	case restored == 1:
+		p := s.rdb.Pipeline()
+		s.addOpen(ctx, p, alertID, st.CreatedAt)
+		_, _ = p.Exec(ctx)
 	}
 	return code == 1, st, nil
 }

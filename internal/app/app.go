@@ -94,6 +94,10 @@ type Options struct {
 	// Ready, when set, is called once the gateway session is ready and
 	// every part of the bot runs.
 	Ready func()
+	// OnAshTeam, when set, is given the Team through which Ash tells the
+	// CRT what happens in its chats, once it is built: tests tell it what
+	// happened without scripting a whole chat.
+	OnAshTeam func(ash.Team)
 }
 
 // Intents the bot needs: guilds (threads and channels in the cache), guild
@@ -184,6 +188,7 @@ type settings struct {
 	crt       []snowflake.ID
 	admin     []snowflake.ID
 	monitored []snowflake.ID
+	notes     []snowflake.ID
 }
 
 // CheckSettings lists what the running bot needs and the configuration
@@ -228,6 +233,7 @@ func parseSettings(cfg *config.Config) (settings, []string) {
 	s.crt = parse("BOT_CRT_ROLE_IDS", cfg.Discord.CRTRoleIDs)
 	s.admin = parse("BOT_ADMIN_ROLE_IDS", cfg.Discord.AdminRoleIDs)
 	s.monitored = parse("BOT_MONITORED_CHANNELS", cfg.Detection.MonitoredChannels)
+	s.notes = parse("BOT_CRT_NOTES_CHANNEL_IDS", cfg.Ash.NotesChannelIDs)
 	if cfg.Discord.GuildID != "" {
 		if g := parse("BOT_DISCORD_GUILD_ID", []string{cfg.Discord.GuildID}); len(g) == 1 {
 			s.guild = g[0]
@@ -335,9 +341,14 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}); err != nil {
 		return err
 	}
-	team, err := bot.NewTeam(s.rest, alertStore, log)
+	team, err := bot.NewTeam(s.rest, alertStore, bot.TeamOptions{
+		GuildID: set.guild, CRTRoles: set.crt, NotesChannels: set.notes, HandoffContext: cfg.Ash.HandoffContext,
+	}, log)
 	if err != nil {
 		return err
+	}
+	if opts.OnAshTeam != nil {
+		opts.OnAshTeam(team)
 	}
 	ashStore, err := ash.NewStore(s.rdb, cfg.Retention.SessionData, cfg.Retention.OptOut, clock.Now)
 	if err != nil {
@@ -403,7 +414,9 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		Rest: s.rest, GuildID: set.guild, CRTRoles: set.crt, AdminRoles: set.admin, AlertChannels: set.channels,
 		Alerts: alertStore, Dispatcher: s.dispatcher, Team: team, Ash: manager, AutoInit: autoInit, Events: s.outbox,
 		Detection: detect, Followups: followups, Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
+		Status: statusSource{s: s, cfg: cfg, version: opts.Version, now: clock.Now}, Config: cfg,
 		Clock: clock, Logger: log,
+		AlertRetention: cfg.Metrics.AlertTTL,
 	}); err != nil {
 		return err
 	}

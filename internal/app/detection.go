@@ -31,7 +31,7 @@ func (s *stack) detection(cfg *config.Config, set settings, opts Options, store 
 	if err != nil {
 		return nil, err
 	}
-	cooldowns, err := detection.NewCooldowns(s.rdb, d.AlertCooldown)
+	cooldowns, err := detection.NewCooldowns(s.rdb, d.AlertCooldown, clock.Now)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,6 @@ func TestFollowupCheckinAnswered(t *testing.T) {
 		t.Errorf("check-in due %v, want a day after the chat ended (%v)", due, ended.SessionEndedAt)
 	}
 	dmsBefore := len(h.sim.BotMessages(welcome.ChannelID))
-	notes := len(h.threadMessages(alert))
 
 	h.advance(23*time.Hour + 50*time.Minute)
 	if n := len(h.sim.BotMessages(welcome.ChannelID)); n != dmsBefore {
@@ -79,8 +78,11 @@ func TestFollowupCheckinAnswered(t *testing.T) {
 	} else if btn, ok := ash.ParseButtonID(b[0].CustomID); !ok || btn.Action != ash.ActionOptOut || btn.AlertID != id || btn.SessionID != first {
 		t.Errorf("opt-out button %+v", btn)
 	}
-	h.waitFor("thread told of the check-in", func() bool { return len(h.threadMessages(alert)) > notes })
-	notes = len(h.threadMessages(alert))
+	h.waitThreadNote(alert, "Ash sent "+h.alice.Mention()+" a follow-up check-in")
+	rec := h.waitMetric(id, "followup_sent", func(a *metrics.Alert) bool { return a.FollowupSentAt != nil })
+	if !rec.FollowupSentAt.Equal(checkin.ID.Time()) {
+		t.Errorf("followup_sent at %v, want the check-in's time %v", rec.FollowupSentAt, checkin.ID.Time())
+	}
 
 	// Alice answers an hour later: Ash answers in a new chat linked to the
 	// alert, without a second welcome.
@@ -99,10 +101,12 @@ func TestFollowupCheckinAnswered(t *testing.T) {
 	if st := h.rdb.HGet(context.Background(), followup.CheckinKey(id), "state").Val(); st != "answered" {
 		t.Errorf("check-in state %q", st)
 	}
-	h.waitFor("thread told of the answer", func() bool { return len(h.threadMessages(alert)) > notes })
+	h.waitThreadNote(alert, "answered Ash's check-in")
 	// The metrics keep the alert's first chat as its session.
-	if rec, _ := h.metricsStore().Alert(context.Background(), id); rec.SessionID != first {
-		t.Errorf("alert's session %s, want the first chat %s", rec.SessionID, first)
+	rec = h.waitMetric(id, "followup_answered", func(a *metrics.Alert) bool { return a.FollowupAnsweredAt != nil })
+	if rec.SessionID != first || rec.FollowupSessionID != sid || !rec.FollowupAnsweredAt.Equal(answer.ID.Time()) {
+		t.Errorf("alert's session %s (want the first chat %s), answer %s at %v (want %s at %v)",
+			rec.SessionID, first, rec.FollowupSessionID, rec.FollowupAnsweredAt, sid, answer.ID.Time())
 	}
 	if !answer.ID.Time().After(checkin.ID.Time()) {
 		t.Error("clock did not move")

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
+	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/detection"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
@@ -86,6 +87,8 @@ type harness struct {
 	// and auto-initiate; follow-up check-ins, off here unless a test
 	// switches them on, add one).
 	pollers int
+	// onAshTeam gets each instance's ash.Team (Options.OnAshTeam).
+	onAshTeam func(ash.Team)
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -246,7 +249,7 @@ func (h *harness) startBot() *instance {
 			ShutdownTimeout: h.shutdown, PollInterval: 5 * time.Second,
 			OutboxMinBackoff: 20 * time.Millisecond, OutboxMaxBackoff: 100 * time.Millisecond,
 			KeepGatewayOpen: raceEnabled, GatewayStaleAfter: h.staleAfter, Classifier: h.classifier,
-			Ready: func() { close(ready) },
+			Ready: func() { close(ready) }, OnAshTeam: h.onAshTeam,
 		})
 	}()
 	select {

@@ -14,12 +14,10 @@ func (s *stack) detailedHealth(srv *ops.Server, opts Options) {
 	srv.Detail(ops.Details{
 		Version: opts.Version, Started: s.started, Now: opts.Clock.Now,
 		Components: map[string]ops.Probe{
-			"discord": s.discordHealth,
-			"redis":   s.redisHealth,
-			"nlp":     s.nlpHealth,
-			"companion": func(context.Context) ops.Component {
-				return ops.Component{Status: ops.StatusOK, Detail: s.companion.describe()}
-			},
+			"discord":   s.discordHealth,
+			"redis":     s.redisHealth,
+			"nlp":       s.nlpHealth,
+			"companion": func(context.Context) ops.Component { return s.companion.health() },
 		},
 	})
 }

@@ -29,6 +29,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
+	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/followup"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
@@ -72,6 +73,13 @@ type Options struct {
 	ReportChannels []string
 	Cleaner        *retention.Cleaner
 	Storage        *storagestats.Collector
+	// Status answers /ash status (nil: unavailable); Config is what
+	// /ash config shows (nil: unavailable).
+	Status StatusSource
+	Config *config.Config
+	// AlertRetention is how long alert records live (config
+	// Metrics.AlertTTL): /ash history shows the alerts within it.
+	AlertRetention time.Duration
 
 	Clock  schedule.Clock
 	Logger *slog.Logger
@@ -252,19 +260,24 @@ func (b *Bot) Stop(ctx context.Context) error {
 }
 
 // RegisterCommands installs the bot's commands for application appID,
-// replacing older ones.
+// replacing older ones: the CRT's in the guild (globally without one),
+// and the members' /ash-me globally, so that it works in DMs too.
 func (b *Bot) RegisterCommands(ctx context.Context, appID snowflake.ID) error {
 	cmds := Commands(b.opts.CommandPermissions)
-	var err error
-	if b.opts.GuildID != 0 {
-		_, err = b.opts.Rest.SetGuildCommands(appID, b.opts.GuildID, cmds, rest.WithCtx(ctx))
-	} else {
-		_, err = b.opts.Rest.SetGlobalCommands(appID, cmds, rest.WithCtx(ctx))
+	if b.opts.GuildID == 0 {
+		if _, err := b.opts.Rest.SetGlobalCommands(appID, append(cmds, MemberCommands()...), rest.WithCtx(ctx)); err != nil {
+			return fmt.Errorf("register commands: %w", err)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("register commands: %w", err)
+	var errs []error
+	if _, err := b.opts.Rest.SetGuildCommands(appID, b.opts.GuildID, cmds, rest.WithCtx(ctx)); err != nil {
+		errs = append(errs, fmt.Errorf("register the guild's commands: %w", err))
 	}
-	return nil
+	if _, err := b.opts.Rest.SetGlobalCommands(appID, MemberCommands(), rest.WithCtx(ctx)); err != nil {
+		errs = append(errs, fmt.Errorf("register /%s: %w", MeCommand, err))
+	}
+	return errors.Join(errs...)
 }
 
 func (b *Bot) onInteraction(ctx context.Context, in discord.Interaction) {
@@ -276,8 +289,11 @@ func (b *Bot) onInteraction(ctx context.Context, in discord.Interaction) {
 				b.onFlag(ctx, i, d)
 			}
 		case discord.SlashCommandInteractionData:
-			if d.CommandName() == AshCommand {
+			switch d.CommandName() {
+			case AshCommand:
 				b.onAshCommand(ctx, i, d)
+			case MeCommand:
+				b.onMeCommand(ctx, i, d)
 			}
 		}
 	case discord.ComponentInteraction:

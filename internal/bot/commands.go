@@ -61,16 +61,25 @@ func Commands(perms discord.Permissions) []discord.ApplicationCommandCreate {
 					},
 				},
 				discord.ApplicationCommandOptionSubCommand{Name: SubStorage, Description: "Show what the bot keeps in Redis"},
+				openCommand,
+				historyCommand,
+				noteCommand,
 				discord.ApplicationCommandOptionSubCommand{
 					Name: SubCleanup, Description: "Run the data retention cleanup now (admins)",
 					Options: []discord.ApplicationCommandOption{
 						discord.ApplicationCommandOptionBool{Name: "dry_run", Description: "Only report what would be removed"},
 					},
 				},
+				optOutOption(),
+				statusOption(), configOption(),
 			},
 		},
 	}
 }
+
+// adminOnly are the subcommands for bot administrators: cleanup deletes
+// data, and the settings name every id and address the bot uses.
+func adminOnly(sub string) bool { return sub == SubCleanup || sub == SubConfig }
 
 func (b *Bot) onAshCommand(ctx context.Context, i discord.ApplicationCommandInteraction, d discord.SlashCommandInteractionData) {
 	m := i.Member()
@@ -82,11 +91,11 @@ func (b *Bot) onAshCommand(ctx context.Context, i discord.ApplicationCommandInte
 	// Reports, timelines and storage are the CRT's (a timeline names the
 	// person in crisis); cleanup deletes data, which is the admins' call.
 	switch {
-	case sub == SubCleanup && !b.isAdmin(m):
+	case adminOnly(sub) && !b.isAdmin(m):
 		log.Info("command refused: not an admin")
-		b.private(ctx, i, "Only bot administrators can run the cleanup.")
+		b.private(ctx, i, "Only bot administrators can run /ash "+sub+".")
 		return
-	case sub != SubCleanup && !b.isCRT(m):
+	case !adminOnly(sub) && !b.isCRT(m):
 		log.Info("command refused: not CRT")
 		b.private(ctx, i, refusalCRT)
 		return
@@ -108,6 +117,18 @@ func (b *Bot) onAshCommand(ctx context.Context, i discord.ApplicationCommandInte
 		u, err = b.storageCommand(ctx)
 	case SubCleanup:
 		u, err = b.cleanupCommand(ctx, d.Bool("dry_run"))
+	case SubOptOut:
+		u, err = b.optOutCommand(ctx, i, d)
+	case SubStatus:
+		u, err = b.statusCommand(ctx)
+	case SubConfig:
+		u, err = b.configCommand(b.opts.Config)
+	case SubOpen:
+		u, err = b.openAlertsCommand(ctx, i)
+	case SubHistory:
+		u, err = b.personHistoryCommand(ctx, i, d)
+	case SubNote:
+		u, err = b.addNoteCommand(ctx, i, d)
 	default:
 		err = fmt.Errorf("unknown subcommand %q", sub)
 	}
@@ -177,7 +198,13 @@ func (b *Bot) alertCommand(ctx context.Context, id string) (discord.MessageUpdat
 	if err != nil {
 		return discord.MessageUpdate{}, fmt.Errorf("alert %s could not be read: %w", id, err)
 	}
-	return text(alertTimeline(a)), nil
+	timeline := alertTimeline(a)
+	notes, err := b.opts.Alerts.Notes(ctx, a.AlertID)
+	if err != nil {
+		b.log.Warn("notes of an alert unavailable", "alert_id", a.AlertID, "error", err.Error())
+		return text(timeline + "\n⚠️ The alert's notes could not be read."), nil
+	}
+	return text(timeline + alertNotes(notes, maxBlock-utf8.RuneCountInString(timeline))), nil
 }
 
 // alertTimeline renders an alert's record for the CRT. It names the person

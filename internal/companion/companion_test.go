@@ -122,6 +122,11 @@ ashbot_companion_tokens_total{direction="out",provider="openai"} 7
 	if h.Calls != 3 || h.Failures != 2 || h.Consecutive != 2 || h.LastResult != "timeout" || !h.LastAt.Equal(at.Add(2*time.Minute)) {
 		t.Fatalf("health %+v", h)
 	}
+	// A success after the failures: the last failure is still told.
+	m.Record(at.Add(3*time.Minute), time.Second, Reply{Attempts: 1}, nil)
+	if h := m.Health(); h.LastResult != "ok" || h.Consecutive != 0 || h.LastFailure != "timeout" || !h.LastFailureAt.Equal(at.Add(2*time.Minute)) {
+		t.Fatalf("health after a success %+v", h)
+	}
 	if _, err := NewMetrics(reg, "openai"); err == nil {
 		t.Fatal("registered twice")
 	}

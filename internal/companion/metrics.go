@@ -32,6 +32,10 @@ type Health struct {
 	// before the first call.
 	LastResult string
 	LastAt     time.Time
+	// LastFailure is the Kind of the last failed call, kept after a
+	// success; empty before the first failure.
+	LastFailure   string
+	LastFailureAt time.Time
 }
 
 // latencyBuckets spread around the usual reply time of a chat model (one
@@ -102,6 +106,7 @@ func (m *Metrics) Record(at time.Time, took time.Duration, reply Reply, err erro
 		m.health.Failures++
 		m.health.Consecutive++
 		m.health.LastResult = string(kind)
+		m.health.LastFailure, m.health.LastFailureAt = string(kind), at
 	} else {
 		m.tokensIn.Add(float64(reply.Usage.InputTokens))
 		m.tokensOu.Add(float64(reply.Usage.OutputTokens))

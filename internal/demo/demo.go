@@ -129,8 +129,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 
 	d := &driver{ctx: ctx, sim: sim, nlp: nlp, clk: clk, rdb: rdb, out: opts.Out, timeout: opts.StepTimeout, start: start,
 		ch: map[string]discordsim.ChannelID{}, users: map[string]discordsim.User{},
-		posts: map[string]discordsim.Message{}, incidents: map[string][]*incident{},
-		cooldown: cfg.Detection.AlertCooldown, cooldownFrom: map[string]time.Time{}}
+		posts: map[string]discordsim.Message{}, incidents: map[string][]*incident{}}
 	botCfg := d.setUp(cfg, story)
 
 	runCtx, stop := context.WithCancel(ctx)

@@ -4,31 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
-	"github.com/alphabetcartel/ashbot/internal/detection"
 )
 
 // The driver's side of automatic detection: alerts the bot raises on its
 // own, Ash-NLP's outage and the notices about it, and cooldowns.
-
-// expireCooldowns ends the cooldowns that are over at t. Redis expires
-// the cooldown key on its own clock, and the demo week passes in seconds
-// of it: without this, Robin's alert of day 1 would still hold the
-// cooldown on day 5.
-func (d *driver) expireCooldowns(t time.Time) error {
-	for name, from := range d.cooldownFrom {
-		if t.Before(from.Add(d.cooldown)) {
-			continue
-		}
-		if err := d.rdb.Del(d.ctx, detection.CooldownKey(d.users[name].ID.String())).Err(); err != nil {
-			return fmt.Errorf("ending %s's cooldown: %w", name, err)
-		}
-		delete(d.cooldownFrom, name)
-	}
-	return nil
-}
 
 // Detection's notices in the status channel start with these.
 const (
@@ -62,7 +43,6 @@ func (d *driver) expectAlert(severity, author string) error {
 	if err != nil {
 		return err
 	}
-	d.cooldownFrom[author] = d.clk.Now()
 	how := ""
 	if strings.Contains(in.msg.Content, "escalated from") {
 		how = ", escalated from the open alert"

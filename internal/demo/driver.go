@@ -36,10 +36,6 @@ type driver struct {
 	incidents          map[string][]*incident        // each person's alerts, oldest first
 	alerts             int
 	reportPosted       bool
-	// cooldown is the bot's BOT_ALERT_COOLDOWN; cooldownFrom, when each
-	// person's detected alert took it (see expireCooldowns).
-	cooldown     time.Duration
-	cooldownFrom map[string]time.Time
 }
 
 func (d *driver) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
@@ -85,9 +81,6 @@ func (d *driver) to(t time.Time) error {
 		n++
 	}
 	if err := d.clk.WaitIdle(ctx, n); err != nil {
-		return err
-	}
-	if err := d.expireCooldowns(t); err != nil {
 		return err
 	}
 	d.clk.Set(t)

@@ -25,7 +25,15 @@ type Open struct {
 	AlertChannelID string `json:"alert_channel_id,omitempty"`
 	AlertMessageID string `json:"alert_message_id,omitempty"`
 	ThreadID       string `json:"thread_id,omitempty"`
+	// UntilMS is when the cooldown ends (unix ms) on the bot's clock,
+	// which may not be Redis's: the key's own TTL, set from the same
+	// period, only bounds how long Redis keeps it. Zero (written before
+	// this field existed) leaves the end to the TTL.
+	UntilMS int64 `json:"until_ms,omitempty"`
 }
+
+// over reports whether o's cooldown has ended at now.
+func (o Open) over(now time.Time) bool { return o.UntilMS != 0 && now.UnixMilli() >= o.UntilMS }
 
 // Posted reports whether the alert is out (its thread is known).
 func (o Open) Posted() bool { return o.AlertMessageID != "" }
@@ -50,29 +58,38 @@ const (
 type Cooldowns struct {
 	rdb    redis.UniversalClient
 	period time.Duration
+	now    func() time.Time
 }
 
 // NewCooldowns returns the cooldown store; period 0 switches cooldowns off.
-func NewCooldowns(rdb redis.UniversalClient, period time.Duration) (*Cooldowns, error) {
-	if rdb == nil {
-		return nil, errors.New("detection: cooldowns need Redis")
+// A cooldown ends at now()+period on the clock given, so that tests and
+// the demo, whose clocks run ahead of Redis's, see it end when they should.
+func NewCooldowns(rdb redis.UniversalClient, period time.Duration, now func() time.Time) (*Cooldowns, error) {
+	if rdb == nil || now == nil {
+		return nil, errors.New("detection: cooldowns need Redis and a clock")
 	}
-	return &Cooldowns{rdb: rdb, period: period}, nil
+	return &Cooldowns{rdb: rdb, period: period, now: now}, nil
 }
 
 // decideScript reads the open alert and, when the message is to raise a
 // new one (none open, or a higher severity), takes the cooldown for it at
 // once, so that two replicas deciding about two messages of one person at
-// the same moment raise one alert. It returns the earlier value (empty when
-// none) and 1 when this caller took the cooldown.
+// the same moment raise one alert. A value whose until_ms is not after
+// ARGV[4] (now, ms) is over, as if absent. It returns the earlier value
+// (empty when none or over) and 1 when this caller took the cooldown.
 var decideScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 local rank = tonumber(ARGV[2])
 if cur then
   local ok, v = pcall(cjson.decode, cur)
   if ok and type(v) == 'table' then
-    local r = ({low=1, medium=2, high=3, critical=4})[v['severity']] or 0
-    if rank <= r then return {cur, 0} end
+    local untl = tonumber(v['until_ms'])
+    if untl and untl <= tonumber(ARGV[4]) then
+      cur = ''
+    else
+      local r = ({low=1, medium=2, high=3, critical=4})[v['severity']] or 0
+      if rank <= r then return {cur, 0} end
+    end
   end
 else
   cur = ''
@@ -88,11 +105,12 @@ func (c *Cooldowns) Decide(ctx context.Context, userID, alertID string, sev even
 	if c.period <= 0 {
 		return Alert, Open{}, nil
 	}
-	mine, err := json.Marshal(Open{AlertID: alertID, Severity: sev})
+	now := c.now()
+	mine, err := json.Marshal(Open{AlertID: alertID, Severity: sev, UntilMS: now.Add(c.period).UnixMilli()})
 	if err != nil {
 		return Alert, Open{}, err
 	}
-	res, err := decideScript.Run(ctx, c.rdb, []string{CooldownKey(userID)}, mine, sev.Rank(), c.period.Milliseconds()).Slice()
+	res, err := decideScript.Run(ctx, c.rdb, []string{CooldownKey(userID)}, mine, sev.Rank(), c.period.Milliseconds(), now.UnixMilli()).Slice()
 	if err != nil || len(res) != 2 {
 		return Alert, Open{}, fmt.Errorf("alert cooldown: %w", err)
 	}
@@ -134,7 +152,15 @@ local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
 local ok, v = pcall(cjson.decode, cur)
 if not ok or type(v) ~= 'table' or v['alert_id'] ~= ARGV[2] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+local nv = ARGV[1]
+if v['until_ms'] then
+  -- The cooldown keeps the end it was taken with. 13-digit ms fit
+  -- cjson's 14 significant digits exactly.
+  local n = cjson.decode(nv)
+  n['until_ms'] = v['until_ms']
+  nv = cjson.encode(n)
+end
+redis.call('SET', KEYS[1], nv, 'KEEPTTL')
 return 1`)
 
 // Load returns the open alert, if any.
@@ -147,7 +173,7 @@ func (c *Cooldowns) Load(ctx context.Context, userID string) (Open, bool, error)
 		return Open{}, false, fmt.Errorf("alert cooldown: %w", err)
 	}
 	var o Open
-	if err := json.Unmarshal([]byte(raw), &o); err != nil {
+	if err := json.Unmarshal([]byte(raw), &o); err != nil || o.over(c.now()) {
 		return Open{}, false, nil
 	}
 	return o, true, nil

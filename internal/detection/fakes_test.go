@@ -180,7 +180,7 @@ func (f *fixture) start(tweak func(*Options)) *Intake {
 		f.t.Fatal(err)
 	}
 	hist, _ := NewHistory(f.rdb, 100, 7*day, f.clock.Now)
-	cool, _ := NewCooldowns(f.rdb, 300*time.Second)
+	cool, _ := NewCooldowns(f.rdb, 300*time.Second, f.clock.Now)
 	opts := Options{
 		Classifier: f.nlp, Dispatcher: f.disp, Claims: store, Poster: f.post, History: hist, Cooldowns: cool,
 		GuildID: snowflake.ID(guild).String(), Monitored: []snowflake.ID{monitored},

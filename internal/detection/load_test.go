@@ -74,7 +74,7 @@ func loadIntake(t *testing.T, workers int) (*Intake, *countingDispatcher, *count
 	clock := schedule.SystemClock{}
 	store, _ := alerts.NewStore(rdb, alerts.StoreOptions{TTL: 90 * day, Now: clock.Now})
 	hist, _ := NewHistory(rdb, 100, 7*day, clock.Now)
-	cool, _ := NewCooldowns(rdb, 300*time.Second)
+	cool, _ := NewCooldowns(rdb, 300*time.Second, time.Now)
 	disp := &countingDispatcher{ids: map[string]int{}}
 	post := &countingPoster{}
 	in, err := New(Options{

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
+	"github.com/alphabetcartel/ashbot/internal/schedule/scheduletest"
 )
 
 var srv *redistest.Server
@@ -138,7 +139,7 @@ func TestScoreTime(t *testing.T) {
 
 func TestCooldownRules(t *testing.T) {
 	rdb := srv.Fresh(t)
-	c, _ := NewCooldowns(rdb, 300*time.Second)
+	c, _ := NewCooldowns(rdb, 300*time.Second, time.Now)
 	ctx := context.Background()
 	d, _, err := c.Decide(ctx, "u", "a1", events.Medium)
 	if err != nil || d != Alert {
@@ -178,7 +179,7 @@ func TestCooldownRules(t *testing.T) {
 	if d, _, _ := c.Decide(ctx, "u", "a5", events.Low); d != Alert {
 		t.Errorf("after release: %v", d)
 	}
-	off, _ := NewCooldowns(rdb, 0)
+	off, _ := NewCooldowns(rdb, 0, time.Now)
 	for range 2 {
 		if d, _, _ := off.Decide(ctx, "w", "x", events.High); d != Alert {
 			t.Errorf("cooldown off: %v", d)
@@ -189,8 +190,39 @@ func TestCooldownRules(t *testing.T) {
 func TestCooldownRedisDownFails(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	defer rdb.Close()
-	c, _ := NewCooldowns(rdb, time.Minute)
+	c, _ := NewCooldowns(rdb, time.Minute, time.Now)
 	if d, _, err := c.Decide(context.Background(), "u", "a", events.High); err == nil || d != Alert {
 		t.Errorf("redis down: %v %v, want Alert with an error", d, err)
+	}
+}
+
+// The cooldown ends on the bot's clock, not Redis's: a clock that runs
+// ahead (the demo, tests) or a Redis whose clock differs sees it end at
+// taken+period, and posting the alert does not move that end.
+func TestCooldownEndsOnTheBotsClock(t *testing.T) {
+	rdb := srv.Fresh(t)
+	clk := scheduletest.NewClock(time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC))
+	c, _ := NewCooldowns(rdb, 5*time.Minute, clk.Now)
+	ctx := context.Background()
+	if d, _, _ := c.Decide(ctx, "u", "a1", events.Medium); d != Alert {
+		t.Fatalf("first message: %v", d)
+	}
+	clk.Advance(4 * time.Minute)
+	if err := c.Posted(ctx, "u", Open{AlertID: "a1", Severity: events.Medium, AlertMessageID: "m1", ThreadID: "m1"}); err != nil {
+		t.Fatal(err)
+	}
+	if o, ok, _ := c.Load(ctx, "u"); !ok || o.ThreadID != "m1" || o.UntilMS != time.Date(2026, 1, 5, 12, 5, 0, 0, time.UTC).UnixMilli() {
+		t.Errorf("after posting: %+v %v, want the cooldown's end kept", o, ok)
+	}
+	if d, _, _ := c.Decide(ctx, "u", "a2", events.Medium); d != Note {
+		t.Errorf("within the cooldown: %v, want Note", d)
+	}
+	clk.Advance(time.Minute) // 12:05: over, although Redis still keeps the key
+	if _, ok, _ := c.Load(ctx, "u"); ok {
+		t.Error("Load: the cooldown is over on the bot's clock")
+	}
+	d, prev, _ := c.Decide(ctx, "u", "a3", events.Low)
+	if d != Alert || prev.AlertID != "" {
+		t.Errorf("after the cooldown: %v %+v, want a new alert", d, prev)
 	}
 }

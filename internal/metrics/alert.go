@@ -24,21 +24,26 @@ type Alert struct {
 	ChannelSensitivity float64   `json:"channel_sensitivity"`
 	CreatedAt          time.Time `json:"alert_created_at"`
 
-	AcknowledgedAt   *time.Time `json:"acknowledged_at"`
-	AcknowledgedBy   string     `json:"acknowledged_by,omitempty"`
-	AshContactedAt   *time.Time `json:"ash_contacted_at"`
-	AshContactedBy   string     `json:"ash_contacted_by,omitempty"`
-	WasAutoInitiated bool       `json:"was_auto_initiated"`
-	UserOptedOutAt   *time.Time `json:"user_opted_out_at"`
-	UserOptedOut     bool       `json:"user_opted_out"`
-	FirstResponseAt  *time.Time `json:"first_response_at"`
-	FirstResponseBy  string     `json:"first_response_by,omitempty"`
-	ResolvedAt       *time.Time `json:"resolved_at"`
-	ResolvedBy       string     `json:"resolved_by,omitempty"`
-	SessionID        string     `json:"session_id,omitempty"`
-	SessionStartedAt *time.Time `json:"session_started_at"`
-	SessionEndedAt   *time.Time `json:"session_ended_at"`
-	SessionEndReason string     `json:"session_end_reason,omitempty"`
+	AcknowledgedAt     *time.Time `json:"acknowledged_at"`
+	AcknowledgedBy     string     `json:"acknowledged_by,omitempty"`
+	AshContactedAt     *time.Time `json:"ash_contacted_at"`
+	AshContactedBy     string     `json:"ash_contacted_by,omitempty"`
+	WasAutoInitiated   bool       `json:"was_auto_initiated"`
+	UserOptedOutAt     *time.Time `json:"user_opted_out_at"`
+	UserOptedOut       bool       `json:"user_opted_out"`
+	FirstResponseAt    *time.Time `json:"first_response_at"`
+	FirstResponseBy    string     `json:"first_response_by,omitempty"`
+	ResolvedAt         *time.Time `json:"resolved_at"`
+	ResolvedBy         string     `json:"resolved_by,omitempty"`
+	SessionID          string     `json:"session_id,omitempty"`
+	SessionStartedAt   *time.Time `json:"session_started_at"`
+	SessionEndedAt     *time.Time `json:"session_ended_at"`
+	SessionEndReason   string     `json:"session_end_reason,omitempty"`
+	FollowupSentAt     *time.Time `json:"followup_sent_at"`
+	FollowupAnsweredAt *time.Time `json:"followup_answered_at"`
+	FollowupSessionID  string     `json:"followup_session_id,omitempty"`
+	EscalatedAt        *time.Time `json:"escalated_at"`       // level 1: the CRT roles again
+	EscalatedLeadsAt   *time.Time `json:"escalated_leads_at"` // level 2: the escalation roles
 
 	TimeToAcknowledgeSeconds *int64 `json:"time_to_acknowledge_seconds"`
 	TimeToAshSeconds         *int64 `json:"time_to_ash_seconds"`
@@ -136,6 +141,10 @@ func decodeAlert(id string, h map[string]string) (*Alert, error) {
 		{fResolved, &a.ResolvedAt, &a.TimeToResolveSeconds},
 		{fSessStart, &a.SessionStartedAt, nil},
 		{fSessEnd, &a.SessionEndedAt, nil},
+		{fFollowup, &a.FollowupSentAt, nil},
+		{fAnswered, &a.FollowupAnsweredAt, nil},
+		{fEscTeam, &a.EscalatedAt, nil},
+		{fEscLeads, &a.EscalatedLeadsAt, nil},
 	} {
 		t, secs, err := at(f.field)
 		if err != nil {
@@ -154,5 +163,6 @@ func decodeAlert(id string, h map[string]string) (*Alert, error) {
 	a.WasAutoInitiated = a.AshContactedBy == "auto"
 	a.UserOptedOut = a.UserOptedOutAt != nil
 	a.SessionID, a.SessionEndReason = h[fSession], h[fSessWhy]
+	a.FollowupSessionID = h[fAnswerSID]
 	return a, nil
 }

@@ -45,6 +45,12 @@ type Daily struct {
 	SessionsEnded     map[string]int64 `json:"sessions_ended"`
 	SessionsCompleted Sum              `json:"sessions_completed"`
 	Responders        map[string]int64 `json:"acknowledgments_by_responder"`
+	FollowupsSent     int64            `json:"followups_sent"`
+	FollowupsAnswered int64            `json:"followups_answered"`
+	// Escalated counts the day's alerts escalated at any level, per
+	// severity; EscalatedLeads those that reached the leads (level 2).
+	Escalated      map[string]int64 `json:"escalated"`
+	EscalatedLeads map[string]int64 `json:"escalated_leads"`
 	// IndexedAlerts counts the alerts listed in the day's index: all the
 	// day's alerts, whether or not their records still exist.
 	IndexedAlerts int64    `json:"indexed_alerts"`
@@ -66,13 +72,17 @@ func (s *Store) Daily(ctx context.Context, day time.Time) (*Daily, error) {
 
 func decodeDaily(day time.Time, h map[string]string) (*Daily, error) {
 	d := &Daily{
-		Date:          day.UTC().Format(time.DateOnly),
-		BySeverity:    map[string]int64{},
-		SessionsEnded: map[string]int64{},
-		Responders:    map[string]int64{},
+		Date:           day.UTC().Format(time.DateOnly),
+		BySeverity:     map[string]int64{},
+		SessionsEnded:  map[string]int64{},
+		Responders:     map[string]int64{},
+		Escalated:      map[string]int64{},
+		EscalatedLeads: map[string]int64{},
 	}
 	for _, sev := range events.Severities {
 		d.BySeverity[string(sev)] = 0
+		d.Escalated[string(sev)] = 0
+		d.EscalatedLeads[string(sev)] = 0
 	}
 	for k, v := range h {
 		if id, ok := strings.CutPrefix(k, aIndexPrefix); ok {
@@ -128,6 +138,14 @@ func decodeDaily(day time.Time, h map[string]string) (*Daily, error) {
 			}
 		case strings.HasPrefix(k, aRespPrefix):
 			d.Responders[k[len(aRespPrefix):]] = n
+		case k == aFollowups:
+			d.FollowupsSent = n
+		case k == aAnswered:
+			d.FollowupsAnswered = n
+		case strings.HasPrefix(k, aEscPrefix):
+			d.Escalated[k[len(aEscPrefix):]] = n
+		case strings.HasPrefix(k, aEsc2Prefix):
+			d.EscalatedLeads[k[len(aEsc2Prefix):]] = n
 		}
 	}
 	d.IndexedAlerts = int64(len(d.alertIDs))

@@ -1,7 +1,8 @@
 // Package metrics records alert lifecycle events into Redis and answers the
 // questions the weekly report asks of them. It owns the keys
-// ash:metrics:alert:*, ash:metrics:alert_lookup:* and ash:metrics:daily:*;
-// docs/storage.md describes their layout.
+// ash:metrics:alert:*, ash:metrics:alert_lookup:*, ash:metrics:daily:* and
+// the per-person index ash:metrics:user:*; docs/storage.md describes their
+// layout.
 package metrics
 
 import "time"
@@ -12,11 +13,15 @@ const (
 	alertPrefix  = "ash:metrics:alert:"
 	lookupPrefix = "ash:metrics:alert_lookup:"
 	dailyPrefix  = "ash:metrics:daily:"
+	// userPrefix indexes a person's alerts: a sorted set of alert ids
+	// scored by creation (unix ms). Its name holds the person's id.
+	userPrefix = "ash:metrics:user:"
 )
 
 func alertKey(alertID string) string    { return alertPrefix + alertID }
 func lookupKey(messageID string) string { return lookupPrefix + messageID }
 func dailyKey(day time.Time) string     { return dailyPrefix + day.UTC().Format(time.DateOnly) }
+func userKey(userID string) string      { return userPrefix + userID }
 
 // Fields of the per-alert hash. Times after creation are stored as
 // millisecond offsets from t0: small integers that Redis packs tightly and
@@ -41,6 +46,11 @@ const (
 	fSessStart = "s0"
 	fSessEnd   = "s1"
 	fSessWhy   = "sr"
+	fFollowup  = "fu"     // followup_sent
+	fAnswered  = "fa"     // followup_answered
+	fAnswerSID = "fa_sid" // the session the answer started
+	fEscTeam   = "e1"     // escalated, level 1
+	fEscLeads  = "e2"     // escalated, level 2
 )
 
 // Fields of the daily aggregate hash. Index fields ("a:" + alert id) hold a
@@ -65,6 +75,10 @@ const (
 	aSessEndPrefix = "sess:end:"
 	aSessSum       = "sess:sum" // seconds, completed sessions only
 	aRespPrefix    = "resp:"    // acknowledgments per CRT member
+	aFollowups     = "fu:sent"
+	aAnswered      = "fu:answered"
+	aEscPrefix     = "esc:"  // alerts escalated at any level, per severity
+	aEsc2Prefix    = "esc2:" // alerts escalated to the leads, per severity
 	aIndexPrefix   = "a:"
 )
 
@@ -78,4 +92,11 @@ const (
 	bitResolved
 	bitSessStart
 	bitSessEnd
+	bitFollowup
+	bitAnswered
+	// In the daily mask bitEscTeam means "counted as escalated" (at either
+	// level: a late escalation may post level 2 only); in the record it is
+	// level 1.
+	bitEscTeam
+	bitEscLeads
 )

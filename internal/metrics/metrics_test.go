@@ -154,6 +154,10 @@ func TestEveryEventCountsOncePerAlert(t *testing.T) {
 		ev(events.Resolved, "a1", "2026-01-05T12:05:00Z", "111"),
 		{Type: events.SessionStarted, AlertID: "a1", At: ts("2026-01-05T12:02:00Z"), SessionID: "s1"},
 		{Type: events.SessionEnded, AlertID: "a1", At: ts("2026-01-05T12:03:00Z"), SessionID: "s1", Reason: events.EndOptedOut},
+		{Type: events.Escalated, AlertID: "a1", At: ts("2026-01-05T12:00:30Z"), Level: events.EscalationTeam},
+		{Type: events.Escalated, AlertID: "a1", At: ts("2026-01-05T12:00:50Z"), Level: events.EscalationLeads},
+		{Type: events.FollowupSent, AlertID: "a1", At: ts("2026-01-06T12:00:00Z")},
+		{Type: events.FollowupAnswered, AlertID: "a1", At: ts("2026-01-06T12:10:00Z"), SessionID: "s3"},
 	}
 	f.must(t, Recorded, first...)
 	before := dump(t, f.rdb)
@@ -168,6 +172,10 @@ func TestEveryEventCountsOncePerAlert(t *testing.T) {
 		ev(events.Resolved, "a1", "2026-01-05T12:09:00Z", "333"),
 		{Type: events.SessionStarted, AlertID: "a1", At: ts("2026-01-05T12:09:00Z"), SessionID: "s2"},
 		{Type: events.SessionEnded, AlertID: "a1", At: ts("2026-01-05T12:09:00Z"), SessionID: "s1", Reason: events.EndCompleted},
+		{Type: events.Escalated, AlertID: "a1", At: ts("2026-01-05T12:09:00Z"), Level: events.EscalationTeam},
+		{Type: events.Escalated, AlertID: "a1", At: ts("2026-01-05T12:09:00Z"), Level: events.EscalationLeads},
+		{Type: events.FollowupSent, AlertID: "a1", At: ts("2026-01-06T12:09:00Z")},
+		{Type: events.FollowupAnswered, AlertID: "a1", At: ts("2026-01-06T12:19:00Z"), SessionID: "s4"},
 	}
 	f.must(t, Duplicate, append(first, later...)...)
 	if after := dump(t, f.rdb); after != before {
@@ -177,8 +185,17 @@ func TestEveryEventCountsOncePerAlert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.TotalAlerts != 1 || d.AshAuto != 1 || d.OptedOut != 1 || d.SessionsCompleted.Count != 0 || d.SessionsEnded["opted_out"] != 1 {
+	if d.TotalAlerts != 1 || d.AshAuto != 1 || d.OptedOut != 1 || d.SessionsCompleted.Count != 0 || d.SessionsEnded["opted_out"] != 1 ||
+		d.FollowupsSent != 1 || d.FollowupsAnswered != 1 || d.Escalated["critical"] != 1 || d.EscalatedLeads["critical"] != 1 {
 		t.Errorf("daily = %+v", d)
+	}
+	a, err := f.store.Alert(ctx, "a1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.EscalatedAt.Equal(ts("2026-01-05T12:00:30Z")) || !a.EscalatedLeadsAt.Equal(ts("2026-01-05T12:00:50Z")) ||
+		!a.FollowupSentAt.Equal(ts("2026-01-06T12:00:00Z")) || !a.FollowupAnsweredAt.Equal(ts("2026-01-06T12:10:00Z")) || a.FollowupSessionID != "s3" {
+		t.Errorf("alert = %+v", a)
 	}
 }
 
@@ -203,7 +220,9 @@ func TestRejectedEventsChangeNothing(t *testing.T) {
 		{"bad severity", created("bad", "2026-01-05T12:00:00Z", "severe")},
 		{"missing by", ev(events.Resolved, "a1", "2026-01-05T12:30:00Z", "")},
 		{"auto mismatch", events.Event{Type: events.AshContacted, AlertID: "a1", At: ts("2026-01-05T12:30:00Z"), By: "111", Auto: true}},
-		{"unknown type", events.Event{Type: "escalated", AlertID: "a1", At: ts("2026-01-05T12:30:00Z")}},
+		{"unknown type", events.Event{Type: "paged", AlertID: "a1", At: ts("2026-01-05T12:30:00Z")}},
+		{"answer without check-in", events.Event{Type: events.FollowupAnswered, AlertID: "a1", At: ts("2026-01-06T12:30:00Z"), SessionID: "s7"}},
+		{"escalation level 3", events.Event{Type: events.Escalated, AlertID: "a1", At: ts("2026-01-05T12:30:00Z"), Level: 3}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -232,6 +251,7 @@ func TestEveryKeyHasTheRightTTL(t *testing.T) {
 		"ash:metrics:alert:old":                        ts("2025-12-11T12:00:00Z").Add(alertTTL),
 		"ash:metrics:alert_lookup:" + c.AlertMessageID: ts("2025-12-11T12:00:00Z").Add(alertTTL),
 		"ash:metrics:daily:2025-12-11":                 ts("2025-12-12T00:00:00Z").Add(aggTTL),
+		"ash:metrics:user:" + c.UserID:                 ts("2025-12-11T12:00:00Z").Add(alertTTL),
 	}
 	if len(keys) != len(want) {
 		t.Fatalf("keys = %v, want %d keys", keys, len(want))
@@ -430,5 +450,8 @@ func TestRecordsAfterScriptFlush(t *testing.T) {
 	}
 	if a, err := f.store.AlertByMessage(ctx, created("a2", "2026-01-05T13:00:00Z", events.Low).AlertMessageID); err != nil || a.AlertID != "a2" {
 		t.Fatalf("lookup after flush: %v %v", a, err)
+	}
+	if ids, total := personIDs(t, f, "555000111", 10); len(ids) != 2 || total != 2 {
+		t.Fatalf("person index after flush: %v (%d)", ids, total)
 	}
 }

@@ -114,6 +114,12 @@ func (pa pastAlert) apply(ev events.Event) (pastAlert, bool, error) {
 		return pa, true, nil
 	}
 	bit := kindBits[ev.Type]
+	switch {
+	case ev.Type == events.Escalated && ev.Level == events.EscalationLeads:
+		bit = bitEscLeads
+	case ev.Type == events.FollowupAnswered && st.stored&bitFollowup == 0:
+		return pa, false, &RejectedError{Reason: reasonNoFollowup, waits: true}
+	}
 	if st.stored&bit != 0 {
 		return pa, false, nil
 	}
@@ -142,10 +148,42 @@ func (pa pastAlert) apply(ev events.Event) (pastAlert, bool, error) {
 // kindBits are the index bits of the kinds after creation, but the
 // session's end.
 var kindBits = map[events.Type]int{
-	events.Acknowledged:   bitAck,
-	events.AshContacted:   bitAsh,
-	events.UserOptedOut:   bitOptOut,
-	events.FirstResponse:  bitFirst,
-	events.Resolved:       bitResolved,
-	events.SessionStarted: bitSessStart,
+	events.Acknowledged:     bitAck,
+	events.AshContacted:     bitAsh,
+	events.UserOptedOut:     bitOptOut,
+	events.FirstResponse:    bitFirst,
+	events.Resolved:         bitResolved,
+	events.SessionStarted:   bitSessStart,
+	events.FollowupSent:     bitFollowup,
+	events.FollowupAnswered: bitAnswered,
+	events.Escalated:        bitEscTeam, // level 2: bitEscLeads
+}
+
+// History records the events of one alert taken from history (a
+// migration), in the order given: like Record, except that an alert
+// created longer ago than the alert retention counts in its day's
+// aggregate only, as an import counts it. A History is for one alert and
+// one goroutine.
+type History struct {
+	rec  *Recorder
+	past *pastAlert // set once the alert's creation was counted aggregate-only
+}
+
+// History returns a History for one alert's events.
+func (r *Recorder) History() *History { return &History{rec: r} }
+
+// Record records ev, one of the alert's events.
+func (h *History) Record(ctx context.Context, ev events.Event) (Outcome, error) {
+	if h.past != nil {
+		return h.rec.recordPast(ctx, ev, h.past)
+	}
+	if ev.Type != events.AlertCreated || !h.rec.pastRetention(ev.At) {
+		return h.rec.Record(ctx, ev)
+	}
+	pa := &pastAlert{}
+	out, err := h.rec.recordPast(ctx, ev, pa)
+	if err == nil && out != Disabled {
+		h.past = pa
+	}
+	return out, err
 }

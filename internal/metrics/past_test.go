@@ -110,7 +110,7 @@ func TestImportOlderThanAlertRetentionCountsInAggregatesOnly(t *testing.T) {
 			t.Errorf("duration %d: %+v, live %+v", i, d, l)
 		}
 	}
-	if s.TotalAlerts != ls.TotalAlerts || s.BySeverity != ls.BySeverity || !reflect.DeepEqual(s.Ash, ls.Ash) ||
+	if s.TotalAlerts != ls.TotalAlerts || s.BySeverity != ls.BySeverity || !reflect.DeepEqual(s.Ash, ls.Ash) || s.Escalations != ls.Escalations || ls.Escalations.Alerts == 0 ||
 		!slices.Equal(s.TopResponders, ls.TopResponders) || s.PeakHour.Hour != ls.PeakHour.Hour {
 		t.Errorf("summary %+v\nlive %+v", s, ls)
 	}

@@ -56,6 +56,7 @@ func IsRejected(err error) bool {
 const (
 	reasonUnknownAlert   = "unknown alert"
 	reasonNoSessionStart = "session_ended without session_started"
+	reasonNoFollowup     = "followup_answered without followup_sent"
 )
 
 // futureSkew is how far ahead of the bot's clock an event may be stamped.
@@ -91,13 +92,26 @@ func NewRecorder(rdb redis.UniversalClient, opts RecorderOptions) (*Recorder, er
 }
 
 var ops = map[events.Type]string{
-	events.Acknowledged:   "ack",
-	events.AshContacted:   "ash",
-	events.UserOptedOut:   "opt",
-	events.FirstResponse:  "fr",
-	events.Resolved:       "res",
-	events.SessionStarted: "s0",
-	events.SessionEnded:   "s1",
+	events.Acknowledged:     "ack",
+	events.AshContacted:     "ash",
+	events.UserOptedOut:     "opt",
+	events.FirstResponse:    "fr",
+	events.Resolved:         "res",
+	events.SessionStarted:   "s0",
+	events.SessionEnded:     "s1",
+	events.FollowupSent:     "fu",
+	events.FollowupAnswered: "fa",
+}
+
+// op is the alert script's operation for ev.
+func op(ev events.Event) string {
+	if ev.Type == events.Escalated {
+		if ev.Level == events.EscalationLeads {
+			return "e2"
+		}
+		return "e1"
+	}
+	return ops[ev.Type]
 }
 
 // Record stores one event exactly once. A *RejectedError means the event is
@@ -146,13 +160,13 @@ func (r *Recorder) apply(ctx context.Context, ev events.Event, now time.Time) (a
 		}
 		args = []any{"create", at, expires.Sub(now).Milliseconds(), string(ev.Severity), ev.AlertMessageID, ev.UserID, ev.ChannelID, sens}
 	} else {
-		args = []any{ops[ev.Type], at}
+		args = []any{op(ev), at}
 		switch ev.Type {
-		case events.SessionStarted:
+		case events.SessionStarted, events.FollowupAnswered:
 			args = append(args, ev.SessionID)
 		case events.SessionEnded:
 			args = append(args, ev.SessionID, string(ev.Reason))
-		case events.UserOptedOut:
+		case events.UserOptedOut, events.FollowupSent, events.Escalated:
 		default:
 			args = append(args, ev.By)
 		}
@@ -173,9 +187,15 @@ func (r *Recorder) apply(ctx context.Context, ev events.Event, now time.Time) (a
 		return alertState{}, fmt.Errorf("record %s for alert %s: %w", ev.Type, ev.AlertID, err)
 	}
 	if st.rejected != "" {
-		return alertState{}, &RejectedError{Reason: st.rejected, waits: st.rejected == reasonUnknownAlert || st.rejected == reasonNoSessionStart}
+		return alertState{}, &RejectedError{Reason: st.rejected, waits: waits(st.rejected)}
 	}
 	return st, nil
+}
+
+// waits reports whether a rejection would be lifted by an earlier event
+// (the alert's creation, the session's start, the check-in).
+func waits(reason string) bool {
+	return reason == reasonUnknownAlert || reason == reasonNoSessionStart || reason == reasonNoFollowup
 }
 
 // check validates an event on its own: its fields, and that it is not
@@ -211,7 +231,7 @@ type alertState struct {
 }
 
 // parseAlertReply reads {t0, sev, msg, ack, ack_by, ash, ash_by, opt, fr,
-// res, sid, s0, s1, sr, uid, status}: strings as HMGET returns them, numbers
+// res, sid, s0, s1, sr, uid, fu, fa, e1, e2, status}: strings as HMGET returns them, numbers
 // where the script just stored them, nil where nothing is stored.
 func parseAlertReply(res []any) (alertState, error) {
 	var st alertState
@@ -221,11 +241,11 @@ func parseAlertReply(res []any) (alertState, error) {
 			return st, nil
 		}
 	}
-	if len(res) != 16 {
+	if len(res) != 20 {
 		return st, fmt.Errorf("unexpected script reply %v", res)
 	}
 	var ok bool
-	st.status, ok = res[15].(int64)
+	st.status, ok = res[19].(int64)
 	t0, okT0 := replyInt(res[0])
 	st.severity, _ = res[1].(string)
 	st.message, _ = res[2].(string)
@@ -247,6 +267,11 @@ func parseAlertReply(res []any) (alertState, error) {
 	offset(9, bitResolved, &st.resolved)
 	offset(11, bitSessStart, &s0)
 	offset(12, bitSessEnd, &s1)
+	var fu, fa, e1, e2 int64 // only whether they are stored counts
+	offset(15, bitFollowup, &fu)
+	offset(16, bitAnswered, &fa)
+	offset(17, bitEscTeam, &e1)
+	offset(18, bitEscLeads, &e2)
 	st.session = s1 - s0
 	st.ackBy, _ = res[4].(string)
 	st.ashBy, _ = res[6].(string)
@@ -296,12 +321,15 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 	args := dailyArgs(ev.AlertID, st, ttl)
 
 	var lookup *redis.StatusCmd
+	var person *redis.Cmd
 	var extra func(redis.Pipeliner)
 	if ev.Type == events.AlertCreated {
-		// The message-id lookup rides in the same round trip. It is a
-		// separate single-key command, so Cluster can route it on its own.
+		// The message-id lookup and the person's index ride in the same
+		// round trip. Each is a separate single-key command, so Cluster
+		// can route it on its own.
 		extra = func(p redis.Pipeliner) {
 			lookup = p.SetArgs(ctx, lookupKey(st.message), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
+			person = r.indexPerson(ctx, p, st.user, ev.AlertID, st.t0, now)
 		}
 	}
 	if err := r.batch.eval(ctx, dailyScript, []string{dailyKey(day)}, args, extra).Err(); err != nil {
@@ -311,6 +339,19 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 	if lookup != nil {
 		if err := lookup.Err(); err != nil && !errors.Is(err, redis.Nil) {
 			return fmt.Errorf("alert lookup: %w", err)
+		}
+	}
+	if person != nil {
+		err := person.Err()
+		if isNoScript(err) {
+			err = r.indexPersonAgain(ctx, st.user, ev.AlertID, st.t0, now)
+		}
+		// A key of another type cannot be helped by a retry; /ash history
+		// then misses the alert and cleanup reports the key's type. Other
+		// failures are retried with the event. The key names the person:
+		// the error does not.
+		if err != nil && !isWrongType(err) {
+			return fmt.Errorf("the person's alert index: %w", err)
 		}
 	}
 	return nil
@@ -333,8 +374,9 @@ func dailyArgs(alertID string, st alertState, ttl time.Duration) []any {
 		}
 		return ms / 1000
 	}
-	flag := func(bit int) string {
-		if st.stored&bit == 0 {
+	// flag is "1" when the record holds any of bits.
+	flag := func(bits int) string {
+		if st.stored&bits == 0 {
 			return ""
 		}
 		return "1"
@@ -359,6 +401,8 @@ func dailyArgs(alertID string, st alertState, ttl time.Duration) []any {
 		secs(bitResolved, st.resolved),
 		flag(bitSessStart),
 		endReason, sessSecs,
+		flag(bitFollowup), flag(bitAnswered),
+		flag(bitEscTeam | bitEscLeads), flag(bitEscLeads),
 	}
 }
 

@@ -12,9 +12,11 @@ import "github.com/redis/go-redis/v9"
 //	opt: nothing
 //	s0: session id
 //	s1: session id, reason
+//	fu (followup_sent), e1, e2 (escalated, level 1 or 2): nothing
+//	fa (followup_answered): session id
 //
 // It replies {t0, sev, msg, ack, ack_by, ash, ash_by, opt, fr, res, sid,
-// s0, s1, sr, uid, status}: everything the record now holds that the daily aggregate counts (nil where a kind is not
+// s0, s1, sr, uid, fu, fa, e1, e2, status}: everything the record now holds that the daily aggregate counts (nil where a kind is not
 // stored), so that the daily update can bring the day up to date with all
 // of it, and status 1 recorded or 0 duplicate; or {-1, reason} when
 // rejected. Times are kept as strings or small
@@ -22,9 +24,9 @@ import "github.com/redis/go-redis/v9"
 // not snowflakes.
 var alertScript = redis.NewScript(`
 local k, op, at = KEYS[1], ARGV[1], tonumber(ARGV[2])
-local cur = redis.call('HMGET', k, 't0', 'sev', 'msg', 'ack', 'ack_by', 'ash', 'ash_by', 'opt', 'fr', 'res', 'sid', 's0', 's1', 'sr', 'uid')
+local cur = redis.call('HMGET', k, 't0', 'sev', 'msg', 'ack', 'ack_by', 'ash', 'ash_by', 'opt', 'fr', 'res', 'sid', 's0', 's1', 'sr', 'uid', 'fu', 'fa', 'e1', 'e2')
 local function reply(status)
-  cur[16] = status
+  cur[20] = status
   return cur
 end
 if op == 'create' then
@@ -54,11 +56,16 @@ end
 -- also store who (or, for a session start, which session) in a second one.
 local i
 if op == 'ack' then i = 4 elseif op == 'ash' then i = 6 elseif op == 'opt' then i = 8
-elseif op == 'fr' then i = 9 elseif op == 'res' then i = 10 else i = 12 end
+elseif op == 'fr' then i = 9 elseif op == 'res' then i = 10 elseif op == 's0' then i = 12
+elseif op == 'fu' then i = 16 elseif op == 'fa' then i = 17 elseif op == 'e1' then i = 18
+elseif op == 'e2' then i = 19 else return {-1, 'unknown operation'} end
+if op == 'fa' and not cur[16] then return {-1, 'followup_answered without followup_sent'} end
 if cur[i] then return reply(0) end
 cur[i] = off
-if op == 'opt' then
-  redis.call('HSET', k, 'opt', off)
+if op == 'opt' or op == 'fu' or op == 'e1' or op == 'e2' then
+  redis.call('HSET', k, op, off)
+elseif op == 'fa' then
+  redis.call('HSET', k, 'fa', off, 'fa_sid', ARGV[3])
 elseif op == 's0' then
   redis.call('HSET', k, 's0', off, 'sid', ARGV[3])
   cur[11] = ARGV[3]
@@ -77,7 +84,9 @@ return reply(1)
 //	the person the alert is about: no responder), 7 Ash seconds,
 //	8 Ash kind field, 9 opt-out ("1"), 10 first response seconds,
 //	11 resolution seconds, 12 session started ("1"), 13 session end
-//	reason, 14 completed session seconds
+//	reason, 14 completed session seconds, 15 follow-up sent ("1"),
+//	16 follow-up answered ("1"), 17 escalated at any level ("1"),
+//	18 escalated to the leads ("1")
 //
 // with "" for a kind the record does not hold. Each kind is added once:
 // its bit in the index field (the bit* constants) says it was, so a
@@ -132,6 +141,22 @@ if ARGV[13] ~= '' and bit.band(mask, 128) == 0 then
   redis.call('HINCRBY', k, 'sess:end:' .. ARGV[13], 1)
   if ARGV[14] ~= '' then redis.call('HINCRBY', k, 'sess:sum', ARGV[14]) end
   mask = mask + 128
+end
+if ARGV[15] ~= '' and bit.band(mask, 256) == 0 then
+  redis.call('HINCRBY', k, 'fu:sent', 1)
+  mask = mask + 256
+end
+if ARGV[16] ~= '' and bit.band(mask, 512) == 0 then
+  redis.call('HINCRBY', k, 'fu:answered', 1)
+  mask = mask + 512
+end
+if ARGV[17] ~= '' and bit.band(mask, 1024) == 0 then
+  redis.call('HINCRBY', k, 'esc:' .. ARGV[3], 1)
+  mask = mask + 1024
+end
+if ARGV[18] ~= '' and bit.band(mask, 2048) == 0 then
+  redis.call('HINCRBY', k, 'esc2:' .. ARGV[3], 1)
+  mask = mask + 2048
 end
 if mask == was then return 0 end
 redis.call('HSET', k, f, mask)

@@ -37,6 +37,15 @@ func (s Severities) Get(sev events.Severity) int64 {
 	return s.Low
 }
 
+func (s *Severities) add(o Severities) {
+	s.Critical += o.Critical
+	s.High += o.High
+	s.Medium += o.Medium
+	s.Low += o.Low
+}
+
+func (s Severities) total() int64 { return s.Critical + s.High + s.Medium + s.Low }
+
 func severitiesOf(m map[string]int64) Severities {
 	return Severities{Critical: m["critical"], High: m["high"], Medium: m["medium"], Low: m["low"]}
 }
@@ -63,6 +72,19 @@ type Ash struct {
 	UserOptedOut      int64    `json:"user_opted_out"`
 	SessionsCompleted int64    `json:"sessions_completed"`
 	AvgSessionSeconds *float64 `json:"avg_session_seconds"`
+	// Follow-up check-ins sent about the week's alerts, and how many the
+	// person answered.
+	FollowupsSent     int64 `json:"followups_sent"`
+	FollowupsAnswered int64 `json:"followups_answered"`
+}
+
+// Escalations counts the week's alerts that nobody acknowledged in their
+// severity's escalation time: Alerts escalated at any level, ToLeads
+// those that reached the leads (level 2).
+type Escalations struct {
+	Alerts     int64      `json:"alerts"`
+	BySeverity Severities `json:"by_severity"`
+	ToLeads    int64      `json:"to_leads"`
 }
 
 // PeakDay is the busiest day of the week.
@@ -107,6 +129,7 @@ type Summary struct {
 	TimeToFirstResponse Durations   `json:"time_to_first_response"`
 	TimeToResolve       Durations   `json:"time_to_resolve"`
 	Ash                 Ash         `json:"ash"`
+	Escalations         Escalations `json:"escalations"`
 	PeakDay             *PeakDay    `json:"peak_day"`
 	PeakHour            *PeakHour   `json:"peak_hour"`
 	TopResponders       []Responder `json:"top_responders"`
@@ -177,6 +200,14 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 		sum.Ash.Manual += d.AshManual
 		sum.Ash.AutoInitiated += d.AshAuto
 		sum.Ash.UserOptedOut += d.OptedOut
+		sum.Ash.FollowupsSent += d.FollowupsSent
+		sum.Ash.FollowupsAnswered += d.FollowupsAnswered
+		if d.Escalated != nil {
+			esc := severitiesOf(d.Escalated)
+			sum.Escalations.BySeverity.add(esc)
+			sum.Escalations.Alerts += esc.total()
+			sum.Escalations.ToLeads += severitiesOf(d.EscalatedLeads).total()
+		}
 		for id, n := range d.Responders {
 			responders[id] += n
 		}

@@ -35,6 +35,8 @@ func weekEvents() []events.Event {
 		ev(events.FirstResponse, "a1", "2026-01-01T22:12:00Z", "222"),
 		sess(events.SessionEnded, "a1", "2026-01-01T22:22:41Z", "s1", events.EndCompleted),
 		ev(events.Resolved, "a1", "2026-01-01T22:26:40Z", "111"),
+		{Type: events.FollowupSent, AlertID: "a1", At: ts("2026-01-02T22:30:00Z")},
+		sess(events.FollowupAnswered, "a1", "2026-01-02T23:00:00Z", "s1b", ""),
 
 		created("a2", "2026-01-01T22:40:00Z", events.Medium),
 		ev(events.Acknowledged, "a2", "2026-01-01T22:41:30Z", "222"),
@@ -42,21 +44,28 @@ func weekEvents() []events.Event {
 		sess(events.SessionStarted, "a2", "2026-01-01T22:43:00Z", "s2", ""),
 		events.Event{Type: events.UserOptedOut, AlertID: "a2", At: ts("2026-01-01T22:43:20Z")},
 		sess(events.SessionEnded, "a2", "2026-01-01T22:43:20Z", "s2", events.EndOptedOut),
+		{Type: events.FollowupSent, AlertID: "a2", At: ts("2026-01-02T22:45:00Z")},
 
 		created("a3", "2026-01-03T10:05:00Z", events.Low),
 		ev(events.Acknowledged, "a3", "2026-01-03T10:07:30Z", "222"),
 
 		created("a4", "2026-01-03T22:00:00Z", events.Critical),
+		{Type: events.Escalated, AlertID: "a4", At: ts("2026-01-03T22:02:00Z"), Level: events.EscalationTeam},
+		{Type: events.Escalated, AlertID: "a4", At: ts("2026-01-03T22:04:00Z"), Level: events.EscalationLeads},
 		ev(events.Acknowledged, "a4", "2026-01-03T22:05:00Z", "333"),
 		ev(events.AshContacted, "a4", "2026-01-03T22:00:45Z", "333"),
 		sess(events.SessionStarted, "a4", "2026-01-03T22:00:45Z", "s4", ""),
 		sess(events.SessionEnded, "a4", "2026-01-03T22:17:25Z", "s4", events.EndTimeout),
 
 		created("a5", "2026-01-07T00:00:00Z", events.Medium),
+		// Found late after downtime: only the second level is posted.
+		{Type: events.Escalated, AlertID: "a5", At: ts("2026-01-07T04:00:00Z"), Level: events.EscalationLeads},
 		created("a6", "2026-01-07T10:30:00Z", events.Low),
 		ev(events.Acknowledged, "a6", "2026-01-07T10:40:00.5Z", "111"),
 
 		created("a7", "2026-01-08T00:00:00Z", events.Critical), // the day after
+		// Escalated, but counted on the day before the week.
+		{Type: events.Escalated, AlertID: "w0", At: ts("2026-01-01T00:00:05Z"), Level: events.EscalationTeam},
 	}
 }
 
@@ -69,7 +78,9 @@ const wantWeek = `{
   "time_to_first_response": {"count": 1, "avg_seconds": 120, "p50_seconds": 120, "p90_seconds": 120, "records": 1},
   "time_to_resolve":        {"count": 1, "avg_seconds": 1000, "p50_seconds": 1000, "p90_seconds": 1000, "records": 1},
   "ash": {"sessions_started": 3, "manual": 2, "auto_initiated": 1, "user_opted_out": 1,
-          "sessions_completed": 2, "avg_session_seconds": 850},
+          "sessions_completed": 2, "avg_session_seconds": 850,
+          "followups_sent": 2, "followups_answered": 1},
+  "escalations": {"alerts": 2, "by_severity": {"critical": 1, "high": 0, "medium": 1, "low": 0}, "to_leads": 2},
   "peak_day": {"date": "2026-01-01", "weekday": "Thursday", "alerts": 2},
   "peak_hour": {"hour": 22, "alerts": 3},
   "top_responders": [{"user_id": "111", "acknowledgments": 2}, {"user_id": "222", "acknowledgments": 2},
@@ -152,7 +163,8 @@ func TestEmptyWeek(t *testing.T) {
 	  "time_to_first_response": {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null, "records": 0},
 	  "time_to_resolve":        {"count": 0, "avg_seconds": null, "p50_seconds": null, "p90_seconds": null, "records": 0},
 	  "ash": {"sessions_started": 0, "manual": 0, "auto_initiated": 0, "user_opted_out": 0,
-	          "sessions_completed": 0, "avg_session_seconds": null},
+	          "sessions_completed": 0, "avg_session_seconds": null, "followups_sent": 0, "followups_answered": 0},
+	  "escalations": {"alerts": 0, "by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0}, "to_leads": 0},
 	  "peak_day": null, "peak_hour": null, "top_responders": []}`)
 }
 

@@ -328,8 +328,12 @@ func (m *Migrator) convertAlert(ctx context.Context, rep *Report, alertID, key s
 		rep.count(KindEvents, "alerts kept in their backup only (BOT_METRICS_ENABLED=false)", 1)
 		return nil
 	}
+	// History counts an alert older than our alert retention in its day's
+	// aggregates only, as `ashbot events import` does: Record would
+	// reject it, and its week's counts would miss it.
+	hist := m.opts.Recorder.History()
 	for _, ev := range evs {
-		out, err := m.opts.Recorder.Record(ctx, ev)
+		out, err := hist.Record(ctx, ev)
 		switch {
 		case metrics.IsRejected(err):
 			rep.count(KindEvents, "events rejected", 1)
@@ -341,6 +345,8 @@ func (m *Migrator) convertAlert(ctx context.Context, rep *Report, alertID, key s
 			return keyErr(rep, KindEvents, "record alert "+alertID, err)
 		case out == metrics.Duplicate:
 			rep.count(KindEvents, "events already recorded", 1)
+		case out == metrics.RecordedAggregateOnly:
+			rep.count(KindEvents, "events counted in the daily aggregates only (older than the alert retention)", 1)
 		default:
 			rep.count(KindEvents, "events recorded", 1)
 		}

@@ -461,3 +461,40 @@ func TestResumesAfterACrash(t *testing.T) {
 		})
 	}
 }
+
+// An earlier alert older than our alert retention (an earlier bot that
+// kept its records longer) counts in its day's aggregate, as an import
+// counts it, and has no record of ours.
+func TestAlertOlderThanAlertRetentionCountsInAggregatesOnly(t *testing.T) {
+	e := newEnv(t, srv.Fresh(t))
+	created := e.now.Add(-120 * day).Truncate(time.Second)
+	const id = "alert_old1"
+	e.zadd("ash:metrics:alert:"+id, 30*day,
+		redis.Z{Score: secs(created), Member: fmt.Sprintf(`{"alert_id": %q, "alert_message_id": 7101, "user_id": 111, "channel_id": 801, "severity": "critical", "alert_created_at": %q, "acknowledged_at": %q, "acknowledged_by": 555}`,
+			id, naive(created), naive(created.Add(90*time.Second)))})
+
+	rep := e.run(false)
+	if n := outcome(rep, KindEvents, "events counted in the daily aggregates only"); n != 2 {
+		t.Errorf("%d events counted aggregate-only, want 2: %+v", n, rep.kind(KindEvents).Outcomes)
+	}
+	if n := outcome(rep, KindEvents, "events rejected"); n != 0 {
+		t.Errorf("%d events rejected: %+v", n, rep.kind(KindEvents).Problems)
+	}
+	if e.rdb.Exists(e.ctx, "ash:metrics:alert:"+id).Val() != 0 {
+		t.Error("an alert record was written for an alert past the alert retention")
+	}
+	d, err := metrics.NewStore(e.rdb, e.clock).Daily(e.ctx, created.Truncate(day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.TotalAlerts != 1 || d.BySeverity["critical"] != 1 || d.Acknowledge != (metrics.Sum{Count: 1, SumSeconds: 90}) || d.Responders["555"] != 1 {
+		t.Errorf("daily aggregate %+v", d)
+	}
+
+	// Again: nothing new is counted.
+	before := e.digest()
+	e.run(false)
+	if e.digest() != before {
+		t.Error("the second run changed the data")
+	}
+}

@@ -98,6 +98,14 @@ func discordSections(r Report) []section {
 		for i, s := range r.Severities {
 			alerts = append(alerts, branch(i, len(r.Severities))+s.Emoji+" "+s.Label+": "+s.Text()+dChange(s.Change))
 		}
+		if e := r.Escalations; e.Show {
+			alerts = append(alerts, "Needed Escalation: **"+e.Total.Text()+"**"+dChange(e.Total.Change))
+			n := len(e.BySeverity) + 1
+			for i, s := range e.BySeverity {
+				alerts = append(alerts, branch(i, n)+s.Emoji+" "+s.Label+": "+s.Text()+dChange(s.Change))
+			}
+			alerts = append(alerts, branch(n-1, n)+"Reached Leads: "+e.ToLeads.Text()+dChange(e.ToLeads.Change))
+		}
 	}
 
 	var times []string
@@ -129,6 +137,12 @@ func discordSections(r Report) []section {
 			"Sessions Completed: **"+a.Completed.Text()+"**"+dChange(a.Completed.Change),
 			"Avg. Session Duration: **"+a.AvgSession.Text+"**"+dChange(a.AvgSession.Change),
 		)
+		if a.ShowFollowups {
+			ash = append(ash,
+				"Check-ins Sent: **"+a.Followups.Text()+"**"+dChange(a.Followups.Change),
+				"└─ Answered: "+a.Answered.Text()+dChange(a.Answered.Change),
+			)
+		}
 	}
 
 	busiest := []string{

@@ -89,6 +89,22 @@ func previousWeek() *metrics.Summary {
 	}
 }
 
+// escalatedWeek is planWeek with escalations and follow-up check-ins, and
+// escalatedPrevious the week before it with fewer of both.
+func escalatedWeek() *metrics.Summary {
+	s := planWeek()
+	s.Escalations = metrics.Escalations{Alerts: 3, BySeverity: metrics.Severities{High: 1, Medium: 2}, ToLeads: 1}
+	s.Ash.FollowupsSent, s.Ash.FollowupsAnswered = 4, 3
+	return s
+}
+
+func escalatedPrevious() *metrics.Summary {
+	s := previousWeek()
+	s.Escalations = metrics.Escalations{Alerts: 1, BySeverity: metrics.Severities{Critical: 1}, ToLeads: 1}
+	s.Ash.FollowupsSent, s.Ash.FollowupsAnswered = 2, 0
+	return s
+}
+
 // emptyWeek is what metrics.Store.Weekly returns for a week without alerts.
 func emptyWeek() *metrics.Summary {
 	return &metrics.Summary{

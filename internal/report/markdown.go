@@ -32,6 +32,14 @@ func Markdown(r Report) string {
 		for _, s := range r.Severities {
 			line("| ", s.Emoji, " ", s.Label, " | ", s.Text(), " | ", mdCell(s.Change), " |")
 		}
+		if e := r.Escalations; e.Show {
+			line()
+			line("- Needed escalation: **", e.Total.Text(), "**", dChange(e.Total.Change))
+			for _, s := range e.BySeverity {
+				line("  - ", s.Emoji, " ", s.Label, ": ", s.Text(), dChange(s.Change))
+			}
+			line("  - Reached the leads: ", e.ToLeads.Text(), dChange(e.ToLeads.Change))
+		}
 	}
 
 	line()
@@ -68,6 +76,10 @@ func Markdown(r Report) string {
 		line("  - User opted out: ", a.OptedOut.Text(), dChange(a.OptedOut.Change))
 		line("- Sessions completed: **", a.Completed.Text(), "**", dChange(a.Completed.Change))
 		line("- Average session duration: **", a.AvgSession.Text, "**", dChange(a.AvgSession.Change))
+		if a.ShowFollowups {
+			line("- Follow-up check-ins sent: **", a.Followups.Text(), "**", dChange(a.Followups.Change))
+			line("  - Answered: ", a.Answered.Text(), dChange(a.Answered.Change))
+		}
 	}
 
 	line()

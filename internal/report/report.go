@@ -130,6 +130,23 @@ type Ash struct {
 	OptedOut   Count
 	Completed  Count
 	AvgSession Duration
+	// Follow-up check-ins sent about the week's alerts and answered;
+	// shown when this week or the one before had any.
+	Followups     Count
+	Answered      Count
+	ShowFollowups bool
+}
+
+// Escalations are the week's alerts that nobody acknowledged within their
+// severity's escalation time. Shown when this week or the one before had
+// any: a team that has not set up escalation reads no line of zeros.
+type Escalations struct {
+	Show  bool
+	Total Count
+	// BySeverity lists the severities with escalated alerts this week or
+	// the week before.
+	BySeverity []SeverityCount
+	ToLeads    Count
 }
 
 // Peak is the busiest day or hour.
@@ -162,14 +179,15 @@ type Report struct {
 	// say "No alerts this week" instead of a column of zeros.
 	Empty bool
 
-	Total      Count
-	Severities []SeverityCount // critical, high, medium, low
-	Times      []Timing        // acknowledge, Ash contact, human response, resolve
-	Ash        Ash
-	PeakDay    Peak
-	PeakHour   Peak
-	Responders []Responder
-	Footer     string
+	Total       Count
+	Severities  []SeverityCount // critical, high, medium, low
+	Times       []Timing        // acknowledge, Ash contact, human response, resolve
+	Ash         Ash
+	Escalations Escalations
+	PeakDay     Peak
+	PeakHour    Peak
+	Responders  []Responder
+	Footer      string
 }
 
 // Build makes the report for this week, compared with previous (nil, or a
@@ -247,6 +265,30 @@ func Build(this, previous *metrics.Summary, opts Options) Report {
 		OptedOut:   ash(func(a metrics.Ash) int64 { return a.UserOptedOut }),
 		Completed:  ash(func(a metrics.Ash) int64 { return a.SessionsCompleted }),
 		AvgSession: duration(this.Ash.AvgSessionSeconds, prevAsh.AvgSessionSeconds),
+		Followups:  ash(func(a metrics.Ash) int64 { return a.FollowupsSent }),
+		Answered:   ash(func(a metrics.Ash) int64 { return a.FollowupsAnswered }),
+	}
+	r.Ash.ShowFollowups = this.Ash.FollowupsSent > 0 || prevAsh.FollowupsSent > 0
+
+	var prevEsc metrics.Escalations
+	if prev != nil {
+		prevEsc = prev.Escalations
+	}
+	esc := func(pick func(metrics.Escalations) int64) Count {
+		return count(pick(this.Escalations), func(s *metrics.Summary) int64 { return pick(s.Escalations) })
+	}
+	r.Escalations = Escalations{
+		Show:    this.Escalations.Alerts > 0 || prevEsc.Alerts > 0,
+		Total:   esc(func(e metrics.Escalations) int64 { return e.Alerts }),
+		ToLeads: esc(func(e metrics.Escalations) int64 { return e.ToLeads }),
+	}
+	for _, sev := range severityTable() {
+		if n := sev.get(this.Escalations.BySeverity); n > 0 || sev.get(prevEsc.BySeverity) > 0 {
+			r.Escalations.BySeverity = append(r.Escalations.BySeverity, SeverityCount{
+				Key: sev.key, Label: sev.label, Emoji: sev.emoji,
+				Count: count(n, func(s *metrics.Summary) int64 { return sev.get(s.Escalations.BySeverity) }),
+			})
+		}
 	}
 
 	r.PeakDay = Peak{Text: peakDay(this.PeakDay)}

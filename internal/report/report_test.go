@@ -55,6 +55,7 @@ func goldenCases() []goldenCase {
 		{"null-percentiles-vs-full", expiredWeek(), planWeek(), false},
 		{"long-responders", crowdedWeek(400), nil, false},
 		{"self-acknowledged", selfAckWeek(), nil, false},
+		{"escalations-followups", escalatedWeek(), escalatedPrevious(), false},
 	}
 }
 

@@ -52,6 +52,15 @@ func Text(r Report) string {
 		for i, s := range r.Severities {
 			line(alignRight(branch(i, len(r.Severities))+s.Emoji+" "+s.Label+":", s.Text(), alertCountEnd), suffix(s.Change))
 		}
+		if e := r.Escalations; e.Show {
+			line()
+			line(alignRight("Needed Escalation:", e.Total.Text(), alertCountEnd), suffix(e.Total.Change))
+			n := len(e.BySeverity) + 1
+			for i, s := range e.BySeverity {
+				line(alignRight(branch(i, n)+s.Emoji+" "+s.Label+":", s.Text(), alertCountEnd), suffix(s.Change))
+			}
+			line(alignRight(branch(n-1, n)+"Reached Leads:", e.ToLeads.Text(), alertCountEnd), suffix(e.ToLeads.Change))
+		}
 	}
 
 	section("⏱️ RESPONSE TIMES")
@@ -86,6 +95,11 @@ func Text(r Report) string {
 		line()
 		line(alignRight("Sessions Completed:", a.Completed.Text(), ashCountEnd), suffix(a.Completed.Change))
 		line(padRight("Avg. Session Duration:", timeValueCol), a.AvgSession.Text, suffix(a.AvgSession.Change))
+		if a.ShowFollowups {
+			line()
+			line(alignRight("Check-ins Sent:", a.Followups.Text(), ashCountEnd), suffix(a.Followups.Change))
+			line(alignRight(branch(0, 1)+"Answered:", a.Answered.Text(), ashItemEnd), suffix(a.Answered.Change))
+		}
 	}
 
 	section("📅 BUSIEST TIMES")

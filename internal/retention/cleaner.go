@@ -146,7 +146,7 @@ func (c *Cleaner) run(ctx context.Context, opts Options, now time.Time, rep *Rep
 }
 
 // numCategories is len(Categories()), as a constant for array sizes.
-const numCategories = 7
+const numCategories = 8
 
 // batchResult holds one batch's counts, indexed like Categories().
 type batchResult struct {
@@ -173,6 +173,8 @@ func categoryIndex(c Category) int {
 		return 5
 	case AlertState:
 		return 6
+	case PersonAlerts:
+		return 7
 	}
 	panic("retention: unknown category " + string(c))
 }
@@ -213,9 +215,12 @@ type item struct {
 	pttl   *redis.DurationCmd
 	value  *redis.StringCmd // t0 of an alert, value of an opt-out
 	fields *redis.SliceCmd  // updated_at, started_at of a session hash; created_at, claimed_at of alert state
-	newest *redis.ZSliceCmd // newest member of a history set
+	newest *redis.ZSliceCmd // newest member of a history set or person index
 	old    *redis.IntCmd    // members of a history set past retention (seconds scores)
 	oldMs  *redis.IntCmd    // the same, for millisecond scores
+	// cutoff and cutoffMs are the scores at and below which a member of a
+	// sorted set is past its category's retention.
+	cutoff, cutoffMs string
 
 	act action
 	// write results, checked after the write pipeline
@@ -250,10 +255,6 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 	if len(items) == 0 {
 		return res, nil
 	}
-	cutoff := now.Add(-c.ret.MessageHistory)
-	historyCutoff := strconv.FormatInt(cutoff.Unix(), 10)
-	historyCutoffMs := strconv.FormatInt(cutoff.UnixMilli(), 10)
-
 	pipe := c.rdb.Pipeline()
 	for i := range items {
 		it := &items[i]
@@ -272,10 +273,12 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 			}
 		case kindAlertState:
 			it.fields = pipe.HMGet(ctx, it.key, "created_at", "claimed_at")
-		case kindHistory:
+		case kindHistory, kindPerson:
+			cutoff := now.Add(-c.ret.of(it.cat))
+			it.cutoff, it.cutoffMs = strconv.FormatInt(cutoff.Unix(), 10), strconv.FormatInt(cutoff.UnixMilli(), 10)
 			it.newest = pipe.ZRangeWithScores(ctx, it.key, -1, -1)
-			it.old = pipe.ZCount(ctx, it.key, "-inf", historyCutoff)
-			it.oldMs = pipe.ZCount(ctx, it.key, msScores, historyCutoffMs)
+			it.old = pipe.ZCount(ctx, it.key, "-inf", it.cutoff)
+			it.oldMs = pipe.ZCount(ctx, it.key, msScores, it.cutoffMs)
 		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !isReply(err) {
@@ -308,8 +311,8 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 				it.expired = writes.PExpireAt(ctx, it.key, act.expireAt)
 			}
 			if act.prune > 0 && act.prune <= ScanCount {
-				it.pruned = writes.ZRemRangeByScore(ctx, it.key, "-inf", historyCutoff)
-				it.prunedMs = writes.ZRemRangeByScore(ctx, it.key, msScores, historyCutoffMs)
+				it.pruned = writes.ZRemRangeByScore(ctx, it.key, "-inf", it.cutoff)
+				it.prunedMs = writes.ZRemRangeByScore(ctx, it.key, msScores, it.cutoffMs)
 			}
 			if act.prune > ScanCount || act.pruneIndex {
 				slow = append(slow, it)
@@ -333,7 +336,7 @@ func (c *Cleaner) processBatch(ctx context.Context, now time.Time, keys []string
 		if it.act.pruneIndex {
 			n, err = c.pruneIndex(ctx, it.key, false)
 		} else {
-			n, err = c.pruneLarge(ctx, it.key, historyCutoff, historyCutoffMs)
+			n, err = c.pruneLarge(ctx, it.key, it.cutoff, it.cutoffMs)
 		}
 		res.at(it.cat).EntriesPruned += n
 		if err != nil {
@@ -482,7 +485,7 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 		act = deadlineAction(now, dayEnd.Add(ret), now.Add(24*time.Hour+ret), pttl)
 		act.pruneIndex = !act.unlink && !now.Before(dayEnd.Add(c.ret.AlertMetrics))
 		return act, false, nil
-	case kindHistory:
+	case kindHistory, kindPerson:
 		newest, err := it.newest.Result()
 		if err != nil {
 			return act, false, fmt.Errorf("read newest member: %w", err)
@@ -513,7 +516,7 @@ func (k kind) wantType() string {
 		return "hash"
 	case kindLookup, kindOptOut:
 		return "string"
-	case kindHistory:
+	case kindHistory, kindPerson:
 		return "zset"
 	}
 	return ""
@@ -551,8 +554,8 @@ func (c *Cleaner) pruneLarge(ctx context.Context, key, cutoff, cutoffMs string) 
 	for {
 		n, err := c.pruneChunk.Run(ctx, c.rdb, []string{key}, cutoff, cutoffMs, ScanCount).Int64()
 		if err != nil {
-			// History keys name a person: the error says what, not whose.
-			return total, fmt.Errorf("prune a message history set: %w", err)
+			// These keys name a person: the error says what, not whose.
+			return total, fmt.Errorf("prune a person's sorted set: %w", err)
 		}
 		total += n
 		if n < ScanCount {

@@ -585,6 +585,9 @@ func TestClassify(t *testing.T) {
 		"ash:alert:1":                  AlertState,
 		"ash:alert:thread:1":           AlertState,
 		"ash:alert:flags:1":            AlertState,
+		"ash:alert:open":               AlertState,
+		"ash:alert:notes:1":            AlertState,
+		"ash:metrics:user:1":           PersonAlerts,
 		"ash:session:meta:1":           SessionData,
 		"ash:migrate:backup:x":         AlertMetrics,
 		"ash:alert:":                   "",
@@ -599,7 +602,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) = %q, %v; want %q", key, got, ok, want)
 		}
 	}
-	if len(Policies(testRetentions)) != 9 {
+	if len(Policies(testRetentions)) != 10 {
 		t.Error("a key pattern has no policy")
 	}
 	if err := (Retentions{}).Validate(); err == nil {
@@ -647,6 +650,36 @@ func TestCategoryCount(t *testing.T) {
 	for i, c := range Categories() {
 		if categoryIndex(c) != i {
 			t.Errorf("categoryIndex(%s) = %d, want %d", c, categoryIndex(c), i)
+		}
+	}
+}
+
+// A person's alert index is pruned with the alert-metrics retention, not
+// the message history's, and expires the retention after its newest
+// alert; its errors never name the key.
+func TestPersonIndexPruning(t *testing.T) {
+	f := newFixture(t)
+	// Imported history: the key's TTL (90 days from the write) outlives
+	// its newest alert's record (10 days old).
+	f.zadd("ash:metrics:user:111", 90*day, f.ms(95*day), f.ms(20*day), f.ms(10*day))
+	f.zadd("ash:metrics:user:222", 90*day, f.ms(92*day), f.ms(91*day))
+	f.zadd("ash:metrics:user:333", 0, f.ms(8*day))
+	f.set("ash:metrics:user:444", "not a zset", 0)
+
+	rep := f.run(f.cleaner(), false)
+	if got := f.rdb.ZCard(f.ctx, "ash:metrics:user:111").Val(); got != 2 {
+		t.Errorf("111 has %d members, want 2 (8 days is within 90, unlike message history's 7)", got)
+	}
+	f.wantExpiry("ash:metrics:user:111", f.now.Add(80*day))
+	f.wantGone("ash:metrics:user:222")
+	f.wantExpiry("ash:metrics:user:333", f.now.Add(82*day))
+	c := rep.Categories[PersonAlerts]
+	if c.EntriesPruned != 1 || c.Removed != 1 || c.TTLRepaired != 2 || c.Errors != 1 {
+		t.Errorf("person_alerts %+v", c.Counts)
+	}
+	for _, s := range c.ErrorSamples {
+		if strings.Contains(s, "444") {
+			t.Errorf("error sample names the person: %q", s)
 		}
 	}
 }

@@ -31,21 +31,27 @@ const (
 	// (ash:alert:*). It lives as long as the alert's metrics: a button on
 	// an alert still in the metrics must keep working.
 	AlertState Category = "alert_state"
+	// PersonAlerts is the index of each person's alerts behind /ash
+	// history (ash:metrics:user:{user_id}). It lives as long as the alert
+	// records it points to, but names a person, which alert_metrics keys
+	// do not.
+	PersonAlerts Category = "person_alerts"
 )
 
 // Categories lists every category in report order.
 func Categories() []Category {
-	return []Category{AlertMetrics, Aggregates, MessageHistory, OptOuts, SessionData, Scheduler, AlertState}
+	return []Category{AlertMetrics, Aggregates, MessageHistory, OptOuts, SessionData, Scheduler, AlertState, PersonAlerts}
 }
 
 // namesPeople reports whether keys of c carry a person's id in their name
 // (ash:optout:{user_id}, ash:session:user:{user_id},
-// ash:session:followup-last:{user_id}, ash:history:{user_id}).
+// ash:session:followup-last:{user_id}, ash:history:{user_id},
+// ash:metrics:user:{user_id}).
 // Reports, logs and errors never name such keys: they give the category and
 // a count instead.
 func (c Category) namesPeople() bool {
 	switch c {
-	case OptOuts, SessionData, MessageHistory:
+	case OptOuts, SessionData, MessageHistory, PersonAlerts:
 		return true
 	}
 	return false
@@ -96,7 +102,7 @@ func (r Retentions) of(c Category) time.Duration {
 		return r.OptOuts
 	case Scheduler:
 		return SchedulerRetention
-	case AlertState:
+	case AlertState, PersonAlerts:
 		return r.AlertMetrics
 	}
 	return 0
@@ -127,6 +133,7 @@ const (
 	kindScheduler
 	kindAlertState
 	kindBackup
+	kindPerson
 )
 
 // Key prefixes of the managed patterns. None is a prefix of another.
@@ -139,6 +146,7 @@ const (
 	prefixSession    = "ash:session:"
 	prefixScheduler  = "ash:schedule:"
 	prefixAlertState = "ash:alert:"
+	prefixPerson     = "ash:metrics:user:"
 	// prefixBackup holds the earlier Ash-Bot's metrics keys that `ashbot
 	// migrate from-ash-bot` converted, kept for a rollback.
 	prefixBackup = "ash:migrate:"
@@ -171,6 +179,8 @@ var managed = []struct {
 		"unknown: TTL capped at the maximum; a key without TTL gets it from now"},
 	{prefixAlertState, kindAlertState, AlertState,
 		"hash field created_at, else claimed_at (unix ms); other keys (thread map, flag counters): full retention from now"},
+	{prefixPerson, kindPerson, PersonAlerts,
+		"member scores (alert creation, unix ms): members past the alert-metrics retention are removed, the key expires the retention after its newest member"},
 	{prefixBackup, kindBackup, AlertMetrics,
 		"unknown (the earlier bot's converted metrics, kept for a rollback): a key without TTL gets the full retention from now"},
 }

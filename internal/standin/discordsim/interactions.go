@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/snowflake/v2"
@@ -526,10 +527,16 @@ func convertOption(o cmdOption, v any) (any, string, error) {
 	}
 	switch o.Type {
 	case discord.ApplicationCommandOptionTypeString:
-		if str, ok := v.(string); ok {
-			return str, "", nil
+		str, ok := v.(string)
+		if !ok {
+			str = fmt.Sprint(v)
 		}
-		return fmt.Sprint(v), "", nil
+		// The client does not send text outside the declared lengths.
+		n := utf8.RuneCountInString(str)
+		if o.MinLength != nil && n < *o.MinLength || o.MaxLength != nil && n > *o.MaxLength {
+			return nil, "", fmt.Errorf("discordsim: option %q: %d characters, outside the declared min_length/max_length", o.Name, n)
+		}
+		return str, "", nil
 	case discord.ApplicationCommandOptionTypeInt:
 		switch n := v.(type) {
 		case int:

@@ -140,6 +140,28 @@ type cmdOption struct {
 	Name     string                               `json:"name"`
 	Required bool                                 `json:"required"`
 	Options  []cmdOption                          `json:"options"`
+	// String options only: the length the client lets a member type.
+	MinLength *int `json:"min_length"`
+	MaxLength *int `json:"max_length"`
+}
+
+// checkLengths enforces min_length and max_length of string options:
+// "minimum of 0, maximum of 6000" and "minimum of 1, maximum of 6000"
+// (https://discord.com/developers/docs/interactions/application-commands#application-command-object-application-command-option-structure).
+func checkLengths(opts []cmdOption, at string) error {
+	for i, o := range opts {
+		here := at + "." + strconv.Itoa(i)
+		if o.MinLength != nil && (*o.MinLength < 0 || *o.MinLength > 6000) {
+			return fieldErr(here+".min_length", "NUMBER_TYPE_MAX", "int value should be between 0 and 6000.")
+		}
+		if o.MaxLength != nil && (*o.MaxLength < 1 || *o.MaxLength > 6000) {
+			return fieldErr(here+".max_length", "NUMBER_TYPE_MAX", "int value should be between 1 and 6000.")
+		}
+		if err := checkLengths(o.Options, here+".options"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type commandRec struct {
@@ -211,6 +233,9 @@ func decodeCommand(raw json.RawMessage, at string) (*commandRec, error) {
 		}
 		if len(meta.Options) > 25 {
 			return nil, fieldErr(at+".options", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+		}
+		if err := checkLengths(meta.Options, at+".options"); err != nil {
+			return nil, err
 		}
 	case discord.ApplicationCommandTypeUser, discord.ApplicationCommandTypeMessage:
 		if n := utf8.RuneCountInString(meta.Name); n < 1 || n > 32 {

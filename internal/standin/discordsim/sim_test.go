@@ -940,3 +940,33 @@ func TestFollowupBeforeAckAndSelectMenu(t *testing.T) {
 		t.Error("unregistered user command must fail")
 	}
 }
+
+// String option lengths: Discord refuses a command declaring them out of
+// range, and its client sends no text outside them.
+func TestStringOptionLengths(t *testing.T) {
+	sim, _ := newSim(t, Options{})
+	ch := sim.AddChannel("general")
+	alice := sim.AddMember("alice")
+	client := connect(t, sim, allIntents)
+	n := func(v int) *int { return &v }
+	cmd := func(minLen, maxLen *int) discord.SlashCommandCreate {
+		return discord.SlashCommandCreate{Name: "note", Description: "Add a note", Options: []discord.ApplicationCommandOption{
+			discord.ApplicationCommandOptionString{Name: "text", Description: "The note", Required: true, MinLength: minLen, MaxLength: maxLen},
+		}}
+	}
+	for _, bad := range []discord.SlashCommandCreate{cmd(nil, n(6001)), cmd(nil, n(0)), cmd(n(-1), nil), cmd(n(6001), nil)} {
+		if _, err := client.Rest.SetGuildCommands(client.ApplicationID, sim.GuildID(), []discord.ApplicationCommandCreate{bad}); err == nil {
+			t.Errorf("command with lengths %v..%v accepted", bad.Options[0].(discord.ApplicationCommandOptionString).MinLength,
+				bad.Options[0].(discord.ApplicationCommandOptionString).MaxLength)
+		}
+	}
+	if _, err := client.Rest.SetGuildCommands(client.ApplicationID, sim.GuildID(), []discord.ApplicationCommandCreate{cmd(n(2), n(5))}); err != nil {
+		t.Fatal(err)
+	}
+	for text, ok := range map[string]bool{"a": false, "ab": true, "abcde": true, "abcdéf": false, "ééééé": true} {
+		_, err := sim.RunSlashCommand(ch, alice, "note", "", map[string]any{"text": text})
+		if (err == nil) != ok {
+			t.Errorf("text %q: %v", text, err)
+		}
+	}
+}
