@@ -349,8 +349,9 @@ func (m *Manager) HandleMessage(ctx context.Context, userID string, channelID, m
 	return nil
 }
 
-// End ends a chat for reason at at, once: it records session_ended, takes
-// the buttons off the welcome, says goodbye and tells the team. It reports
+// End ends a chat for reason at at, once: it records session_ended (not
+// for a linked chat, see Session.Linked), takes the buttons off the
+// welcome, says goodbye, tells the team and calls OnEnded. It reports
 // whether this call ended it.
 func (m *Manager) End(ctx context.Context, sessionID string, reason events.EndReason, at time.Time) (bool, error) {
 	won, err := m.opts.Store.ClaimEnd(ctx, sessionID, reason, at)
