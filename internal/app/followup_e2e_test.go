@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/followup"
@@ -112,11 +113,22 @@ func TestFollowupCheckinAnswered(t *testing.T) {
 		t.Error("clock did not move")
 	}
 
-	// Ending the linked chat takes the check-in's button off and
-	// schedules no second check-in.
+	// The alert message shows the linked chat, and its Take over reaches
+	// it: a CRT member can step in as in any chat. Its end takes the
+	// check-in's button off and schedules no second check-in.
+	var takeOver string
+	h.waitFor("alert shows the linked chat", func() bool {
+		b, ok := button(h.current(alert.ID), alerts.ActionTakeOver)
+		takeOver = b.CustomID
+		return ok && strings.Contains(status(h.current(alert.ID)), "Ash is talking with them")
+	})
 	h.clock.Advance(time.Minute)
-	if _, err := h.sim.SendMessage(welcome.ChannelID, h.alice, "bye ash"); err != nil {
-		t.Fatal(err)
+	tin, _ := h.click(alert.ID, h.carol, takeOver)
+	if got := h.answerText(tin); !strings.Contains(got, "You have taken over from Ash") {
+		t.Fatalf("Take over of the linked chat answered %q", got)
+	}
+	if got := h.rdb.HGet(context.Background(), ash.SessionKey(sid), "end_reason").Val(); got != string(events.EndHandoff) {
+		t.Errorf("linked chat ended %q, want handoff", got)
 	}
 	h.waitFor("check-in button removed", func() bool { return len(h.current(checkin.ID).Buttons()) == 0 })
 	if st := h.rdb.HGet(context.Background(), followup.CheckinKey(id), "state").Val(); st != "answered" {
