@@ -31,7 +31,8 @@ type EventSink interface {
 }
 
 // AutoInitScheduler arranges for Ash to reach out if nobody acknowledges
-// the alert in time. It decides itself which severities qualify.
+// the alert in time, or for others to be told (escalation). It decides
+// itself which severities qualify.
 type AutoInitScheduler interface {
 	Schedule(ctx context.Context, alertID string, severity events.Severity, created time.Time) error
 }
@@ -86,8 +87,10 @@ type DispatcherOptions struct {
 	Store    *Store
 	Events   EventSink
 	AutoInit AutoInitScheduler // optional
-	Channels Channels
-	CRTRoles []snowflake.ID
+	// Escalation sets the alert's escalation timers (optional).
+	Escalation AutoInitScheduler
+	Channels   Channels
+	CRTRoles   []snowflake.ID
 	// RedisTimeout bounds each Redis call on the dispatch path (default
 	// 500ms): past it the alert goes on without, and the write is retried
 	// in the background.
@@ -183,7 +186,7 @@ type Posted struct {
 
 // Dispatch posts a to the CRT channel for its severity, opens a thread on
 // it for CRT discussion, stores the alert loop state, records
-// alert_created and schedules auto-initiate. Only the post itself can fail
+// alert_created and schedules auto-initiate and escalation. Only the post itself can fail
 // the dispatch: everything after it is best effort, logged and retried,
 // because an alert that is out must never be reported as failed.
 func (d *Dispatcher) Dispatch(ctx context.Context, a Alert) (Posted, error) {
@@ -233,10 +236,26 @@ func (d *Dispatcher) Dispatch(ctx context.Context, a Alert) (Posted, error) {
 	if p.ThreadID != 0 {
 		st.ThreadID = p.ThreadID.String()
 	}
-	d.now("save alert state", ctx, func(ctx context.Context) error { return d.opts.Store.SaveCreated(ctx, st) })
+	// Once a write has timed out Redis is taken as down for the rest of
+	// this dispatch: the others go straight to the background, so the
+	// caller waits for one timeout at most, not one per write.
+	redisDown := false
+	write := func(what string, fn func(ctx context.Context) error) {
+		if redisDown {
+			d.later.run(what, fn)
+			return
+		}
+		redisDown = !d.now(what, ctx, fn)
+	}
+	write("save alert state", func(ctx context.Context) error { return d.opts.Store.SaveCreated(ctx, st) })
 	if d.opts.AutoInit != nil {
-		d.now("schedule auto-initiate", ctx, func(ctx context.Context) error {
+		write("schedule auto-initiate", func(ctx context.Context) error {
 			return d.opts.AutoInit.Schedule(ctx, a.ID, a.Severity, p.At)
+		})
+	}
+	if d.opts.Escalation != nil {
+		write("schedule escalation", func(ctx context.Context) error {
+			return d.opts.Escalation.Schedule(ctx, a.ID, a.Severity, p.At)
 		})
 	}
 	log.Info("alert posted", "thread_id", p.ThreadID.String(), "channel_id", a.ChannelID)
@@ -244,16 +263,18 @@ func (d *Dispatcher) Dispatch(ctx context.Context, a Alert) (Posted, error) {
 }
 
 // now tries a Redis write once within the short timeout and hands it to
-// the background retrier when that fails.
-func (d *Dispatcher) now(what string, ctx context.Context, fn func(ctx context.Context) error) {
+// the background retrier when that fails; it reports whether the write
+// was done.
+func (d *Dispatcher) now(what string, ctx context.Context, fn func(ctx context.Context) error) bool {
 	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.RedisTimeout)
 	err := fn(tctx)
 	cancel()
 	if err == nil {
-		return
+		return true
 	}
 	d.log.Warn("alerts: redis write failed; retrying in the background", "what", what, "error", err.Error())
 	d.later.run(what, fn)
+	return false
 }
 
 func (d *Dispatcher) post(ctx context.Context, a Alert, msg discord.MessageCreate, log *slog.Logger) (*discord.Message, error) {

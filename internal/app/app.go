@@ -34,6 +34,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/detection"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
+	"github.com/alphabetcartel/ashbot/internal/escalation"
 	"github.com/alphabetcartel/ashbot/internal/events"
 	"github.com/alphabetcartel/ashbot/internal/followup"
 	"github.com/alphabetcartel/ashbot/internal/gatewayhealth"
@@ -189,6 +190,10 @@ type settings struct {
 	admin     []snowflake.ID
 	monitored []snowflake.ID
 	notes     []snowflake.ID
+	// leads and escalation are BOT_ESCALATION_ROLE_IDS and
+	// BOT_ESCALATION_CHANNEL_ID (0: none).
+	leads      []snowflake.ID
+	escalation snowflake.ID
 }
 
 // CheckSettings lists what the running bot needs and the configuration
@@ -234,6 +239,12 @@ func parseSettings(cfg *config.Config) (settings, []string) {
 	s.admin = parse("BOT_ADMIN_ROLE_IDS", cfg.Discord.AdminRoleIDs)
 	s.monitored = parse("BOT_MONITORED_CHANNELS", cfg.Detection.MonitoredChannels)
 	s.notes = parse("BOT_CRT_NOTES_CHANNEL_IDS", cfg.Ash.NotesChannelIDs)
+	s.leads = parse("BOT_ESCALATION_ROLE_IDS", cfg.Escalation.RoleIDs)
+	if cfg.Escalation.ChannelID != "" {
+		if c := parse("BOT_ESCALATION_CHANNEL_ID", []string{cfg.Escalation.ChannelID}); len(c) == 1 {
+			s.escalation = c[0]
+		}
+	}
 	if cfg.Discord.GuildID != "" {
 		if g := parse("BOT_DISCORD_GUILD_ID", []string{cfg.Discord.GuildID}); len(g) == 1 {
 			s.guild = g[0]
@@ -267,6 +278,7 @@ type stack struct {
 	workers    []func(ctx context.Context)
 	runners    map[string]runnerStats // by job name, for /metrics
 	pollers    map[string]*ash.Poller // by timer name, for /metrics
+	escalator  *escalation.Escalator  // nil: escalation off
 	followups  *followup.Checkins     // nil: BOT_FOLLOWUP_ENABLED=false
 	// nlp is the Ash-NLP client, nil when BOT_NLP_BASE_URL=off; the
 	// detection side classifies monitored messages with it.
@@ -335,8 +347,16 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	} else {
 		log.Info("auto-initiate off (BOT_AUTO_INITIATE_ENABLED=false): Ash reaches out only when a CRT member asks")
 	}
+	if s.escalator, err = s.buildEscalation(cfg, set, alertStore, clock); err != nil {
+		return err
+	}
+	var escalate alerts.AutoInitScheduler
+	var cancelEscalation bot.Canceller
+	if s.escalator != nil {
+		escalate, cancelEscalation = s.escalator, s.escalator
+	}
 	if s.dispatcher, err = alerts.NewDispatcher(alerts.DispatcherOptions{
-		Discord: s.rest, Store: alertStore, Events: s.outbox, AutoInit: scheduler,
+		Discord: s.rest, Store: alertStore, Events: s.outbox, AutoInit: scheduler, Escalation: escalate,
 		Channels: set.channels, CRTRoles: set.crt, Logger: log,
 	}); err != nil {
 		return err
@@ -412,7 +432,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 
 	if s.bot, err = bot.New(bot.Options{
 		Rest: s.rest, GuildID: set.guild, CRTRoles: set.crt, AdminRoles: set.admin, AlertChannels: set.channels,
-		Alerts: alertStore, Dispatcher: s.dispatcher, Team: team, Ash: manager, AutoInit: autoInit, Events: s.outbox,
+		Alerts: alertStore, Dispatcher: s.dispatcher, Team: team, Ash: manager, AutoInit: autoInit, Escalation: cancelEscalation, Events: s.outbox,
 		Detection: detect, Followups: followups, Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
 		Status: statusSource{s: s, cfg: cfg, version: opts.Version, now: clock.Now}, Config: cfg,
 		Clock: clock, Logger: log,
@@ -421,10 +441,14 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 
+	s.workers = append(s.workers, s.afterRedis(s.indexOpenAlerts(alertStore)))
 	s.pollers = map[string]*ash.Poller{}
 	polls := []ash.PollerOptions{{Name: "session-deadlines", Set: deadlines, Handle: manager.OnDeadline}}
 	if cfg.Ash.AutoInitiate {
 		polls = append(polls, ash.PollerOptions{Name: "auto-initiate", Set: autoInit.Set(), Handle: s.bot.AutoInitiate})
+	}
+	if s.escalator != nil {
+		polls = append(polls, ash.PollerOptions{Name: "escalation", Set: s.escalator.Set(), Handle: s.escalator.Fire})
 	}
 	if s.followups != nil {
 		polls = append(polls, ash.PollerOptions{Name: "followups", Set: s.followups.Timers(), Handle: s.followups.Fire})

@@ -14,13 +14,9 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 )
 
-// withFollowups switches follow-up check-ins on, with their poller.
-func withFollowups() harnessOption {
-	return func(h *harness) {
-		h.env["BOT_FOLLOWUP_ENABLED"] = "true"
-		h.pollers = 3
-	}
-}
+// withFollowups switches follow-up check-ins on, with their poller (off
+// in the harness, so that other tests count the pollers they know).
+func withFollowups() harnessOption { return withEnv("BOT_FOLLOWUP_ENABLED", "true") }
 
 // chatWithAsh has carol ask Ash to reach alice about alert, alice write
 // once three minutes in and say goodbye three minutes later: a chat of six

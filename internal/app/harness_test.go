@@ -83,10 +83,6 @@ type harness struct {
 	serial     bool // see alone
 	// classifier is the crisis classifier detection uses (nil: off).
 	classifier detection.Classifier
-	// pollers is how many timer pollers run (default 2: session deadlines
-	// and auto-initiate; follow-up check-ins, off here unless a test
-	// switches them on, add one).
-	pollers int
 	// onAshTeam gets each instance's ash.Team (Options.OnAshTeam).
 	onAshTeam func(ash.Team)
 
@@ -168,7 +164,7 @@ func newHarnessSim(t *testing.T, simOpts discordsim.Options, opts ...harnessOpti
 	}
 	t.Cleanup(func() { sim.Close() })
 	h := &harness{t: t, sim: sim, clock: clock, rdb: rdb, spool: filepath.Join(t.TempDir(), "outbox.jsonl"),
-		shutdown: 5 * time.Second, log: testLogger(), pollers: 2}
+		shutdown: 5 * time.Second, log: testLogger()}
 	// Runs after the bot instances stopped (cleanups run last-in first-out):
 	// every request of the scenario must be one Discord would take.
 	t.Cleanup(func() { h.checkConformance() })
@@ -211,6 +207,10 @@ func newHarnessSim(t *testing.T, simOpts discordsim.Options, opts ...harnessOpti
 		"BOT_REDIS_READ_TIMEOUT":          "500ms",
 		"BOT_REDIS_WRITE_TIMEOUT":         "500ms",
 	}
+	// Off unless a test switches it on (escalation_e2e_test.go): its
+	// poller is one more goroutine on the clock, and its thread posts
+	// would join every other test's scenario.
+	h.env["BOT_ESCALATION_MINUTES"] = ""
 	for _, o := range opts {
 		o(h)
 	}
@@ -286,9 +286,19 @@ func (h *harness) ctx() context.Context {
 	return ctx
 }
 
-// waitPollers waits until the timer pollers wait on the clock, i.e. they
-// have done all they can at the current time.
-func (h *harness) waitPollers() { h.clock.BlockUntil(h.t, h.pollers) }
+// waitPollers waits until the timer pollers (auto-initiate, chat
+// deadlines, escalation and follow-up check-ins when they are on) wait on
+// the clock, i.e. they have done all they can at the current time.
+func (h *harness) waitPollers() {
+	n := 2
+	if h.env["BOT_ESCALATION_MINUTES"] != "" {
+		n++
+	}
+	if h.env["BOT_FOLLOWUP_ENABLED"] == "true" {
+		n++
+	}
+	h.clock.BlockUntil(h.t, n)
+}
 
 // advance moves time on once the pollers are idle, and waits until they
 // have handled the new time.

@@ -61,6 +61,9 @@ type Options struct {
 	Team       *Team
 	Ash        *ash.Manager
 	AutoInit   *ash.AutoInit
+	// Escalation cancels an alert's escalation timers when someone
+	// acknowledges or resolves it (nil: escalation off).
+	Escalation Canceller
 	Events     alerts.EventSink
 	// Detection takes the messages of the monitored channels (nil: off).
 	Detection Detection
@@ -93,6 +96,11 @@ type Options struct {
 	// CommandPermissions hides /ash from members without them (default
 	// Manage Messages); server admins can grant it to the CRT role.
 	CommandPermissions discord.Permissions
+}
+
+// Canceller removes an alert's timers; *escalation.Escalator is one.
+type Canceller interface {
+	Cancel(ctx context.Context, alertID string) error
 }
 
 // Detection classifies monitored messages; *detection.Intake is one.

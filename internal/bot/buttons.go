@@ -136,6 +136,7 @@ func (b *Bot) acknowledge(ctx context.Context, i discord.ComponentInteraction, b
 	// The timer goes before the event is handed on, so that whoever sees
 	// the acknowledgment recorded also sees Ash's automatic contact off.
 	b.cancelAutoInit(ctx, btn.AlertID)
+	b.cancelEscalation(ctx, btn.AlertID)
 	b.opts.Events.Add(events.Event{Type: events.Acknowledged, AlertID: btn.AlertID, At: st.Ack.At, By: st.Ack.By})
 	log.Info("alert acknowledged")
 }
@@ -150,6 +151,22 @@ func (b *Bot) cancelAutoInit(ctx context.Context, alertID string) {
 	if err != nil {
 		b.log.Warn("auto-initiate not cancelled yet; retrying in the background", "alert_id", alertID, "error", err.Error())
 		b.opts.Dispatcher.Later("cancel auto-initiate", func(ctx context.Context) error { return b.opts.AutoInit.Cancel(ctx, alertID) })
+	}
+}
+
+// cancelEscalation stops the alert's escalation timers, retrying in the
+// background when Redis fails; a timer that fires anyway finds the alert
+// acknowledged or resolved and posts nothing.
+func (b *Bot) cancelEscalation(ctx context.Context, alertID string) {
+	if b.opts.Escalation == nil {
+		return
+	}
+	qctx, cancel := b.quick(ctx)
+	err := b.opts.Escalation.Cancel(qctx, alertID)
+	cancel()
+	if err != nil {
+		b.log.Warn("escalation not cancelled yet; retrying in the background", "alert_id", alertID, "error", err.Error())
+		b.opts.Dispatcher.Later("cancel escalation", func(ctx context.Context) error { return b.opts.Escalation.Cancel(ctx, alertID) })
 	}
 }
 
@@ -237,6 +254,7 @@ func (b *Bot) resolve(ctx context.Context, i discord.ComponentInteraction, btn a
 	b.opts.Events.Add(events.Event{Type: events.Resolved, AlertID: btn.AlertID, At: st.Resolve.At, By: st.Resolve.By})
 	log.Info("alert resolved")
 	b.cancelAutoInit(ctx, btn.AlertID)
+	b.cancelEscalation(ctx, btn.AlertID)
 	if !fromMessage && state.SessionID != "" {
 		if _, err := b.opts.Ash.End(ctx, state.SessionID, events.EndCompleted, st.Resolve.At); err != nil && !errors.Is(err, ash.ErrNoSession) {
 			log.Warn("Ash's chat not ended on resolution", "session_id", state.SessionID, "error", err.Error())

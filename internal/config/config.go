@@ -11,18 +11,19 @@ import (
 // Config is the validated, effective configuration. Zero values are never
 // meaningful: always obtain one from Load.
 type Config struct {
-	Log       Log
-	Redis     Redis
-	Metrics   Metrics
-	Report    Report
-	Retention Retention
-	Discord   Discord
-	NLP       NLP
-	Detection Detection
-	Ash       Ash
-	Followup  Followup
-	Companion Companion
-	Runtime   Runtime
+	Log        Log
+	Redis      Redis
+	Metrics    Metrics
+	Report     Report
+	Retention  Retention
+	Discord    Discord
+	NLP        NLP
+	Detection  Detection
+	Ash        Ash
+	Escalation Escalation
+	Followup   Followup
+	Companion  Companion
+	Runtime    Runtime
 
 	// settings remembers where each value came from, for Describe; it is
 	// kept apart from the typed fields so secrets can be masked in one place.

@@ -196,6 +196,10 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_AUTO_INITIATE_ENABLED", cfg.Ash.AutoInitiate, true},
 		{"BOT_AUTO_INITIATE_DELAY_MINUTES", cfg.Ash.AutoInitiateDelay, 3 * time.Minute},
 		{"BOT_AUTO_INITIATE_MIN_SEVERITY", cfg.Ash.AutoInitiateMinSeverity, SeverityHigh},
+		{"BOT_ESCALATION_MINUTES", cfg.Escalation.Minutes, map[string]time.Duration{
+			SeverityCritical: 5 * time.Minute, SeverityHigh: 15 * time.Minute, SeverityMedium: time.Hour}},
+		{"BOT_ESCALATION_ROLE_IDS", cfg.Escalation.RoleIDs, []string(nil)},
+		{"BOT_ESCALATION_CHANNEL_ID", cfg.Escalation.ChannelID, ""},
 		{"BOT_ASH_SESSION_TIMEOUT", cfg.Ash.SessionTimeout, 300 * time.Second},
 		{"BOT_ASH_MAX_SESSION", cfg.Ash.MaxSession, 1800 * time.Second},
 		{"BOT_FOLLOWUP_ENABLED", cfg.Followup.Enabled, true},

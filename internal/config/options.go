@@ -247,6 +247,7 @@ func options() []option {
 			set: integer(1, 60, func(c *Config, n int64) { c.Ash.AutoInitiateDelay = time.Duration(n) * time.Minute })},
 		{name: "BOT_AUTO_INITIATE_MIN_SEVERITY", help: "Lowest severity Ash reaches out for: low, medium, high or critical.",
 			set: oneOf([]string{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}, func(c *Config, v string) { c.Ash.AutoInitiateMinSeverity = v })},
+		escalationMinutes(), escalationRoles(), escalationChannel(),
 		{name: "BOT_ASH_SESSION_TIMEOUT", help: "Seconds of silence after which an Ash session ends (60-3600).",
 			set: integer(60, 3600, func(c *Config, n int64) { c.Ash.SessionTimeout = time.Duration(n) * time.Second })},
 		{name: "BOT_ASH_MAX_SESSION", help: "Longest an Ash session may last, in seconds (300-14400).",

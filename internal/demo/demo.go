@@ -38,7 +38,7 @@ var weekStory string
 // channels are the simulated server's; the configuration below points the
 // bot's alert and report channels at the crt-* ones and monitors the
 // others.
-var channels = []string{"general", "vent", "crt-monitor", "crt-crisis", "crt-critical", "crt-reports"}
+var channels = []string{"general", "vent", "crt-monitor", "crt-crisis", "crt-critical", "crt-reports", "crt-leads"}
 
 // monitored are the channels whose messages the bot classifies.
 var monitored = []string{"general", "vent"}
@@ -76,9 +76,10 @@ type Result struct {
 }
 
 // pollers is how many goroutines of the bot wait on the clock when idle:
-// the auto-initiate and session-deadline pollers (the schedules are off).
-// While detection is down, its probe waits on the clock too.
-const pollers = 2
+// the auto-initiate, session-deadline and escalation pollers (the
+// schedules are off). While detection is down, its probe waits on the
+// clock too.
+const pollers = 3
 
 // Run acts out the story with the bot configured by cfg, whose Redis
 // settings are used as they are and whose Discord settings are replaced by
@@ -212,6 +213,16 @@ func (d *driver) setUp(cfg *config.Config, s *Story) *config.Config {
 	c.Discord.AlertCriticalChannels = []string{d.ch["crt-critical"].String()}
 	c.Discord.CRTRoleIDs = []string{crt.ID.String()}
 	c.Discord.AdminRoleIDs = []string{admin.ID.String()}
+	// The admins are the team's leads: an alert nobody acknowledges
+	// reaches them, with a notice in #crt-leads. The times are the
+	// defaults, set here so that the week plays the same whatever the
+	// environment says.
+	c.Escalation = config.Escalation{
+		Minutes: map[string]time.Duration{
+			config.SeverityCritical: 5 * time.Minute, config.SeverityHigh: 15 * time.Minute, config.SeverityMedium: time.Hour,
+		},
+		RoleIDs: []string{admin.ID.String()}, ChannelID: d.ch["crt-leads"].String(),
+	}
 	// The report is posted once, by command, at the end; the schedules
 	// would only add noise to a week that runs in seconds.
 	c.Detection.MonitoredChannels = nil

@@ -19,7 +19,7 @@
 #
 # In the statements, {name} is a person of the cast ({name}'s: "Robin's"),
 # {channel} one of #general, #vent, #crt-monitor, #crt-crisis,
-# #crt-critical, #crt-reports, {text} a quoted text, {severity} low, medium,
+# #crt-critical, #crt-reports, #crt-leads, {text} a quoted text, {severity} low, medium,
 # high or critical. "Robin's alert" is the latest alert about Robin.
 #
 # The cast, before the first day (each line lists new names):
@@ -185,6 +185,23 @@ day 5
 +30m   Morgan resolves Alex's alert
 
 day 6
+# The middle of the night and nobody on the team is awake. Alex opted
+# out of Ash on day 3, so Ash does not reach out either. The bot does not
+# let the CRITICAL alert wait in silence: at 5 minutes unacknowledged it
+# mentions the CRT again in the thread, at 10 it escalates to the leads
+# (the admins) and posts a notice in #crt-leads.
+03:10  Alex posts in #vent: "I have a plan to end it all tonight"
+       expect a critical alert about Alex
++3m    expect Alex's alert thread to say "Ash did not contact"
++2m    expect Alex's alert thread to say "Still unacknowledged after 5 minutes"
+       note "nobody acknowledged in 5 minutes: the bot mentions the CRT again in the thread"
++5m    expect Alex's alert thread to say "Escalated: still unacknowledged after 10 minutes"
+       expect #crt-leads to say "critical alert unacknowledged for 10 minutes"
+       note "10 minutes: the leads are mentioned and #crt-leads gets a notice with the alert's link, naming nobody"
++2m    Avery acknowledges Alex's alert
++1m    Avery writes in Alex's alert thread: "Woke up to the ping, I'm calling Alex now"
++40m   Avery resolves Alex's alert
+
 # Ash-NLP is down for a quarter of an hour: the CRT is told, the messages
 # wait, and when it is back they are classified; the alert says how late.
 16:20  Ash-NLP goes down

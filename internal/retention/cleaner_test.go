@@ -582,6 +582,7 @@ func TestClassify(t *testing.T) {
 		"ash:optout:1":                 OptOuts,
 		"ash:session:1":                SessionData,
 		"ash:schedule:x":               Scheduler,
+		"ash:schedule:escalation":      Scheduler,
 		"ash:alert:1":                  AlertState,
 		"ash:alert:thread:1":           AlertState,
 		"ash:alert:flags:1":            AlertState,

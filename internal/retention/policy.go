@@ -178,7 +178,7 @@ var managed = []struct {
 	{prefixScheduler, kindScheduler, Scheduler,
 		"unknown: TTL capped at the maximum; a key without TTL gets it from now"},
 	{prefixAlertState, kindAlertState, AlertState,
-		"hash field created_at, else claimed_at (unix ms); other keys (thread map, flag counters): full retention from now"},
+		"hash field created_at, else claimed_at (unix ms); other keys (thread map, flag counters, notes, the open-alerts index): full retention from now"},
 	{prefixPerson, kindPerson, PersonAlerts,
 		"member scores (alert creation, unix ms): members past the alert-metrics retention are removed, the key expires the retention after its newest member"},
 	{prefixBackup, kindBackup, AlertMetrics,
