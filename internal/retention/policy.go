@@ -44,7 +44,8 @@ func Categories() []Category {
 }
 
 // namesPeople reports whether keys of c carry a person's id in their name
-// (ash:optout:{user_id}, ash:session:user:{user_id}, ash:history:{user_id},
+// (ash:optout:{user_id}, ash:session:user:{user_id},
+// ash:session:followup-last:{user_id}, ash:history:{user_id},
 // ash:metrics:user:{user_id}).
 // Reports, logs and errors never name such keys: they give the category and
 // a count instead.
