@@ -76,7 +76,7 @@ type Result struct {
 }
 
 // pollers is how many goroutines of the bot wait on the clock when idle:
-// the auto-initiate, session-deadline and escalation pollers (the
+// the auto-initiate, session-deadline, escalation and check-in pollers (the
 // schedules are off). While detection is down, its probe waits on the
 // clock too.
 const pollers = 4
