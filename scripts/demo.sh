@@ -12,6 +12,8 @@ port=$(scripts/redis.sh start "$dir")
 echo "== private redis-server on 127.0.0.1:$port"
 
 export BOT_REDIS_HOST=127.0.0.1 BOT_REDIS_PORT=$port BOT_LOG_FORMAT=text BOT_LOG_LEVEL=error BOT_HTTP_ADDR=
+# The demo team's response targets, so the report shows how the week met them.
+export BOT_REPORT_TARGETS=acknowledge=5m,first_response=15m,resolve=2h,critical.acknowledge=2m
 # Both parts act out the 7 days that ended the day before yesterday, so
 # that even their latest events lie safely in the past.
 start=$(date -u -d '8 days ago' +%F)

@@ -2,8 +2,10 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -99,4 +101,63 @@ func (s *Store) LoadMany(ctx context.Context, alertIDs []string) (map[string]Sta
 		}
 	}
 	return out, nil
+}
+
+// IndexOpen puts the posted, unresolved alert states among keys into the
+// open-alerts index and returns how many it found: the backfill of alerts
+// posted before the index existed, and of entries a failed best-effort
+// write left out. keys may hold any ash:alert:* key (a SCAN page); only
+// state hashes are read, and a key of another type is skipped.
+func (s *Store) IndexOpen(ctx context.Context, keys []string) (int, error) {
+	var ids []string
+	for _, k := range keys {
+		id, ok := strings.CutPrefix(k, KeyPrefix)
+		// Alert ids hold no ':' (events.checkID), so a state key is the
+		// prefix and an id; the index itself is no state.
+		if ok && id != "" && !strings.Contains(id, ":") && k != OpenKey {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	p := s.rdb.Pipeline()
+	fields := make([]*redis.SliceCmd, len(ids))
+	for i, id := range ids {
+		fields[i] = p.HMGet(ctx, StateKey(id), fCreatedAt, fAlertMessage, string(ClaimResolve)+"_by")
+	}
+	// A WRONGTYPE reply spoils one key, not the page: each is read below.
+	if _, err := p.Exec(ctx); err != nil && !isReply(err) {
+		return 0, fmt.Errorf("read alert states to index: %w", err)
+	}
+	p = s.rdb.Pipeline()
+	n := 0
+	for i, id := range ids {
+		v, err := fields[i].Result()
+		if err != nil || len(v) != 3 {
+			continue
+		}
+		created, _ := v[0].(string)
+		msg, _ := v[1].(string)
+		ms, perr := strconv.ParseInt(created, 10, 64)
+		if perr != nil || msg == "" || v[2] != nil || !time.UnixMilli(ms).After(s.opts.Now().Add(-s.opts.TTL)) {
+			continue
+		}
+		s.addOpen(ctx, p, id, time.UnixMilli(ms))
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("index open alerts: %w", err)
+	}
+	return n, nil
+}
+
+// isReply tells a reply from Redis about one command (WRONGTYPE) from a
+// transport failure.
+func isReply(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr)
 }

@@ -143,3 +143,35 @@ func TestNotes(t *testing.T) {
 		t.Errorf("%d notes stored, want %d", n, MaxNotes)
 	}
 }
+
+// The backfill indexes posted, unresolved states from a SCAN page and
+// skips everything else under ash:alert:.
+func TestIndexOpen(t *testing.T) {
+	s, rdb := newStore(t)
+	ctx := context.Background()
+	old := posted("old")
+	old.CreatedAt = now.Add(-2 * time.Hour)
+	// As a version without the index wrote them.
+	for _, st := range []State{old, posted("done"), posted("ancient")} {
+		rdb.HSet(ctx, StateKey(st.AlertID), createdFields(st)...)
+	}
+	rdb.HSet(ctx, StateKey("done"), "res_by", "777")
+	rdb.HSet(ctx, StateKey("ancient"), fCreatedAt, now.Add(-91*day).UnixMilli())
+	rdb.HSet(ctx, StateKey("claim"), fClaimedAt, now.UnixMilli()) // flagged, never posted
+	rdb.Set(ctx, ThreadKey("666"), "old", 0)
+	rdb.Set(ctx, FlagsKey("333"), 2, 0)
+	if err := s.SaveCreated(ctx, posted("new")); err != nil {
+		t.Fatal(err)
+	}
+	keys := rdb.Keys(ctx, KeyPrefix+"*").Val()
+	n, err := s.IndexOpen(ctx, keys)
+	if err != nil || n != 2 {
+		t.Fatalf("indexed %d, %v (keys %v)", n, err, keys)
+	}
+	if ids, total := openIDs(t, s, 10); strings.Join(ids, ",") != "old,new" || total != 2 {
+		t.Fatalf("open %v (%d)", ids, total)
+	}
+	if n := rdb.ZCard(ctx, OpenKey).Val(); n != 2 {
+		t.Errorf("index holds %d entries", n)
+	}
+}

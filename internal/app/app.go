@@ -36,6 +36,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/escalation"
 	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/followup"
 	"github.com/alphabetcartel/ashbot/internal/gatewayhealth"
 	"github.com/alphabetcartel/ashbot/internal/logging"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
@@ -278,6 +279,7 @@ type stack struct {
 	runners    map[string]runnerStats // by job name, for /metrics
 	pollers    map[string]*ash.Poller // by timer name, for /metrics
 	escalator  *escalation.Escalator  // nil: escalation off
+	followups  *followup.Checkins     // nil: BOT_FOLLOWUP_ENABLED=false
 	// nlp is the Ash-NLP client, nil when BOT_NLP_BASE_URL=off; the
 	// detection side classifies monitored messages with it.
 	nlp        *ashnlp.Client
@@ -373,10 +375,23 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 	deadlines := ash.NewDueSet(s.rdb, ash.SessionDeadlinesKey)
+	var onEnded func(context.Context, ash.Session)
+	if cfg.Followup.Enabled {
+		if s.followups, err = followup.New(followup.Options{
+			Redis: s.rdb, Alerts: alertStore, People: ashStore, DM: s.rest, Team: team, Events: s.outbox,
+			ResourcesText: cfg.Ash.ResourcesText, Delay: cfg.Followup.Delay, Max: cfg.Followup.Max,
+			MinSeverity: events.Severity(cfg.Followup.MinSeverity), MinSession: cfg.Followup.MinSession, Clock: clock, Logger: log,
+		}); err != nil {
+			return err
+		}
+		onEnded = s.followups.OnEnded
+	} else {
+		s.reduced("follow-up check-ins", "off, BOT_FOLLOWUP_ENABLED=false")
+	}
 	manager, err := ash.NewManager(ash.Options{
 		Store: ashStore, Deadlines: deadlines, DM: s.rest, Team: team, Events: s.outbox, Companion: opts.Companion,
 		ResourcesText: cfg.Ash.ResourcesText, IdleTimeout: cfg.Ash.SessionTimeout, MaxSession: cfg.Ash.MaxSession,
-		Clock: clock, Logger: log,
+		Clock: clock, Logger: log, OnEnded: onEnded,
 	})
 	if err != nil {
 		return err
@@ -405,6 +420,10 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}
 
 	var detect bot.Detection
+	var followups bot.Followups // a nil *Checkins must not become a non-nil interface
+	if s.followups != nil {
+		followups = s.followups
+	}
 	if s.intake, err = s.detection(cfg, set, opts, alertStore, poster); err != nil {
 		return err
 	}
@@ -416,7 +435,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	if s.bot, err = bot.New(bot.Options{
 		Rest: s.rest, GuildID: set.guild, CRTRoles: set.crt, AdminRoles: set.admin, AlertChannels: set.channels,
 		Alerts: alertStore, Dispatcher: s.dispatcher, Team: team, Ash: manager, AutoInit: autoInit, Escalation: cancelEscalation, Events: s.outbox,
-		Detection: detect, Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
+		Detection: detect, Followups: followups, Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
 		Status: statusSource{s: s, cfg: cfg, version: opts.Version, now: clock.Now}, Config: cfg,
 		Clock: clock, Logger: log,
 		AlertRetention: cfg.Metrics.AlertTTL,
@@ -424,6 +443,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 
+	s.workers = append(s.workers, s.afterRedis(s.indexOpenAlerts(alertStore)))
 	s.pollers = map[string]*ash.Poller{}
 	polls := []ash.PollerOptions{{Name: "session-deadlines", Set: deadlines, Handle: manager.OnDeadline}}
 	if cfg.Ash.AutoInitiate {
@@ -431,6 +451,9 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}
 	if s.escalator != nil {
 		polls = append(polls, ash.PollerOptions{Name: "escalation", Set: s.escalator.Set(), Handle: s.escalator.Fire})
+	}
+	if s.followups != nil {
+		polls = append(polls, ash.PollerOptions{Name: "followups", Set: s.followups.Timers(), Handle: s.followups.Fire})
 	}
 	for _, p := range polls {
 		p.Clock, p.Interval, p.Logger = clock, opts.PollInterval, log

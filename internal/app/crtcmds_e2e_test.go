@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -177,6 +179,14 @@ func TestCRTFollowUpCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("storage shows the new keys", func(t *testing.T) {
+		_, got := h.runAsh(h.carol, "storage", nil)
+		// alice's and bob's indexes, none without a TTL.
+		if !regexp.MustCompile(`person_alerts +2 +0 `).MatchString(got) {
+			t.Errorf("storage lacks the person indexes:\n%s", got)
+		}
+	})
+
 	t.Run("refused outside the CRT", func(t *testing.T) {
 		h.refused(h.bob, "open", nil)
 		h.refused(h.bob, "history", map[string]any{"user": h.alice})
@@ -220,5 +230,55 @@ func TestCRTCommandsRedisDown(t *testing.T) {
 	_, got := h.runAsh(h.carol, "open", nil)
 	if !strings.Contains(got, "**Open alerts: 1**") {
 		t.Errorf("open alerts after the outage: %q", got)
+	}
+}
+
+// Alerts posted before the open-alerts index existed are indexed when the
+// bot starts, and /ash open lists them.
+func TestOpenAlertsIndexedAtStart(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	created := h.clock.Now().Add(-30 * time.Minute).UnixMilli()
+	// As the earlier version wrote them: state only.
+	h.rdb.HSet(ctx, alerts.StateKey("1400000000000000001"), "created_at", created, "severity", "high", "user_id", "1400000000000000009",
+		"alert_channel_id", h.crisis.String(), "alert_message_id", "1400000000000000002")
+	h.rdb.HSet(ctx, alerts.StateKey("1400000000000000003"), "created_at", created, "severity", "low", "user_id", "1400000000000000009",
+		"alert_channel_id", h.monitor.String(), "alert_message_id", "1400000000000000004", "res_by", h.carol.ID.String())
+	h.startBot()
+	h.waitFor("open alerts indexed", func() bool { return h.rdb.ZCard(ctx, alerts.OpenKey).Val() == 1 })
+	_, got := h.runAsh(h.carol, "open", nil)
+	if !strings.Contains(got, "**Open alerts: 1**") || !strings.Contains(got, "🟠 high · 30m old · **not acknowledged** · [alert 1400000000000000001]") {
+		t.Errorf("open alerts:\n%s", got)
+	}
+}
+
+// At debug level, /ash open, history and note leave in the log neither the
+// person asked about, nor anyone's id, nor the note's text.
+func TestCRTCommandsLogNoPerson(t *testing.T) {
+	var logs syncBuffer
+	h := newHarness(t, withLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	in := h.startBot()
+	src, _ := h.raise("a message about alice", "medium", h.monitor)
+	const note = "reached their partner, who is with them now"
+	h.runAsh(h.carol, "open", nil)
+	if _, got := h.runAsh(h.carol, "history", map[string]any{"user": h.alice}); !strings.Contains(got, "Alerts about") {
+		t.Fatalf("history %q", got)
+	}
+	if _, got := h.runAsh(h.carol, "note", map[string]any{"alert": src.ID.String(), "text": note}); !strings.Contains(got, "Note added") {
+		t.Fatalf("note %q", got)
+	}
+	h.runAsh(h.carol, "alert", map[string]any{"alert_id": src.ID.String()})
+	in.stop(t)
+
+	out := logs.String()
+	if !strings.Contains(out, `"command":"/ash/note"`) {
+		t.Fatal("the commands were not logged at all")
+	}
+	for what, s := range map[string]string{
+		"the note": note, "alice's id": h.alice.ID.String(), "carol's id": h.carol.ID.String(), "bob's id": h.bob.ID.String(),
+	} {
+		if i := strings.Index(out, s); i >= 0 {
+			t.Errorf("the log holds %s: ...%s...", what, out[max(0, i-200):min(len(out), i+len(s)+100)])
+		}
 	}
 }

@@ -131,6 +131,10 @@ type Options struct {
 	EndPhrases    []string      // default DefaultEndPhrases
 	Clock         schedule.Clock
 	Logger        *slog.Logger
+
+	// OnEnded, when set, is called once for every chat that ends, after
+	// the team was told (follow-up check-ins are scheduled from it).
+	OnEnded func(ctx context.Context, s Session)
 }
 
 // Manager runs Ash's chats.
@@ -345,8 +349,9 @@ func (m *Manager) HandleMessage(ctx context.Context, userID string, channelID, m
 	return nil
 }
 
-// End ends a chat for reason at at, once: it records session_ended, takes
-// the buttons off the welcome, says goodbye and tells the team. It reports
+// End ends a chat for reason at at, once: it records session_ended (not
+// for a linked chat, see Session.Linked), takes the buttons off the
+// welcome, says goodbye, tells the team and calls OnEnded. It reports
 // whether this call ended it.
 func (m *Manager) End(ctx context.Context, sessionID string, reason events.EndReason, at time.Time) (bool, error) {
 	won, err := m.opts.Store.ClaimEnd(ctx, sessionID, reason, at)
@@ -358,7 +363,9 @@ func (m *Manager) End(ctx context.Context, sessionID string, reason events.EndRe
 		return true, fmt.Errorf("end session %s: %w", sessionID, err)
 	}
 	log := m.log.With("session_id", sessionID, "alert_id", s.AlertID, "reason", string(reason))
-	m.opts.Events.Add(events.Event{Type: events.SessionEnded, AlertID: s.AlertID, At: at, SessionID: sessionID, Reason: reason})
+	if !s.Linked() {
+		m.opts.Events.Add(events.Event{Type: events.SessionEnded, AlertID: s.AlertID, At: at, SessionID: sessionID, Reason: reason})
+	}
 	if err := m.opts.Deadlines.Remove(ctx, sessionID); err != nil {
 		log.Warn("session deadline not removed; it will find the session ended", "error", err.Error())
 	}
@@ -368,6 +375,9 @@ func (m *Manager) End(ctx context.Context, sessionID string, reason events.EndRe
 	m.goodbye(ctx, s, reason, log)
 	log.Info("Ash chat ended")
 	m.opts.Team.AshUpdate(ctx, s.AlertID, Update{Kind: Ended, SessionID: sessionID, By: s.By, Reason: reason, At: at})
+	if m.opts.OnEnded != nil {
+		m.opts.OnEnded(ctx, s)
+	}
 	return true, nil
 }
 

@@ -21,6 +21,7 @@ type Config struct {
 	Detection  Detection
 	Ash        Ash
 	Escalation Escalation
+	Followup   Followup
 	Companion  Companion
 	Runtime    Runtime
 

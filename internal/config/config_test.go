@@ -204,6 +204,11 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_ESCALATION_CHANNEL_ID", cfg.Escalation.ChannelID, ""},
 		{"BOT_ASH_SESSION_TIMEOUT", cfg.Ash.SessionTimeout, 300 * time.Second},
 		{"BOT_ASH_MAX_SESSION", cfg.Ash.MaxSession, 1800 * time.Second},
+		{"BOT_FOLLOWUP_ENABLED", cfg.Followup.Enabled, true},
+		{"BOT_FOLLOWUP_DELAY_HOURS", cfg.Followup.Delay, 24 * time.Hour},
+		{"BOT_FOLLOWUP_MAX_HOURS", cfg.Followup.Max, 48 * time.Hour},
+		{"BOT_FOLLOWUP_MIN_SEVERITY", cfg.Followup.MinSeverity, SeverityMedium},
+		{"BOT_FOLLOWUP_MIN_SESSION_MINUTES", cfg.Followup.MinSession, 5 * time.Minute},
 		{"BOT_ASH_PROVIDER", cfg.Companion.Provider, CompanionScripted},
 		{"BOT_ASH_MODEL", cfg.Companion.Model, "claude-sonnet-5-5"},
 		{"BOT_ASH_MAX_TOKENS", cfg.Companion.MaxTokens, 500},
@@ -271,6 +276,7 @@ func TestIntegerBounds(t *testing.T) {
 		{"BOT_AUTO_INITIATE_DELAY_MINUTES", 1, 60, func(c *Config) int64 { return int64(c.Ash.AutoInitiateDelay / time.Minute) }, ""},
 		{"BOT_ASH_SESSION_TIMEOUT", 60, 3600, func(c *Config) int64 { return int64(c.Ash.SessionTimeout / time.Second) }, ""},
 		{"BOT_ASH_MAX_SESSION", 300, 14400, func(c *Config) int64 { return int64(c.Ash.MaxSession / time.Second) }, ""},
+		{"BOT_FOLLOWUP_MIN_SESSION_MINUTES", 1, 30, func(c *Config) int64 { return int64(c.Followup.MinSession / time.Minute) }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

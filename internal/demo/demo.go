@@ -76,10 +76,10 @@ type Result struct {
 }
 
 // pollers is how many goroutines of the bot wait on the clock when idle:
-// the auto-initiate, session-deadline and escalation pollers (the
+// the auto-initiate, session-deadline, escalation and check-in pollers (the
 // schedules are off). While detection is down, its probe waits on the
 // clock too.
-const pollers = 3
+const pollers = 4
 
 // Run acts out the story with the bot configured by cfg, whose Redis
 // settings are used as they are and whose Discord settings are replaced by

@@ -34,4 +34,8 @@ func TestRecorderAndWeeklyOnCluster(t *testing.T) {
 	if err != nil || a.AlertID != "a1" {
 		t.Fatalf("alert by message on cluster: %v %v", a, err)
 	}
+	pa, err := f.store.PersonAlerts(context.Background(), a.UserID, 100, alertTTL)
+	if err != nil || pa.Total == 0 || pa.Total != len(pa.Alerts) {
+		t.Fatalf("person's alerts on cluster: %+v %v", pa, err)
+	}
 }

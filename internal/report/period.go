@@ -18,9 +18,6 @@ const (
 	Quarter Period = "quarter"
 )
 
-// Periods lists the periods in the order the CLI documents them.
-func Periods() []Period { return []Period{Week, Month, Quarter} }
-
 // ParsePeriod reads a period name, in any case; "" is Week.
 func ParsePeriod(s string) (Period, error) {
 	switch p := Period(strings.ToLower(strings.TrimSpace(s))); p {

@@ -136,3 +136,41 @@ func TestChoose(t *testing.T) {
 		}
 	}
 }
+
+// The volunteer load as /ash report responders:true lists it, complete
+// and with expired records.
+func TestLoadGolden(t *testing.T) {
+	for name, s := range map[string]func() Report{
+		"targets":         func() Report { return Build(targetWeek(), targetPrevWeek(), targetOptions()) },
+		"targets-expired": func() Report { return Build(expiredWeek(), nil, targetOptions()) },
+	} {
+		r := s()
+		golden(t, name+".load.txt", []byte(strings.Join(LoadLines(r.Load), "\n")+"\n"))
+	}
+}
+
+func TestNightHour(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	for _, c := range []struct {
+		at    string
+		loc   *time.Location
+		night bool
+	}{
+		{"2026-01-01T21:59:59Z", nil, false},
+		{"2026-01-01T22:00:00Z", nil, true},
+		{"2026-01-02T05:59:59Z", nil, true},
+		{"2026-01-02T06:00:00Z", nil, false},
+		{"2026-01-02T03:30:00Z", ny, true},  // 22:30 in New York
+		{"2026-01-02T11:30:00Z", ny, false}, // 06:30
+		{"2026-07-02T10:30:00Z", ny, false}, // 06:30 in summer time
+		{"2026-07-02T09:30:00Z", ny, true},  // 05:30
+	} {
+		at, _ := time.Parse(time.RFC3339, c.at)
+		if got := NightHour(at, c.loc); got != c.night {
+			t.Errorf("NightHour(%s, %v) = %v", c.at, c.loc, got)
+		}
+	}
+}

@@ -44,7 +44,8 @@ func Categories() []Category {
 }
 
 // namesPeople reports whether keys of c carry a person's id in their name
-// (ash:optout:{user_id}, ash:session:user:{user_id}, ash:history:{user_id},
+// (ash:optout:{user_id}, ash:session:user:{user_id},
+// ash:session:followup-last:{user_id}, ash:history:{user_id},
 // ash:metrics:user:{user_id}).
 // Reports, logs and errors never name such keys: they give the category and
 // a count instead.
@@ -177,7 +178,7 @@ var managed = []struct {
 	{prefixScheduler, kindScheduler, Scheduler,
 		"unknown: TTL capped at the maximum; a key without TTL gets it from now"},
 	{prefixAlertState, kindAlertState, AlertState,
-		"hash field created_at, else claimed_at (unix ms); other keys (thread map, flag counters): full retention from now"},
+		"hash field created_at, else claimed_at (unix ms); other keys (thread map, flag counters, notes, the open-alerts index): full retention from now"},
 	{prefixPerson, kindPerson, PersonAlerts,
 		"member scores (alert creation, unix ms): members past the alert-metrics retention are removed, the key expires the retention after its newest member"},
 	{prefixBackup, kindBackup, AlertMetrics,
