@@ -108,8 +108,9 @@ func TestGrafanaDashboardQueriesExistingMetrics(t *testing.T) {
 	h, nlp := newNLPHarness(t, withEnv("BOT_HTTP_ADDR", addr), withEnv("BOT_ASH_PROVIDER", "anthropic"),
 		withEnv("BOT_ASH_API_KEY", llm.APIKey()), withEnv("BOT_ASH_BASE_URL", llm.URL()),
 		// A schedule and the escalation have series only when they are
-		// on; the harness switches both off.
-		withEnv("BOT_RETENTION_ENABLED", "true"), withEnv("BOT_ESCALATION_MINUTES", "critical=5,high=15"))
+		// on (check-ins too); the harness switches them off.
+		withEnv("BOT_RETENTION_ENABLED", "true"), withEnv("BOT_ESCALATION_MINUTES", "critical=5,high=15"),
+		withEnv("BOT_FOLLOWUP_ENABLED", "true"))
 	h.startBot()
 	h.say(h.bob, "nice weather for the picnic today")
 	h.waitFor("one message classified", func() bool { return len(nlp.Analyzed()) == 1 })
