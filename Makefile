@@ -11,6 +11,7 @@ include mk/retention.mk
 include mk/image.mk
 include mk/detection.mk
 include mk/report.mk
+include mk/charts.mk
 
 all: build
 

@@ -404,7 +404,9 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 
 	metricsStore := metrics.NewStore(s.rdb, clock.Now)
 	poster := discordapi.NewPoster(s.rest)
-	trigger, err := weekly.NewTrigger(metricsStore, poster, weekly.Options{Version: opts.Version, Logger: log, Targets: ReportTargets(cfg), Now: clock.Now})
+	trigger, err := weekly.NewTrigger(metricsStore, poster, weekly.Options{Version: opts.Version, Logger: log,
+		Targets: ReportTargets(cfg), Now: clock.Now, Zone: cfg.Report.Location,
+		Extras: &weekly.ExtrasOptions{Source: metricsStore, Location: cfg.Report.Location, Retention: metrics.Retention{Alerts: cfg.Metrics.AlertTTL, Aggregates: cfg.Metrics.AggregateTTL}}})
 	if err != nil {
 		return err
 	}

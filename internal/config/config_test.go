@@ -138,6 +138,7 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_WEEKLY_REPORT_CHANNEL_ID", cfg.Report.ChannelIDs, []string(nil)},
 		{"BOT_WEEKLY_REPORT_DAY", cfg.Report.Day, time.Monday},
 		{"BOT_WEEKLY_REPORT_HOUR", cfg.Report.Hour, 9},
+		{"BOT_REPORT_TIMEZONE", cfg.Report.Location.String(), "UTC"},
 		{"BOT_REPORT_TARGETS", cfg.Report.Targets, []ReportTarget(nil)},
 		{"BOT_RETENTION_ENABLED", cfg.Retention.Enabled, true},
 		{"BOT_RETENTION_ALERT_METRICS_DAYS", cfg.Retention.AlertMetrics, 90 * day},
@@ -415,6 +416,13 @@ func TestEnums(t *testing.T) {
 			bad:     []string{"mon", "1", "funday", ""},
 			allowed: "must be a day of the week, monday to sunday",
 			got:     func(c *Config) any { return c.Report.Day },
+		},
+		{
+			name:    "BOT_REPORT_TIMEZONE",
+			good:    map[string]any{"UTC": "UTC", "America/New_York": "America/New_York", " Europe/London ": "Europe/London", "Asia/Kolkata": "Asia/Kolkata"},
+			bad:     []string{"Local", "local", "EST5EDT/Nowhere", "Mars/Olympus", "+02:00", ""},
+			allowed: "must be an IANA time zone name such as UTC or Europe/London",
+			got:     func(c *Config) any { return c.Report.Location.String() },
 		},
 		{
 			name:    "BOT_REDIS_MODE",
