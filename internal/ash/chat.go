@@ -256,7 +256,8 @@ func (m *Manager) replyHeld(ctx context.Context, sessionID string, channelID sno
 		}
 		// The resources are left out of the history: they are the bot's,
 		// shown with the welcome already, and would eat the budget.
-		if _, err := m.opts.Chats.Append(ctx, sessionID, ChatTurn{Role: roleAssistant, Text: text, At: m.opts.Clock.Now().UnixMilli()}); err != nil {
+		reply := ChatTurn{Role: roleAssistant, Text: text, At: m.opts.Clock.Now().UnixMilli()}
+		if err := m.opts.Chats.Answer(ctx, sessionID, pending[len(pending)-1], reply); err != nil {
 			return fmt.Errorf("reply in session %s: %w", sessionID, err)
 		}
 	}

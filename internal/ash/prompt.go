@@ -58,7 +58,7 @@ func situation(auto bool, welcome string) string {
 // messages of one side are joined (the person often writes several before
 // Ash answers; the APIs want turns to alternate), then the oldest turns
 // are dropped until the budget holds, and the result starts with the
-// person's turn. It returns nil when the person has said nothing yet.
+// person's turn. It returns nil when no message of the person waits.
 func buildTurns(system string, stored []ChatTurn, b Budget) []companion.Turn {
 	var merged []companion.Turn
 	for _, t := range stored {
@@ -72,11 +72,9 @@ func buildTurns(system string, stored []ChatTurn, b Budget) []companion.Turn {
 		}
 		merged = append(merged, companion.Turn{Role: companion.Role(t.Role), Text: text})
 	}
-	// Only a reply to the person's latest message is ever asked for.
-	for len(merged) > 0 && merged[len(merged)-1].Role != companion.User {
-		merged = merged[:len(merged)-1]
-	}
-	if len(merged) == 0 {
+	// A reply is asked for the person's latest message only: when Ash
+	// spoke last there is nothing to answer.
+	if len(merged) == 0 || merged[len(merged)-1].Role != companion.User {
 		return nil
 	}
 	tokens := approxTokens(system)

@@ -44,6 +44,8 @@ type ChatTurn struct {
 	At        int64  `json:"at"`          // unix ms
 	MessageID string `json:"m,omitempty"` // the person's Discord message, to drop a duplicate
 	Concern   string `json:"c,omitempty"`
+
+	raw string // as stored, to find it again (Answer)
 }
 
 // Chats keeps the turns of chats in Redis. Every operation is on one key.
@@ -90,6 +92,30 @@ func (c *Chats) Append(ctx context.Context, sessionID string, t ChatTurn) (bool,
 	return n == 1, nil
 }
 
+// answerScript puts Ash's reply right after the last message it answers
+// (messages that came meanwhile stay after it, for the next reply), or at
+// the end when that message was trimmed away.
+var answerScript = redis.NewScript(`
+if redis.call('LINSERT', KEYS[1], 'AFTER', ARGV[1], ARGV[2]) <= 0 then
+  redis.call('RPUSH', KEYS[1], ARGV[2])
+end
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[4]), -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`)
+
+// Answer stores reply as the answer to the person's message last (one
+// returned by Turns).
+func (c *Chats) Answer(ctx context.Context, sessionID string, last, reply ChatTurn) error {
+	b, err := json.Marshal(reply)
+	if err != nil {
+		return fmt.Errorf("chat %s: encode a turn: %w", sessionID, err)
+	}
+	if err := answerScript.Run(ctx, c.rdb, []string{ChatKey(sessionID)}, last.raw, b, c.ttl.Milliseconds(), maxStoredTurns).Err(); err != nil {
+		return fmt.Errorf("chat %s: store a reply: %w", sessionID, err)
+	}
+	return nil
+}
+
 // Turns returns the stored turns, oldest first. A turn that cannot be
 // read is skipped: it must not stop the chat.
 func (c *Chats) Turns(ctx context.Context, sessionID string) ([]ChatTurn, error) {
@@ -101,6 +127,7 @@ func (c *Chats) Turns(ctx context.Context, sessionID string) ([]ChatTurn, error)
 	for _, v := range vs {
 		var t ChatTurn
 		if json.Unmarshal([]byte(v), &t) == nil && (t.Role == roleUser || t.Role == roleAssistant) {
+			t.raw = v
 			out = append(out, t)
 		}
 	}
