@@ -102,7 +102,7 @@ func companionReplyTimeout() option {
 func companionSystemPromptFile() option {
 	return option{name: "BOT_ASH_SYSTEM_PROMPT_FILE",
 		help: "File whose text replaces Ash's system prompt (persona and rules) when a language model writes its replies; empty keeps the built-in one.",
-		set: func(c *Config, raw string) error { c.Companion.SystemPromptFile = strings.TrimSpace(raw); return nil }}
+		set:  func(c *Config, raw string) error { c.Companion.SystemPromptFile = strings.TrimSpace(raw); return nil }}
 }
 
 // systemPrompt reads BOT_ASH_SYSTEM_PROMPT_FILE: a regular file (the
