@@ -93,6 +93,10 @@ type Options struct {
 	// Ready, when set, is called once the gateway session is ready and
 	// every part of the bot runs.
 	Ready func()
+	// OnAshTeam, when set, is given the Team through which Ash tells the
+	// CRT what happens in its chats, once it is built: tests tell it what
+	// happened without scripting a whole chat.
+	OnAshTeam func(ash.Team)
 }
 
 // Intents the bot needs: guilds (threads and channels in the cache), guild
@@ -183,6 +187,7 @@ type settings struct {
 	crt       []snowflake.ID
 	admin     []snowflake.ID
 	monitored []snowflake.ID
+	notes     []snowflake.ID
 }
 
 // CheckSettings lists what the running bot needs and the configuration
@@ -227,6 +232,7 @@ func parseSettings(cfg *config.Config) (settings, []string) {
 	s.crt = parse("BOT_CRT_ROLE_IDS", cfg.Discord.CRTRoleIDs)
 	s.admin = parse("BOT_ADMIN_ROLE_IDS", cfg.Discord.AdminRoleIDs)
 	s.monitored = parse("BOT_MONITORED_CHANNELS", cfg.Detection.MonitoredChannels)
+	s.notes = parse("BOT_CRT_NOTES_CHANNEL_IDS", cfg.Ash.NotesChannelIDs)
 	if cfg.Discord.GuildID != "" {
 		if g := parse("BOT_DISCORD_GUILD_ID", []string{cfg.Discord.GuildID}); len(g) == 1 {
 			s.guild = g[0]
@@ -333,9 +339,14 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}); err != nil {
 		return err
 	}
-	team, err := bot.NewTeam(s.rest, alertStore, log)
+	team, err := bot.NewTeam(s.rest, alertStore, bot.TeamOptions{
+		GuildID: set.guild, CRTRoles: set.crt, NotesChannels: set.notes, HandoffContext: cfg.Ash.HandoffContext,
+	}, log)
 	if err != nil {
 		return err
+	}
+	if opts.OnAshTeam != nil {
+		opts.OnAshTeam(team)
 	}
 	ashStore, err := ash.NewStore(s.rdb, cfg.Retention.SessionData, cfg.Retention.OptOut, clock.Now)
 	if err != nil {

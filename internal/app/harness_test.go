@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
+	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/detection"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
@@ -82,6 +83,8 @@ type harness struct {
 	serial     bool // see alone
 	// classifier is the crisis classifier detection uses (nil: off).
 	classifier detection.Classifier
+	// onAshTeam gets each instance's ash.Team (Options.OnAshTeam).
+	onAshTeam func(ash.Team)
 
 	general, monitor, crisis, critical, reports discordsim.ChannelID
 	crtRole, adminRole                          discordsim.Role
@@ -241,7 +244,7 @@ func (h *harness) startBot() *instance {
 			ShutdownTimeout: h.shutdown, PollInterval: 5 * time.Second,
 			OutboxMinBackoff: 20 * time.Millisecond, OutboxMaxBackoff: 100 * time.Millisecond,
 			KeepGatewayOpen: raceEnabled, GatewayStaleAfter: h.staleAfter, Classifier: h.classifier,
-			Ready: func() { close(ready) },
+			Ready: func() { close(ready) }, OnAshTeam: h.onAshTeam,
 		})
 	}()
 	select {

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
-	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
 )
 
@@ -21,18 +19,35 @@ import (
 type Team struct {
 	rest  rest.Rest
 	store *alerts.Store
+	opts  TeamOptions
 	log   *slog.Logger
 }
 
+// TeamOptions say whom the Team's alarms ping and where chat summaries go.
+type TeamOptions struct {
+	GuildID  snowflake.ID   // for links to alerts; 0 leaves them out
+	CRTRoles []snowflake.ID // BOT_CRT_ROLE_IDS: the roles an alarm mentions
+	// NotesChannels get the summary of each ended chat, the first that
+	// takes it (BOT_CRT_NOTES_CHANNEL_IDS); none: the alert's thread.
+	NotesChannels []snowflake.ID
+	// HandoffContext shows the context of a handoff, the person's last
+	// three messages included (BOT_HANDOFF_CONTEXT_ENABLED). Off, the
+	// thread gets the alarm alone even if Ash sent a context.
+	HandoffContext bool
+}
+
 // NewTeam returns a Team posting through r.
-func NewTeam(r rest.Rest, store *alerts.Store, log *slog.Logger) (*Team, error) {
+func NewTeam(r rest.Rest, store *alerts.Store, opts TeamOptions, log *slog.Logger) (*Team, error) {
 	if r == nil || store == nil {
 		return nil, errors.New("bot: team needs a REST client and the alert store")
+	}
+	if len(opts.CRTRoles) == 0 {
+		return nil, errors.New("bot: team needs the CRT roles its alarms mention")
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Team{rest: r, store: store, log: log.With("component", "team")}, nil
+	return &Team{rest: r, store: store, opts: opts, log: log.With("component", "team")}, nil
 }
 
 // ashStatus maps an Ash update to what the alert message shows.
@@ -97,7 +112,14 @@ func ashNote(u ash.Update, userID string) string {
 
 // AshUpdate records Ash's part on the alert, tells the CRT in the thread
 // and refreshes the alert message.
+//
+// What happens inside a chat (a concern, a handoff, a summary...) leaves
+// the alert message as it is: see chatUpdate.
 func (t *Team) AshUpdate(ctx context.Context, alertID string, u ash.Update) {
+	if isChatUpdate(u.Kind) {
+		t.chatUpdate(ctx, alertID, u)
+		return
+	}
 	log := t.log.With("alert_id", alertID)
 	sid := ""
 	if u.Kind == ash.Engaged {
@@ -116,30 +138,10 @@ func (t *Team) AshUpdate(ctx context.Context, alertID string, u ash.Update) {
 }
 
 // Tell posts text in the alert's thread, pinging nobody. When the thread
-// cannot take it (never opened, deleted, or the bot lacks Send Messages in
-// Threads there) the note goes to the alert's channel as a reply to the
-// alert, so the team still reads it.
+// cannot take it the note goes to the alert's channel as a reply to the
+// alert (see post).
 func (t *Team) Tell(ctx context.Context, st alerts.State, text string) {
-	log := t.log.With("alert_id", st.AlertID)
-	msg := discord.MessageCreate{Content: text, AllowedMentions: discordapi.NoMentions()}
-	id := st.Thread()
-	ch, err := snowflake.Parse(id)
-	if err == nil {
-		if _, err = t.rest.CreateMessage(ch, msg, rest.WithCtx(ctx)); err == nil {
-			return
-		}
-		log.Warn("could not post in the alert thread; replying to the alert instead", "thread_id", id, "error", err.Error())
-	}
-	alertCh, err1 := snowflake.Parse(st.AlertChannelID)
-	alertMsg, err2 := snowflake.Parse(st.AlertMessageID)
-	if err1 != nil || err2 != nil {
-		log.Warn("alert has neither thread nor message to post a note on")
-		return
-	}
-	msg.MessageReference = &discord.MessageReference{MessageID: &alertMsg, ChannelID: &alertCh}
-	if _, err := t.rest.CreateMessage(alertCh, msg, rest.WithCtx(ctx)); err != nil {
-		log.Error("note for the CRT lost: neither the alert thread nor the alert channel took it", "error", err.Error())
-	}
+	_, _ = t.post(ctx, st, plain(text)) // post logs a failure
 }
 
 // Refresh shows st on the alert message.

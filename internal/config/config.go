@@ -178,4 +178,11 @@ type Ash struct {
 	SessionTimeout          time.Duration
 	MaxSession              time.Duration
 	ResourcesText           string
+	// NotesChannelIDs get the summary of each ended chat, the first that
+	// takes it (BOT_CRT_NOTES_CHANNEL_IDS); empty: the alert's thread.
+	NotesChannelIDs []string
+	// HandoffContext shows the CRT member who takes over a chat its
+	// context, the person's last three messages included
+	// (BOT_HANDOFF_CONTEXT_ENABLED).
+	HandoffContext bool
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // env is a fake environment; tests never read the process environment.
@@ -206,6 +207,8 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_ASH_SYSTEM_PROMPT_FILE", cfg.Companion.SystemPromptFile, ""},
 		{"BOT_HTTP_ADDR", cfg.Runtime.HTTPAddr, "127.0.0.1:9102"},
 		{"BOT_OUTBOX_SPOOL", cfg.Runtime.OutboxSpool, ""},
+		{"BOT_CRT_NOTES_CHANNEL_IDS", cfg.Ash.NotesChannelIDs, []string(nil)},
+		{"BOT_HANDOFF_CONTEXT_ENABLED", cfg.Ash.HandoffContext, true},
 	}
 	covered := map[string]bool{"BOT_ASH_RESOURCES_TEXT": true} // checked below
 	for _, tt := range tests {
@@ -744,6 +747,55 @@ func TestResourcesText(t *testing.T) {
 		want := fmt.Sprintf("BOT_ASH_RESOURCES_TEXT=%q: must be non-empty text of at most 1500 characters", bad)
 		if errs.Error() != want {
 			t.Errorf("value of length %d: got %.200s", len(bad), errs.Error())
+		}
+	}
+}
+
+// The default crisis resources reach a person in each region the project
+// promises (the US, Canada, the UK, elsewhere), LGBTQIA+ lines included.
+func TestDefaultResourcesCoverEachRegion(t *testing.T) {
+	cfg, _ := mustLoad(t, base())
+	text := cfg.Ash.ResourcesText
+	for _, want := range []struct{ what, line string }{
+		{"US: 988 Suicide & Crisis Lifeline", "988 Suicide & Crisis Lifeline: call or text 988"},
+		{"US: The Trevor Project by phone", "1-866-488-7386"},
+		{"US: The Trevor Project by text", "text START to 678-678"},
+		{"US: Trans Lifeline", "Trans Lifeline: 877-565-8860"},
+		{"Canada: 988 Suicide Crisis Helpline", "988 Suicide Crisis Helpline: call or text 988"},
+		{"Canada: Trans Lifeline Canada", "Trans Lifeline Canada: 877-330-6366"},
+		{"UK: Samaritans", "Samaritans: call 116 123"},
+		{"UK: Shout", "text SHOUT to 85258"},
+		{"UK: Switchboard LGBT+", "Switchboard LGBT+: 0300 330 0630"},
+		{"international: Find A Helpline", "findahelpline.com"},
+		{"international: IASP's directory", "iasp.info/crisis-centres-helplines"},
+		{"emergency", "immediate danger"},
+	} {
+		if !strings.Contains(text, want.line) {
+			t.Errorf("default resources miss %s (%q)", want.what, want.line)
+		}
+	}
+	for _, region := range []string{"US:", "Canada:", "UK:", "Anywhere else:"} {
+		if !strings.Contains(text, "\n"+region+"\n") {
+			t.Errorf("default resources have no %q heading", region)
+		}
+	}
+	if n := utf8.RuneCountInString(text); n > maxResourcesText {
+		t.Errorf("default resources are %d characters, over %d", n, maxResourcesText)
+	}
+}
+
+func TestNotesChannelsAndHandoffContext(t *testing.T) {
+	cfg, _ := mustLoad(t, with(base(), "BOT_CRT_NOTES_CHANNEL_IDS", `["1190000000000000205", 1190000000000000206]`, "BOT_HANDOFF_CONTEXT_ENABLED", "false"))
+	if want := []string{"1190000000000000205", "1190000000000000206"}; !slices.Equal(cfg.Ash.NotesChannelIDs, want) {
+		t.Errorf("notes channels %q, want %q", cfg.Ash.NotesChannelIDs, want)
+	}
+	if cfg.Ash.HandoffContext {
+		t.Error("BOT_HANDOFF_CONTEXT_ENABLED=false left the handoff context on")
+	}
+	for name, bad := range map[string]string{"BOT_CRT_NOTES_CHANNEL_IDS": "notes", "BOT_HANDOFF_CONTEXT_ENABLED": "sometimes"} {
+		errs := mustFail(t, with(base(), name, bad), nil)
+		if len(errs.Problems) != 1 || errs.Problems[0].Var != name {
+			t.Errorf("%s=%q: %v, want one problem naming it", name, bad, errs)
 		}
 	}
 }

@@ -115,9 +115,7 @@ var ignored = []earlierSetting{
 // them. An entry whose name becomes an option is skipped, so adding the
 // option is enough; delete the entry then.
 var notYetUsed = []earlierSetting{
-	{name: "BOT_CRT_NOTES_CHANNEL_IDS", check: idList(channelIDs, func(*Config, []string) {}), why: "ashbot has no CRT notes channel"},
 	{name: "BOT_HANDOFF_ENABLED", check: boolean(func(*Config, bool) {}), why: "in ashbot a CRT member takes over from the alert's buttons"},
-	{name: "BOT_HANDOFF_CONTEXT_ENABLED", check: boolean(func(*Config, bool) {}), why: "in ashbot a CRT member takes over from the alert's buttons"},
 	{name: "BOT_HANDOFF_CRT_ROLE_IDS", check: idList(roleIDs, func(*Config, []string) {}), why: "ashbot's CRT is BOT_CRT_ROLE_IDS"},
 	{name: "BOT_FOLLOWUP_ENABLED", check: boolean(func(*Config, bool) {}), why: "ashbot has no follow-up check-ins yet"},
 	{name: "BOT_FOLLOWUP_DELAY_HOURS", check: integer(1, 48, func(*Config, int64) {}), why: "ashbot has no follow-up check-ins yet"},

@@ -73,6 +73,7 @@ func TestEarlierBotEnvLoads(t *testing.T) {
 		// BOT_CRT_ROLE_IDS is set too and wins over the earlier name.
 		{"CRT roles", cfg.Discord.CRTRoleIDs, []string{p + "00301"}},
 		{"admin roles (BOT_SLASH_COMMANDS_ADMIN_ROLE_IDS)", cfg.Discord.AdminRoleIDs, []string{p + "00303"}},
+		{"CRT notes (same name)", cfg.Ash.NotesChannelIDs, []string{p + "00205"}},
 	}
 	for _, c := range checks {
 		if !slices.Equal(c.got, c.want) {
@@ -121,7 +122,7 @@ func TestEarlierBotEnvLoads(t *testing.T) {
 		}
 	}
 	notes := cfg.Notes()
-	for _, name := range []string{"PUID", "PGID", "TZ", "FORCE_COLOR", "BOT_LOG_FILE", "BOT_ENVIRONMENT", "BOT_FOLLOWUP_ENABLED", "BOT_CRT_NOTES_CHANNEL_IDS"} {
+	for _, name := range []string{"PUID", "PGID", "TZ", "FORCE_COLOR", "BOT_LOG_FILE", "BOT_ENVIRONMENT", "BOT_FOLLOWUP_ENABLED", "BOT_HANDOFF_CRT_ROLE_IDS"} {
 		n := 0
 		for _, note := range notes {
 			if strings.HasPrefix(note, name+" is a setting of the earlier Ash-Bot, ") {

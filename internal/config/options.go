@@ -272,6 +272,10 @@ func options() []option {
 				c.Ash.ResourcesText = t
 				return nil
 			}},
+		{name: "BOT_CRT_NOTES_CHANNEL_IDS", help: "Channels for the summaries of ended Ash chats, comma separated or a JSON array: the first that takes a summary gets it, the next ones are fallbacks; empty posts it in the alert's thread.",
+			set: idList(channelIDs, func(c *Config, ids []string) { c.Ash.NotesChannelIDs = ids })},
+		{name: "BOT_HANDOFF_CONTEXT_ENABLED", help: "When a person asks Ash for a human, show the CRT in the alert's thread how long they talked, how their messages were classified and their last three messages.",
+			set: boolean(func(c *Config, v bool) { c.Ash.HandoffContext = v })},
 	}
 }
 
