@@ -353,17 +353,12 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 	deadlines := ash.NewDueSet(s.rdb, ash.SessionDeadlinesKey)
-	manager, err := ash.NewManager(ash.Options{
-		Store: ashStore, Deadlines: deadlines, DM: s.rest, Team: team, Events: s.outbox, Companion: opts.Companion,
-		ResourcesText: cfg.Ash.ResourcesText, IdleTimeout: cfg.Ash.SessionTimeout, MaxSession: cfg.Ash.MaxSession,
-		Clock: clock, Logger: log,
-	})
-	if err != nil {
-		return err
-	}
-
 	s.noteSchedules(cfg)
 	if err := s.buildNLP(cfg); err != nil {
+		return err
+	}
+	manager, err := s.ashManager(cfg, opts, ashStore, deadlines, team)
+	if err != nil {
 		return err
 	}
 

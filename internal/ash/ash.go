@@ -147,7 +147,8 @@ type Options struct {
 	// ReplyTimeout is BOT_ASH_REPLY_TIMEOUT, which bounds each model call;
 	// the chat's reply claim outlives two of them.
 	ReplyTimeout time.Duration
-	// Safety holds the rules read on every message, model or not.
+	// Safety holds the rules read on every message, model or not
+	// (default SafetyRules).
 	Safety Safety
 	// Classifier classifies the person's messages (Ash-NLP); nil when
 	// detection is not configured.
@@ -181,8 +182,11 @@ type Manager struct {
 // NewManager validates opts and returns a Manager.
 func NewManager(opts Options) (*Manager, error) {
 	if opts.Store == nil || opts.Deadlines == nil || opts.Chats == nil || opts.DM == nil || opts.Team == nil || opts.Events == nil ||
-		opts.Clock == nil || opts.Safety == nil {
-		return nil, errors.New("ash: manager needs Store, Deadlines, Chats, DM, Team, Events, Clock and Safety")
+		opts.Clock == nil {
+		return nil, errors.New("ash: manager needs Store, Deadlines, Chats, DM, Team, Events and Clock")
+	}
+	if opts.Safety == nil {
+		opts.Safety = SafetyRules{}
 	}
 	if strings.TrimSpace(opts.ResourcesText) == "" {
 		return nil, errors.New("ash: the crisis resources text is empty")

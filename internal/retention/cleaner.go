@@ -515,6 +515,8 @@ func (k kind) wantType() string {
 		return "string"
 	case kindHistory:
 		return "zset"
+	case kindChat:
+		return "list"
 	}
 	return ""
 }

@@ -587,6 +587,8 @@ func TestClassify(t *testing.T) {
 		"ash:alert:flags:1":            AlertState,
 		"ash:session:meta:1":           SessionData,
 		"ash:migrate:backup:x":         AlertMetrics,
+		"ash:chat:abcd1234":            MessageHistory,
+		"ash:chat:":                    "",
 		"ash:alert:":                   "",
 		"ash:alerts:1":                 "",
 		"ash:metrics:alert:":           "",
@@ -599,7 +601,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) = %q, %v; want %q", key, got, ok, want)
 		}
 	}
-	if len(Policies(testRetentions)) != 9 {
+	if len(Policies(testRetentions)) != 10 {
 		t.Error("a key pattern has no policy")
 	}
 	if err := (Retentions{}).Validate(); err == nil {
