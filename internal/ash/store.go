@@ -66,16 +66,25 @@ type Session struct {
 	Severities map[int]events.Severity
 }
 
-// SeveritySafe is Ash-NLP's class of a message of no concern.
-const SeveritySafe events.Severity = "safe"
+// Classes of a message beyond events' severities: Ash-NLP's class of a
+// message of no concern, and what a message has that Ash-NLP did not
+// classify (an outage).
+const (
+	SeveritySafe         events.Severity = "safe"
+	SeverityUnclassified events.Severity = "unclassified"
+)
 
 // SeverityList is the class of each of the person's messages in order,
-// "" for one that was not classified; empty when none was.
+// SeverityUnclassified for one that was not classified; empty when none
+// was.
 func (s Session) SeverityList() []events.Severity {
 	if len(s.Severities) == 0 {
 		return nil
 	}
 	out := make([]events.Severity, s.Turns)
+	for i := range out {
+		out[i] = SeverityUnclassified
+	}
 	for n, sev := range s.Severities {
 		if n >= 1 && n <= len(out) {
 			out[n-1] = sev
