@@ -79,7 +79,11 @@ func companionLine(c config.Companion) string {
 	if c.APIKey != "" {
 		key = "key set"
 	}
-	return fmt.Sprintf("%s, model %s at %s (%s; at most %d tokens, reply timeout %v)", c.Provider, c.Model, where, key, c.MaxTokens, c.ReplyTimeout)
+	persona := "built-in persona"
+	if c.SystemPromptFile != "" {
+		persona = "persona from " + c.SystemPromptFile
+	}
+	return fmt.Sprintf("%s, model %s at %s (%s; at most %d tokens, reply timeout %v; %s)", c.Provider, c.Model, where, key, c.MaxTokens, c.ReplyTimeout, persona)
 }
 
 func onOff(b bool) string {
