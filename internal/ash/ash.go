@@ -389,17 +389,6 @@ func (m *Manager) End(ctx context.Context, sessionID string, reason events.EndRe
 	return true, nil
 }
 
-// noteOf summarises chat s, ended for reason at at: no text of it.
-func noteOf(s Session, reason events.EndReason, at time.Time) *Note {
-	n := &Note{Duration: at.Sub(s.StartedAt), Messages: s.Turns, Reason: reason, HandedOff: reason == events.EndHandoff}
-	for _, sev := range s.SeverityList() {
-		if sev.Rank() > n.Highest.Rank() || (n.Highest == "" && sev == SeveritySafe) {
-			n.Highest = sev
-		}
-	}
-	return n
-}
-
 // goodbye takes the buttons off the welcome of chat s and sends the
 // closing that fits reason.
 func (m *Manager) goodbye(ctx context.Context, s Session, reason events.EndReason, log *slog.Logger) {
@@ -456,14 +445,6 @@ func (m *Manager) OptOut(ctx context.Context, userID, alertID, sessionID string,
 	m.log.Info("person opted out of Ash", "alert_id", alertID, "session_id", sessionID, "until", until)
 	return until, nil
 }
-
-// ModelOff reports whether the model refused its key and every chat of
-// this process uses the scripted texts.
-func (m *Manager) ModelOff() bool { return m.scripted.Load() }
-
-// ActiveChats counts the chats going on, across replicas: each has a
-// deadline timer until it ends.
-func (m *Manager) ActiveChats(ctx context.Context) (int64, error) { return m.opts.Deadlines.Len(ctx) }
 
 // Session loads a chat.
 func (m *Manager) Session(ctx context.Context, id string) (Session, error) {

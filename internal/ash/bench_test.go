@@ -13,6 +13,7 @@ import (
 	"github.com/disgoorg/disgo/discord"
 	"github.com/disgoorg/disgo/rest"
 	"github.com/disgoorg/snowflake/v2"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/alphabetcartel/ashbot/internal/companion"
 	"github.com/alphabetcartel/ashbot/internal/companion/anthropic"
@@ -51,7 +52,14 @@ func BenchmarkChats200(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, rdb := newStore(b)
+	srv.Fresh(b)
+	// The bot's client: BOT_REDIS_POOL_SIZE's default of 32 connections.
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, Password: srv.Password, PoolSize: 32})
+	defer rdb.Close()
+	st, err := NewStore(rdb, 30*day, 30*day, func() time.Time { return now })
+	if err != nil {
+		b.Fatal(err)
+	}
 	cs, err := NewChats(rdb, 7*day)
 	if err != nil {
 		b.Fatal(err)

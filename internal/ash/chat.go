@@ -48,7 +48,7 @@ const (
 const FallbackEmpty = "empty"
 
 // maxRounds bounds how many replies one incoming message may drive: each
-// answers every message that arrived meanwhile, so more than a few means
+// answers every message that arrived before it, so more than a few means
 // something keeps failing to be stored.
 const maxRounds = 5
 
@@ -186,17 +186,18 @@ func (m *Manager) handoffContext(ctx context.Context, sessionID string, at time.
 // holding it blocks the chat's replies for that long at most.
 func (m *Manager) replyLockTTL() time.Duration { return 2*m.opts.ReplyTimeout + 30*time.Second }
 
-// reply answers the person's messages that have no answer yet, while
-// holding the chat's reply claim. Whoever holds it answers what arrives
-// meanwhile too; after letting go it looks once more, so that a message
-// stored just before the release is never left unanswered.
+// reply answers the person's messages that have no answer yet, one reply
+// per hold of the chat's reply claim: messages that arrive while it is
+// written are stored, and answered together by the next. After letting go
+// it looks once more, so that a message stored just before the release
+// (whose own handler found the claim taken) is never left unanswered.
 func (m *Manager) reply(ctx context.Context, sessionID string, channelID snowflake.ID) error {
 	for range maxRounds {
 		token, err := m.opts.Chats.Lock(ctx, sessionID, m.replyLockTTL())
 		if err != nil || token == "" {
 			return err // "": the holder answers this message too
 		}
-		err = m.replyHeld(ctx, sessionID, channelID, token)
+		err = m.replyOnce(ctx, sessionID, channelID)
 		if uerr := m.opts.Chats.Unlock(context.WithoutCancel(ctx), sessionID, token); uerr != nil {
 			m.log.Warn("reply claim not released; it expires", "session_id", sessionID, "error", uerr.Error())
 		}
@@ -208,58 +209,50 @@ func (m *Manager) reply(ctx context.Context, sessionID string, channelID snowfla
 	return nil
 }
 
-// unanswered reports whether the chat goes on and the person's latest
-// message has no reply.
+// unanswered reports whether the person's latest message has no reply. An
+// ended chat has no text left to answer (End deletes it).
 func (m *Manager) unanswered(ctx context.Context, sessionID string) bool {
-	s, err := m.opts.Store.Load(ctx, sessionID)
-	if err != nil || !s.Active() {
-		return false
-	}
 	turns, err := m.opts.Chats.Turns(ctx, sessionID)
 	return err == nil && len(turns) > 0 && turns[len(turns)-1].Role == roleUser
 }
 
-// replyHeld answers, claim held, until no message of the person waits.
-func (m *Manager) replyHeld(ctx context.Context, sessionID string, channelID snowflake.ID, token string) error {
-	for range maxRounds {
-		s, err := m.opts.Store.Load(ctx, sessionID)
-		if err != nil {
-			return fmt.Errorf("reply in session %s: %w", sessionID, err)
+// replyOnce answers, claim held, the person's messages after Ash's last
+// reply, if the chat goes on.
+func (m *Manager) replyOnce(ctx context.Context, sessionID string, channelID snowflake.ID) error {
+	s, err := m.opts.Store.Load(ctx, sessionID)
+	if err != nil {
+		return fmt.Errorf("reply in session %s: %w", sessionID, err)
+	}
+	if !s.Active() {
+		return nil
+	}
+	turns, err := m.opts.Chats.Turns(ctx, sessionID)
+	if err != nil {
+		return fmt.Errorf("reply in session %s: %w", sessionID, err)
+	}
+	pending := unansweredTurns(turns)
+	if len(pending) == 0 {
+		return nil
+	}
+	text, err := m.compose(ctx, s, turns, pending, channelID)
+	if err != nil {
+		return err
+	}
+	shown := text
+	for _, t := range pending {
+		if t.Concern != "" {
+			shown += "\n\n" + m.opts.ResourcesText
+			break
 		}
-		if !s.Active() {
-			return nil
-		}
-		turns, err := m.opts.Chats.Turns(ctx, sessionID)
-		if err != nil {
-			return fmt.Errorf("reply in session %s: %w", sessionID, err)
-		}
-		pending := unansweredTurns(turns)
-		if len(pending) == 0 {
-			return nil
-		}
-		if _, err := m.opts.Chats.Renew(ctx, sessionID, token, m.replyLockTTL()); err != nil {
-			m.log.Warn("reply claim not renewed", "session_id", sessionID, "error", err.Error())
-		}
-		text, err := m.compose(ctx, s, turns, pending, channelID)
-		if err != nil {
-			return err
-		}
-		shown := text
-		for _, t := range pending {
-			if t.Concern != "" {
-				shown += "\n\n" + m.opts.ResourcesText
-				break
-			}
-		}
-		if err := m.send(ctx, s, channelID, shown, m.log); err != nil {
-			return err
-		}
-		// The resources are left out of the history: they are the bot's,
-		// shown with the welcome already, and would eat the budget.
-		reply := ChatTurn{Role: roleAssistant, Text: text, At: m.opts.Clock.Now().UnixMilli()}
-		if err := m.opts.Chats.Answer(ctx, sessionID, pending[len(pending)-1], reply); err != nil {
-			return fmt.Errorf("reply in session %s: %w", sessionID, err)
-		}
+	}
+	if err := m.send(ctx, s, channelID, shown, m.log); err != nil {
+		return err
+	}
+	// The resources are left out of the history: they are the bot's,
+	// shown with the welcome already, and would eat the budget.
+	reply := ChatTurn{Role: roleAssistant, Text: text, At: m.opts.Clock.Now().UnixMilli()}
+	if err := m.opts.Chats.Answer(ctx, sessionID, pending[len(pending)-1], reply); err != nil {
+		return fmt.Errorf("reply in session %s: %w", sessionID, err)
 	}
 	return nil
 }
@@ -405,4 +398,23 @@ func (m *Manager) send(ctx context.Context, s Session, channel snowflake.ID, tex
 		return fmt.Errorf("reply in session %s: %w", s.ID, err)
 	}
 	return nil
+}
+
+// ModelOff reports whether the model refused its key and every chat of
+// this process uses the scripted texts.
+func (m *Manager) ModelOff() bool { return m.scripted.Load() }
+
+// ActiveChats counts the chats going on, across replicas: each has a
+// deadline timer until it ends.
+func (m *Manager) ActiveChats(ctx context.Context) (int64, error) { return m.opts.Deadlines.Len(ctx) }
+
+// noteOf summarises chat s, ended for reason at at: no text of it.
+func noteOf(s Session, reason events.EndReason, at time.Time) *Note {
+	n := &Note{Duration: at.Sub(s.StartedAt), Messages: s.Turns, Reason: reason, HandedOff: reason == events.EndHandoff}
+	for _, sev := range s.SeverityList() {
+		if sev.Rank() > n.Highest.Rank() || (n.Highest == "" && sev == SeveritySafe) {
+			n.Highest = sev
+		}
+	}
+	return n
 }

@@ -161,19 +161,6 @@ func (c *Chats) Lock(ctx context.Context, sessionID string, ttl time.Duration) (
 	return token, nil
 }
 
-var renewScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`)
-
-// Renew extends a claim still held with token; false when it was lost.
-func (c *Chats) Renew(ctx context.Context, sessionID, token string, ttl time.Duration) (bool, error) {
-	n, err := renewScript.Run(ctx, c.rdb, []string{ReplyLockKey(sessionID)}, token, ttl.Milliseconds()).Int()
-	if err != nil {
-		return false, fmt.Errorf("chat %s: renew the reply claim: %w", sessionID, err)
-	}
-	return n == 1, nil
-}
-
 // Unlock releases a claim held with token.
 func (c *Chats) Unlock(ctx context.Context, sessionID, token string) error {
 	if err := releaseUserScript.Run(ctx, c.rdb, []string{ReplyLockKey(sessionID)}, token).Err(); err != nil && !errors.Is(err, redis.Nil) {
