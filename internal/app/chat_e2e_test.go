@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -97,7 +98,8 @@ func forEachProvider(t *testing.T, f func(t *testing.T, provider int)) {
 // on where the chat was, and the chat's text is gone when it ends.
 func TestAshChatConversation(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, provider int) {
-		r := startChat(t, provider, nil)
+		var logs syncBuffer
+		r := startChat(t, provider, nil, withLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 		got := r.say("hi. it's been a really hard week", 1)
 		if got[0].Content != "[turns=1] you said: hi. it's been a really hard week" {
 			t.Fatalf("first answer %q", got[0].Content)
@@ -129,11 +131,21 @@ func TestAshChatConversation(t *testing.T) {
 			t.Errorf("after a restart the model was sent %+v", c.Turns)
 		}
 		sid := r.sessionID()
-		if n := r.rdb.Exists(context.Background(), ash.ChatKey(sid)).Val(); n != 1 {
-			t.Fatal("no chat key during the chat")
+		// Message history: its retention (7 days by default), renewed.
+		if ttl := r.rdb.PTTL(context.Background(), ash.ChatKey(sid)).Val(); ttl < 6*24*time.Hour || ttl > 7*24*time.Hour {
+			t.Fatalf("chat key TTL %v, want the message-history retention", ttl)
 		}
 		r.say("bye ash", 1)
 		r.waitFor("chat text deleted", func() bool { return r.rdb.Exists(context.Background(), ash.ChatKey(sid)).Val() == 0 })
+		r.in.stop(t)
+		if !strings.Contains(logs.String(), "a language model writes Ash's replies") {
+			t.Error("the start-up log does not say the model writes the replies")
+		}
+		for _, text := range []string{"hard week", "family doesn", "still there", "you said"} {
+			if strings.Contains(logs.String(), text) {
+				t.Errorf("the log holds chat text %q", text)
+			}
+		}
 	})
 }
 
