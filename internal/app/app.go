@@ -67,7 +67,8 @@ type Options struct {
 	// PollInterval is how often the auto-initiate and session-deadline
 	// timers are checked (default 5s).
 	PollInterval time.Duration
-	// Companion writes Ash's messages (default ash.Scripted).
+	// Companion writes Ash's fixed texts: welcome, closings, and the
+	// replies without a model (default ash.Scripted).
 	Companion ash.Companion
 	// Classifier replaces the Ash-NLP client built from BOT_NLP_* as the
 	// crisis classifier automatic detection uses (tests, benchmarks).
