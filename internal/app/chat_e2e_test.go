@@ -286,3 +286,47 @@ func TestAshChatOneReplyInFlight(t *testing.T) {
 		}
 	})
 }
+
+// Two replicas both get every DM: each message is stored and answered
+// once, and one reply is in flight for the chat across them.
+func TestAshChatTwoReplicas(t *testing.T) {
+	h := newHarness(t)
+	model := providers[0].start(t, nil, h.env)
+	h.startBot()
+	_, alert := h.raise("I don't think I can keep going", "high", h.crisis)
+	if got := h.talkToAsh(alert, h.carol); !strings.Contains(got, "Ash reached out") {
+		t.Fatalf("Talk to Ash: %q", got)
+	}
+	channel := h.waitDMs(1)[0].ChannelID
+	// The second replica joins once the chat runs: both would answer an
+	// interaction (one of them too late, which Discord refuses).
+	h.startBot()
+	model.SetLatency(200 * time.Millisecond)
+	for _, text := range []string{"first", "second"} {
+		if _, err := h.sim.SendMessage(channel, h.alice, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := func() string { m := h.sim.BotMessages(channel); return m[len(m)-1].Content }
+	h.waitFor("second answered", func() bool { return strings.HasSuffix(last(), "second") })
+	if _, err := h.sim.SendMessage(channel, h.alice, "third"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("third answered", func() bool { return strings.HasSuffix(last(), "you said: third") })
+	replies := h.sim.BotMessages(channel)[1:]
+	convs := model.conversations()
+	if len(convs) != len(replies) || len(replies) < 2 || len(replies) > 3 {
+		t.Fatalf("%d model calls, %d replies", len(convs), len(replies))
+	}
+	seen := map[string]bool{}
+	for i, c := range convs {
+		if seen[c.LastUser()] {
+			t.Errorf("%q answered twice", c.LastUser())
+		}
+		seen[c.LastUser()] = true
+		// Each request carries every answer before it: none overlapped.
+		if want := 2*i + 1; len(c.Turns) != want {
+			t.Errorf("request %d has %d turns, want %d", i, len(c.Turns), want)
+		}
+	}
+}
