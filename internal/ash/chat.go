@@ -43,6 +43,10 @@ const (
 		"The resources above are there any time."
 )
 
+// NoTextTurn stands for a message of the person's without text (an image
+// or a sticker alone) in what the model is sent.
+const NoTextTurn = "[The person sent something without text, such as an image or a sticker.]"
+
 // FallbackEmpty is the fallback kind of a model that answered with no
 // text (a refusal); the others are companion.Kind values.
 const FallbackEmpty = "empty"
@@ -77,7 +81,13 @@ func (m *Manager) HandleMessage(ctx context.Context, userID string, channelID, m
 		return err
 	}
 	topic, concern := m.opts.Safety.Concern(content)
-	turn := ChatTurn{Role: roleUser, Text: content, At: at.UnixMilli(), MessageID: messageID.String()}
+	text, blank := content, strings.TrimSpace(content) == ""
+	if blank {
+		// An image or a sticker alone: the APIs refuse an empty turn, and
+		// Ash should still answer.
+		text = NoTextTurn
+	}
+	turn := ChatTurn{Role: roleUser, Text: text, At: at.UnixMilli(), MessageID: messageID.String()}
 	if concern {
 		turn.Concern = topic
 	}
@@ -103,12 +113,14 @@ func (m *Manager) HandleMessage(ctx context.Context, userID string, channelID, m
 		m.log.Info("safety rule: concern in the person's message; resources go with the reply", "session_id", s.ID, "alert_id", s.AlertID, "topic", topic)
 		m.opts.Team.AshUpdate(ctx, s.AlertID, Update{Kind: Concern, SessionID: s.ID, By: s.By, At: at, Topic: topic})
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		m.classify(context.WithoutCancel(ctx), s, n, content, at)
-	}()
-	defer func() { <-done }()
+	if !blank {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			m.classify(context.WithoutCancel(ctx), s, n, content, at)
+		}()
+		defer func() { <-done }()
+	}
 	if m.opts.Safety.WantsHuman(content) {
 		return m.handoff(ctx, s, channelID, concern, at)
 	}

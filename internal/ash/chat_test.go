@@ -221,6 +221,11 @@ func TestChatCarriesTheConversation(t *testing.T) {
 	if r.dm.typing == 0 {
 		t.Error("no typing indicator")
 	}
+	// A message without text (an image alone) is answered too.
+	r.say(t, "  ")
+	if reqs := r.model.requests(); len(reqs) != 3 || reqs[2].Turns[4].Text != NoTextTurn {
+		t.Errorf("no-text message: %+v", reqs[len(reqs)-1].Turns)
+	}
 	// A replica that got the same gateway event stores and answers nothing.
 	id := snowflake.New(now.Add(time.Hour))
 	for range 2 {
@@ -228,7 +233,7 @@ func TestChatCarriesTheConversation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(r.model.requests()); n != 3 {
+	if n := len(r.model.requests()); n != 4 {
 		t.Errorf("a duplicate message was answered: %d calls", n)
 	}
 }
