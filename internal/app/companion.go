@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -133,14 +132,12 @@ func (c companionPart) chats() string {
 
 // ashClassifier classifies a chat message with the classifier detection
 // uses (Ash-NLP), with no context: the person's words in the chat only.
+// Ash never asks for a message without text (Ash-NLP would answer 422).
 type ashClassifier struct{ c detection.Classifier }
 
 func (a ashClassifier) Classify(ctx context.Context, text string) (events.Severity, error) {
 	if r := []rune(text); len(r) > ashnlp.MaxMessageChars {
 		text = string(r[:ashnlp.MaxMessageChars])
-	}
-	if strings.TrimSpace(text) == "" {
-		return "", nil // nothing to classify; Ash-NLP would answer 422
 	}
 	res, err := a.c.Analyze(ctx, ashnlp.Request{Message: text})
 	if err != nil {
