@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +50,7 @@ func (t *Team) chatUpdate(ctx context.Context, alertID string, u ash.Update) {
 			st = alerts.State{AlertID: alertID}
 			log.Warn("alert state unavailable: posting in the CRT notes channel instead of the thread", "error", err.Error())
 			for _, m := range t.chatMessages(st, u) {
+				m.Content = clip(m.Content, maxContent-80) + "\n(Alert " + alertID + ": its thread could not be found.)"
 				t.postNotes(ctx, st, m)
 			}
 			return
@@ -201,14 +204,8 @@ func (t *Team) handoff(who string, hc *ash.HandoffContext) []discord.MessageCrea
 		return []discord.MessageCreate{t.alarm(text)}
 	}
 	text += fmt.Sprintf("\nThey talked with Ash for %s and wrote %d %s.", duration(hc.Duration), hc.Messages, plural(hc.Messages, "message"))
-	if len(hc.Severities) > 0 {
-		cls := make([]string, len(hc.Severities))
-		for i, s := range hc.Severities {
-			cls[i] = string(s)
-		}
-		text += " Ash-NLP classified them, in order: " + strings.Join(cls, ", ") + "."
-	}
-	msgs := []discord.MessageCreate{t.alarm(text)}
+	text += severitiesText(hc.Severities)
+	msgs := []discord.MessageCreate{t.alarm(clip(text, maxContent-len(t.alarm("").Content)))}
 	last := hc.Last
 	if len(last) > maxHandoffQuotes {
 		last = last[len(last)-maxHandoffQuotes:]
@@ -228,6 +225,53 @@ func (t *Team) handoff(who string, hc *ash.HandoffContext) []discord.MessageCrea
 		msgs = append(msgs, m)
 	}
 	return msgs
+}
+
+// maxSeverities is how many of Ash-NLP's classes a handoff lists one by
+// one; a longer chat is summarised by counts, so the alarm stays one
+// message.
+const maxSeverities = 12
+
+// severitiesText says how the person's messages were classified: each in
+// order in a short chat, else how many of each and the last ones in order.
+func severitiesText(sev []events.Severity) string {
+	if len(sev) == 0 {
+		return ""
+	}
+	names := func(ss []events.Severity) string {
+		out := make([]string, len(ss))
+		for i, s := range ss {
+			out[i] = string(s)
+		}
+		return strings.Join(out, ", ")
+	}
+	if len(sev) <= maxSeverities {
+		return " Ash-NLP classified them, in order: " + names(sev) + "."
+	}
+	count := map[events.Severity]int{}
+	for _, s := range sev {
+		count[s]++
+	}
+	var parts []string
+	for _, s := range []events.Severity{events.Critical, events.High, events.Medium, events.Low} {
+		if count[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", s, count[s]))
+			delete(count, s)
+		}
+	}
+	for _, s := range slices.Sorted(maps.Keys(count)) { // classes this version does not know
+		parts = append(parts, fmt.Sprintf("%s %d", s, count[s]))
+	}
+	return fmt.Sprintf(" Ash-NLP classified them: %s; the last %d in order: %s.", strings.Join(parts, ", "), maxSeverities, names(sev[len(sev)-maxSeverities:]))
+}
+
+// clip cuts text to at most n characters, marking the cut.
+func clip(text string, n int) string {
+	rs := []rune(text)
+	if len(rs) <= n {
+		return text
+	}
+	return string(rs[:n-1]) + "…"
 }
 
 // maxHandoffQuotes is how many of the person's messages a handoff shows,
@@ -269,7 +313,7 @@ func packQuotes(head string, quotes []string, limit int) []string {
 	var out []string
 	cur := head
 	for _, q := range quotes {
-		for _, part := range splitRunes(q, limit-1) {
+		for _, part := range splitQuote(q, limit-1) {
 			if len([]rune(cur))+1+len([]rune(part)) > limit {
 				out = append(out, cur)
 				cur = part
@@ -288,12 +332,14 @@ func packQuotes(head string, quotes []string, limit int) []string {
 	return out
 }
 
-func splitRunes(s string, n int) []string {
-	rs := []rune(s)
+// splitQuote cuts a quote into parts of at most n characters, each
+// part a quote of its own.
+func splitQuote(q string, n int) []string {
+	rs := []rune(q)
 	var out []string
 	for len(rs) > n {
 		out = append(out, string(rs[:n]))
-		rs = rs[n:]
+		rs = append([]rune("> "), rs[n:]...)
 	}
 	return append(out, string(rs))
 }

@@ -174,6 +174,35 @@ func TestPackQuotes(t *testing.T) {
 	}
 }
 
+// A long chat's classes are counted, so the handoff alarm stays one
+// message under Discord's limit.
+func TestHandoffOfALongChat(t *testing.T) {
+	sev := make([]events.Severity, 400)
+	for i := range sev {
+		sev[i] = events.Low
+	}
+	sev[10], sev[399] = events.Critical, events.High
+	team := &Team{opts: TeamOptions{CRTRoles: crtRoles, HandoffContext: true}}
+	msgs := team.chatMessages(alerts.State{UserID: "777"}, ash.Update{Kind: ash.HandoffRequested,
+		Handoff: &ash.HandoffContext{Duration: 3 * time.Hour, Messages: 400, Severities: sev}})
+	got := msgs[0].Content
+	if utf8.RuneCountInString(got) > maxContent || !strings.Contains(got, "critical 1, high 1, low 398; the last 12 in order: low,") ||
+		!strings.HasSuffix(got, "low, high.") {
+		t.Errorf("alarm of a long chat (%d characters): %q", utf8.RuneCountInString(got), got)
+	}
+	if len(msgs) != 1 {
+		t.Errorf("%d messages without quotes", len(msgs))
+	}
+}
+
+// A quote longer than a message goes on as a quote in the next.
+func TestSplitQuote(t *testing.T) {
+	parts := splitQuote(quote(strings.Repeat("a", 25)), 10)
+	if len(parts) != 4 || parts[0] != "> aaaaaaaa" || parts[1] != "> aaaaaaaa" || parts[3] != "> a" {
+		t.Errorf("parts %q", parts)
+	}
+}
+
 func TestDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{45 * time.Second: "45 s", 12 * time.Minute: "12 min", 65 * time.Minute: "1 h 05 min"} {
 		if got := duration(d); got != want {
@@ -335,5 +364,23 @@ func TestChatUpdateFallsBackToTheAlertChannel(t *testing.T) {
 	}
 	if strings.Contains(f.logs.String(), "777") {
 		t.Errorf("the person's id in the logs: %s", f.logs)
+	}
+}
+
+// Without the alert's state there is no thread: an alarm goes to the notes
+// channel, naming the alert.
+func TestAlarmWithoutAlertState(t *testing.T) {
+	f := newTeamFixture(t, 1)
+	f.team.AshUpdate(context.Background(), "gone", ash.Update{Kind: ash.HandoffRequested})
+	msgs := f.sim.Messages(f.team.opts.NotesChannels[0])
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Content, "Alert gone: its thread could not be found") ||
+		!slices.Equal(msgs[0].MentionRoles, []snowflake.ID{f.crt}) {
+		t.Fatalf("notes channel got %+v", msgs)
+	}
+
+	lone := newTeamFixture(t, 0)
+	lone.team.AshUpdate(context.Background(), "gone", ash.Update{Kind: ash.Concern, Topic: "suicide"})
+	if !strings.Contains(lone.logs.String(), "Ash update for the CRT lost") {
+		t.Errorf("a lost alarm is not logged: %s", lone.logs)
 	}
 }

@@ -1,11 +1,16 @@
 package safety
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // A rule is a phrase of slots matched against consecutive tokens. Its
 // text form is words separated by spaces; a slot "a|b" takes either word,
 // a word ending in "*" takes any word it begins ("suicid*": suicide,
-// suicidal), and a slot starting with "?" may be left out.
+// suicidal), "#" takes a number of five or more ("20", "thirty", "dozens":
+// enough pills to be an overdose), and a slot starting with "?" may be left
+// out.
 type rule []slot
 
 type slot struct {
@@ -44,7 +49,11 @@ func cross(a, b []string) []string {
 
 func (s slot) takes(tok string) bool {
 	for _, w := range s.words {
-		if prefix, ok := strings.CutSuffix(w, "*"); ok {
+		if w == "#" {
+			if isMany(tok) {
+				return true
+			}
+		} else if prefix, ok := strings.CutSuffix(w, "*"); ok {
 			if strings.HasPrefix(tok, prefix) {
 				return true
 			}
@@ -76,4 +85,19 @@ func (r rule) matchAt(toks []string, i int) bool {
 		return true
 	}
 	return i < len(toks) && s.takes(toks[i]) && r[1:].matchAt(toks, i+1)
+}
+
+var manyWords = map[string]bool{
+	"five": true, "six": true, "seven": true, "eight": true, "nine": true, "ten": true, "eleven": true,
+	"twelve": true, "fifteen": true, "twenty": true, "thirty": true, "forty": true, "fifty": true,
+	"sixty": true, "hundred": true, "hundreds": true, "dozen": true, "dozens": true,
+}
+
+// isMany reports whether tok is a number of five or more.
+func isMany(tok string) bool {
+	if manyWords[tok] {
+		return true
+	}
+	n, err := strconv.Atoi(tok)
+	return err == nil && n >= 5
 }

@@ -13,6 +13,18 @@ var leet = map[rune]rune{
 	'@': 'a', '$': 's', '!': 'i', '|': 'i',
 }
 
+// lookalikes are letters that look like the Latin ones people mean:
+// accents, the dotless i, and Cyrillic letters that pass for Latin ("kіll"
+// with a Cyrillic i slips past a plain word filter).
+var lookalikes = map[rune]rune{
+	'ı': 'i', 'і': 'i', 'í': 'i', 'ì': 'i', 'ï': 'i', 'î': 'i',
+	'а': 'a', 'á': 'a', 'à': 'a', 'â': 'a', 'ä': 'a', 'å': 'a',
+	'е': 'e', 'é': 'e', 'è': 'e', 'ê': 'e', 'ë': 'e',
+	'о': 'o', 'ó': 'o', 'ò': 'o', 'ô': 'o', 'ö': 'o', 'ø': 'o',
+	'у': 'y', 'ú': 'u', 'ù': 'u', 'û': 'u', 'ü': 'u',
+	'с': 'c', 'ç': 'c', 'р': 'p', 'х': 'x', 'ѕ': 's', 'ԁ': 'd', 'ñ': 'n', 'к': 'k', 'м': 'm', 'т': 't', 'һ': 'h',
+}
+
 // spellings rewrites one token into the words the rules are written in:
 // contractions with and without their apostrophe, chat shorthand, common
 // misspellings and the words people use so that filters miss them
@@ -76,12 +88,15 @@ func tokens(text string) []string {
 }
 
 // unLeet reads back letters typed as digits or symbols in a chunk that
-// has letters too. A '!' or '|' only counts as a letter between two
+// has letters too, and lookalike letters everywhere. A '!' or '|' only counts as a letter between two
 // characters of a word, so "help!" keeps its exclamation mark.
 func unLeet(chunk string) string {
 	rs := []rune(strings.Map(func(r rune) rune {
 		if r == '’' || r == '‘' || r == '`' || r == '´' {
 			return '\''
+		}
+		if l, ok := lookalikes[r]; ok {
+			return l
 		}
 		return r
 	}, chunk))

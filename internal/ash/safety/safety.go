@@ -96,7 +96,7 @@ var concernRules = []topicRules{
 		"gun|guns|pistol|rifle|firearm|firearms|bullet|bullets|shotgun",
 		"pull the trigger", "bleach|antifreeze|helium", "carbon monoxide",
 		"crash* my|the car", "crash*|drive|driving|drove|steer ?my ?car into|off a|the tree|wall|bridge|cliff|river|lake|traffic|truck",
-		"stockpil*", "saving|saved|save|collecting|hoarding|hoard ?up ?my|the pills|meds|medication|tablets",
+		"stockpil*", "pills|meds|tablets|medication saved|stashed|hidden|hoarded", "saving|saved|save|collecting|hoarding|hoard ?up ?my|the pills|meds|medication|tablets",
 		"lethal|fatal dose|amount|overdose",
 		"how many|much pills|meds|tablets|sleeping|tylenol|paracetamol",
 		"would|does|will it take to die|kill*|overdose",
@@ -112,6 +112,7 @@ var concernRules = []topicRules{
 			"extra|double|triple|more"},
 		[]string{"pills|pill|meds|medication|medications|medicine|tablets|prescription|prescriptions|antidepressants|sleeping|painkillers|insulin|tylenol|paracetamol|acetaminophen|ibuprofen|xanax|benzos|opioids|fentanyl|heroin"}),
 		"overdos*", "took|taken|taking|swallowed|swallow too much|many",
+		"took|taken|swallowed|swallow|popped|ate|downed|take|taking ?like|about|over|maybe # ?of ?my|the|those pills|pill|meds|tablets|tylenol|paracetamol|acetaminophen|ibuprofen|xanax|sleeping|painkillers",
 	))},
 	{TopicSelfHarm, compile([]string{
 		"cut*|hurt*|harm*|burn*|hit|hitting|punch*|scratch*|bite|biting|punish*|bruis*|injur* myself",
@@ -143,6 +144,13 @@ var concernRules = []topicRules{
 		"take|taking|took my ?own life",
 		"not be around|here anymore", "disappear forever",
 		"can not go on anymore|living|like",
+		"about|of|considering|consider|thinking ending it", "goodbye world|everyone|cruel",
+		"want|wanting|wish to disappear|vanish", "feel|feeling like dying",
+		"the point of|in living|existing|life|going|being ?on|alive",
+		"want|wish it ?all to end|stop", "want|wish it ?all to be over",
+		"nobody|noone|never would|will miss me", "no one would|will miss me", "would|will not miss me",
+		"notice|care|matter if i was|were|am|died|disappeared ?gone|dead",
+		"no way out", "a burden to|on|for", "am a burden",
 	})},
 }
 
@@ -202,6 +210,12 @@ var humanRules = compile(concat(
 		"not|no|never|hate|stop|instead ?want|wanna|like|liking ?to ?of talk|talking|speak|speaking|chat|chatting to|with",
 		"tired|sick of talk|talking|speaking|chatting to|with"}, machine),
 	[]string{"human|person please", "someone real please"},
+	// "you're not a real person", "ur not even human"
+	cross([]string{"you|u are|r not ?even", "ur|youre not ?even"}, concat(personNoun, []string{"real|human|alive"})),
+	// "can a human talk to me", "can someone from the team message me"
+	cross(cross([]string{"can|could|will|would|please|may"}, strongHuman),
+		[]string{"talk|message|dm|contact|reach|text|speak|chat|call|answer|take"}),
+	[]string{"is anyone|anybody|someone|somebody real|human", "is a|an real|actual|live human|person reading|there|here|on|listening|answering|behind|typing"},
 ))
 
 func concat(lists ...[]string) []string {

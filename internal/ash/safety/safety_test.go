@@ -46,6 +46,24 @@ func TestConcern(t *testing.T) {
 		{"i want to dieeeee", TopicSuicide},
 		{"I want to k!ll myself", TopicSuicide},
 		{"I won't be around anymore", TopicSuicide},
+		{"||kms||", TopicSuicide},               // a Discord spoiler
+		{"**I want to die**", TopicSuicide},     // bold
+		{"i want to die 😭😭", TopicSuicide},      // emoji
+		{"I WANT TO DIE!!!", TopicSuicide},      // shouting
+		{"i.want.to.die", TopicSuicide},         // dots for spaces
+		{"ı want to kıll myself", TopicSuicide}, // dotless i
+		{"i want to kіll myself", TopicSuicide}, // Cyrillic і
+		{"suïcide", TopicSuicide},               // an accent
+		{"I'm thinking of ending it", TopicSuicide},
+		{"goodbye world", TopicSuicide},
+		{"I want to disappear", TopicSuicide},
+		{"what's the point of living", TopicSuicide},
+		{"I feel like dying", TopicSuicide},
+		{"I just want it all to end", TopicSuicide},
+		{"nobody would miss me", TopicSuicide},
+		{"no one would care if I was gone", TopicSuicide},
+		{"I'm a burden to everyone", TopicSuicide},
+		{"I don't see a way out... there's no way out", TopicSuicide},
 
 		// self-harm
 		{"I cut myself last night", TopicSelfHarm},
@@ -70,6 +88,9 @@ func TestConcern(t *testing.T) {
 		{"I swallowed a handful of pills", TopicOverdose},
 		{"took too many of my meds", TopicOverdose},
 		{"there's a whole bottle of sleeping pills here", TopicOverdose},
+		{"I took 20 pills", TopicOverdose},
+		{"i swallowed thirty tylenol", TopicOverdose},
+		{"just took like 15 of my sleeping pills", TopicOverdose},
 
 		// a plan
 		{"I have a plan", TopicPlan},
@@ -93,6 +114,7 @@ func TestConcern(t *testing.T) {
 		{"I keep thinking of stepping in front of a train", TopicMethod},
 		{"my dad has a gun in the house", TopicMethod},
 		{"I have razor blades", TopicMethod},
+		{"I have pills saved up", TopicMethod},
 		{"i want to slit my wrists", TopicMethod},
 		{"I've been stockpiling my meds", TopicMethod},
 		{"what's a lethal dose of tylenol", TopicMethod},
@@ -124,6 +146,12 @@ func TestConcern(t *testing.T) {
 		{"I'm going to the bridge club", ""},
 		{"I stepped in dog poo", ""},
 		{"you saved my life", ""},
+		{"I took 2 pills for my headache", ""},
+		{"she took 5 minutes to answer", ""},
+		{"I ate 10 cookies", ""},
+		{"I miss my friends", ""},
+		{"I hate when my phone won't end the call", ""},
+		{"the point is I'm tired", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.text, func(t *testing.T) {
@@ -187,6 +215,18 @@ func TestWantsHuman(t *testing.T) {
 		{"human please", true},
 		{"i want someone real", true},
 		{"could i have a crt member", true},
+		{"can i speak to an actual human being", true},
+		{"put me through to someone from the crt", true},
+		{"are you even real", true},
+		{"am I chatting with AI", true},
+		{"ur not a real person are u", true},
+		{"is this a bot or a person?", true},
+		{"can a human talk to me", true},
+		{"can someone from the team message me", true},
+		{"is anyone real there", true},
+		{"is a real human reading this", true},
+		{"I hate talking to bots", true},
+		{"transfer me to a human", true},
 
 		{"", false},
 		{"I feel like nobody is a real friend", false},
@@ -205,6 +245,13 @@ func TestWantsHuman(t *testing.T) {
 		{"thank you ash", false},
 		{"I want to die", false},
 		{"is this real life", false},
+		{"i need someone", false},
+		{"someone please help", false},
+		{"are you there?", false},
+		{"do you have feelings", false},
+		{"my mom is a real person", false},
+		{"you are not alone", false},
+		{"can someone help me", false},
 	}
 	for _, c := range cases {
 		t.Run(c.text, func(t *testing.T) {

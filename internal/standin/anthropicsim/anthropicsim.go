@@ -49,7 +49,7 @@ func Start(opts Options) (*Sim, error) {
 		opts.APIKey = "sk-ant-test"
 	}
 	s := &Sim{opts: opts}
-	srv, err := modelsim.Start(modelsim.API{Serve: s.serve, WriteFault: writeFault})
+	srv, err := modelsim.Start(modelsim.API{Serve: s.serve, WriteFault: writeFault, RequestIDHeader: "request-id"})
 	if err != nil {
 		return nil, err
 	}
@@ -63,19 +63,14 @@ func (s *Sim) APIKey() string { return s.opts.APIKey }
 // Conversations returns what the model was sent by each request that
 // reached it (faults and rejected requests aside), oldest first.
 func (s *Sim) Conversations() []modelsim.Conversation {
-	var out []modelsim.Conversation
-	for _, r := range s.Recorded() {
-		if r.Status != http.StatusOK {
-			continue
-		}
+	return s.ConversationsWith(func(r modelsim.Recorded) (modelsim.Conversation, bool) {
 		req, msg := parse(r.Body, r.Header.Get("anthropic-version"))
 		if msg != "" {
-			continue
+			return modelsim.Conversation{}, false
 		}
 		c, _ := req.conversation()
-		out = append(out, c)
-	}
-	return out
+		return c, true
+	})
 }
 
 // API versions the anthropic-version header may name: the original one and
@@ -105,18 +100,14 @@ func writeError(w http.ResponseWriter, status int, message string) {
 	if !ok {
 		typ = "api_error"
 	}
-	id := fmt.Sprintf("req_sim%08d", requestIDs.Add(1))
-	w.Header().Set("request-id", id)
 	w.Header().Set("content-type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"type":       "error",
 		"error":      map[string]string{"type": typ, "message": message},
-		"request_id": id,
+		"request_id": w.Header().Get("request-id"), // set by modelsim
 	})
 }
-
-var requestIDs atomic.Int64
 
 var faultMessages = map[int]string{
 	401: "invalid x-api-key",
@@ -192,7 +183,6 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request, body []byte) int {
 		// max_tokens 0 only warms the prompt cache: no content.
 		content, out, stop = []map[string]string{}, 0, "max_tokens"
 	}
-	w.Header().Set("request-id", fmt.Sprintf("req_sim%08d", requestIDs.Add(1)))
 	w.Header().Set("content-type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"id":            fmt.Sprintf("msg_sim%08d", s.ids.Add(1)),

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,6 +52,10 @@ type API struct {
 	Serve func(w http.ResponseWriter, r *http.Request, body []byte) int
 	// WriteFault writes the API's error body for an injected status.
 	WriteFault func(w http.ResponseWriter, status int)
+	// RequestIDHeader names the header in which every answer carries its
+	// request id ("request-id" for Anthropic, "x-request-id" for OpenAI);
+	// Serve and WriteFault find the id there for their bodies.
+	RequestIDHeader string
 }
 
 // Server is the loopback server of one stand-in.
@@ -60,6 +65,7 @@ type Server struct {
 	url  string
 	done chan struct{}
 
+	ids      atomic.Int64 // request ids, req_sim00000001 on
 	mu       sync.Mutex
 	faults   []Fault
 	latency  time.Duration
@@ -111,6 +117,22 @@ func (s *Server) Recorded() []Recorded {
 	return out
 }
 
+// ConversationsWith returns what read makes of each request answered with 200
+// (faults and refused requests aside), oldest first; read skips a request
+// by returning false.
+func (s *Server) ConversationsWith(read func(Recorded) (Conversation, bool)) []Conversation {
+	var out []Conversation
+	for _, r := range s.Recorded() {
+		if r.Status != http.StatusOK {
+			continue
+		}
+		if c, ok := read(r); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Close releases hanging requests and stops the server.
 func (s *Server) Close() {
 	s.mu.Lock()
@@ -129,6 +151,9 @@ func (s *Server) Close() {
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	if s.api.RequestIDHeader != "" {
+		w.Header().Set(s.api.RequestIDHeader, fmt.Sprintf("req_sim%08d", s.ids.Add(1)))
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)

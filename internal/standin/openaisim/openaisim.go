@@ -47,7 +47,7 @@ type Sim struct {
 // Start serves a stand-in on 127.0.0.1.
 func Start(opts Options) (*Sim, error) {
 	s := &Sim{opts: opts}
-	srv, err := modelsim.Start(modelsim.API{Serve: s.serve, WriteFault: writeFault})
+	srv, err := modelsim.Start(modelsim.API{Serve: s.serve, WriteFault: writeFault, RequestIDHeader: "x-request-id"})
 	if err != nil {
 		return nil, err
 	}
@@ -61,16 +61,10 @@ func (s *Sim) BaseURL() string { return s.URL() + "/v1" }
 // Conversations returns what the model was sent by each request that
 // reached it (faults and rejected requests aside), oldest first.
 func (s *Sim) Conversations() []modelsim.Conversation {
-	var out []modelsim.Conversation
-	for _, r := range s.Recorded() {
-		if r.Status != http.StatusOK {
-			continue
-		}
-		if c, msg := parse(r.Body); msg == "" {
-			out = append(out, c)
-		}
-	}
-	return out
+	return s.ConversationsWith(func(r modelsim.Recorded) (modelsim.Conversation, bool) {
+		c, msg := parse(r.Body)
+		return c, msg == ""
+	})
 }
 
 // apiError is one error as the API writes it: {"error":{"message","type",
@@ -86,15 +80,12 @@ type apiError struct {
 
 func (e apiError) write(w http.ResponseWriter) int {
 	w.Header().Set("content-type", "application/json")
-	w.Header().Set("x-request-id", fmt.Sprintf("req_sim%08d", requestIDs.Add(1)))
 	w.WriteHeader(e.status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
 		"message": e.message, "type": e.typ, "param": e.param, "code": e.code,
 	}})
 	return e.status
 }
-
-var requestIDs atomic.Int64
 
 func invalid(param, format string, args ...any) apiError {
 	var p any
@@ -157,7 +148,6 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request, body []byte) int {
 		finish = "length"
 	}
 	w.Header().Set("content-type", "application/json")
-	w.Header().Set("x-request-id", fmt.Sprintf("req_sim%08d", requestIDs.Add(1)))
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"id":      fmt.Sprintf("chatcmpl-sim%08d", s.ids.Add(1)),
 		"object":  "chat.completion",
