@@ -591,6 +591,8 @@ func TestClassify(t *testing.T) {
 		"ash:metrics:user:1":           PersonAlerts,
 		"ash:session:meta:1":           SessionData,
 		"ash:migrate:backup:x":         AlertMetrics,
+		"ash:chat:abcd1234":            MessageHistory,
+		"ash:chat:":                    "",
 		"ash:alert:":                   "",
 		"ash:alerts:1":                 "",
 		"ash:metrics:alert:":           "",
