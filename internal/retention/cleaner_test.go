@@ -605,7 +605,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) = %q, %v; want %q", key, got, ok, want)
 		}
 	}
-	if len(Policies(testRetentions)) != 10 {
+	if len(Policies(testRetentions)) != 11 {
 		t.Error("a key pattern has no policy")
 	}
 	if err := (Retentions{}).Validate(); err == nil {
