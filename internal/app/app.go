@@ -69,7 +69,8 @@ type Options struct {
 	// PollInterval is how often the auto-initiate and session-deadline
 	// timers are checked (default 5s).
 	PollInterval time.Duration
-	// Companion writes Ash's messages (default ash.Scripted).
+	// Companion writes Ash's fixed texts: welcome, closings, and the
+	// replies without a model (default ash.Scripted).
 	Companion ash.Companion
 	// Classifier replaces the Ash-NLP client built from BOT_NLP_* as the
 	// crisis classifier automatic detection uses (tests, benchmarks).
@@ -388,17 +389,12 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	} else {
 		s.reduced("follow-up check-ins", "off, BOT_FOLLOWUP_ENABLED=false")
 	}
-	manager, err := ash.NewManager(ash.Options{
-		Store: ashStore, Deadlines: deadlines, DM: s.rest, Team: team, Events: s.outbox, Companion: opts.Companion,
-		ResourcesText: cfg.Ash.ResourcesText, IdleTimeout: cfg.Ash.SessionTimeout, MaxSession: cfg.Ash.MaxSession,
-		Clock: clock, Logger: log, OnEnded: onEnded,
-	})
-	if err != nil {
-		return err
-	}
-
 	s.noteSchedules(cfg)
 	if err := s.buildNLP(cfg); err != nil {
+		return err
+	}
+	manager, err := s.ashManager(cfg, opts, ashStore, deadlines, team, onEnded)
+	if err != nil {
 		return err
 	}
 

@@ -192,7 +192,7 @@ func (b *Bot) talkToAsh(ctx context.Context, i discord.ComponentInteraction, btn
 		return
 	}
 	b.cancelAutoInit(ctx, btn.AlertID)
-	_, err = b.opts.Ash.Contact(ctx, ash.ContactRequest{AlertID: btn.AlertID, UserID: state.UserID, By: by})
+	_, err = b.opts.Ash.Contact(ctx, ash.ContactRequest{AlertID: btn.AlertID, UserID: state.UserID, By: by, Severity: state.Severity})
 	if err == nil {
 		b.finishText(ctx, i, "Ash reached out to "+mention(state.UserID)+" by DM. Updates will appear in the alert's thread.")
 		return
@@ -303,7 +303,7 @@ func (b *Bot) AutoInitiate(ctx context.Context, d ash.Due) time.Time {
 	if !won {
 		return time.Time{}
 	}
-	_, err = b.opts.Ash.Contact(ctx, ash.ContactRequest{AlertID: d.Member, UserID: state.UserID, By: events.AutoBy})
+	_, err = b.opts.Ash.Contact(ctx, ash.ContactRequest{AlertID: d.Member, UserID: state.UserID, By: events.AutoBy, Severity: state.Severity})
 	if err == nil {
 		return time.Time{}
 	}

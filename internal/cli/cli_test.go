@@ -143,7 +143,7 @@ func TestConfigCheckShowsTheCompanion(t *testing.T) {
 	if strings.Contains(r.stdout+r.stderr, "local-secret") || strings.Contains(r.stdout+r.stderr, "abc") {
 		t.Fatalf("a secret was printed:\n%s", r.stdout)
 	}
-	want := "Ash companion:  openai, model llama3.2 at http://ollama:11434/v1?token=*** (key set; at most 500 tokens, reply timeout 20s)"
+	want := "Ash companion:  openai, model llama3.2 at http://ollama:11434/v1?token=*** (key set; at most 500 tokens, reply timeout 20s; built-in persona)"
 	if !strings.Contains(r.stdout, want) {
 		t.Errorf("config check lacks %q:\n%s", want, r.stdout)
 	}

@@ -215,6 +215,7 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_ASH_BASE_URL", cfg.Companion.BaseURL, ""},
 		{"BOT_ASH_API_KEY", cfg.Companion.APIKey, ""},
 		{"BOT_ASH_REPLY_TIMEOUT", cfg.Companion.ReplyTimeout, 20 * time.Second},
+		{"BOT_ASH_SYSTEM_PROMPT_FILE", cfg.Companion.SystemPromptFile, ""},
 		{"BOT_HTTP_ADDR", cfg.Runtime.HTTPAddr, "127.0.0.1:9102"},
 		{"BOT_OUTBOX_SPOOL", cfg.Runtime.OutboxSpool, ""},
 		{"BOT_CRT_NOTES_CHANNEL_IDS", cfg.Ash.NotesChannelIDs, []string(nil)},

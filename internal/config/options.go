@@ -257,7 +257,7 @@ func options() []option {
 		{name: "BOT_ASH_MAX_SESSION", help: "Longest an Ash session may last, in seconds (300-14400).",
 			set: integer(300, 14400, func(c *Config, n int64) { c.Ash.MaxSession = time.Duration(n) * time.Second })},
 		followupEnabled(), followupDelay(), followupMax(), followupMinSeverity(), followupMinSession(),
-		companionProvider(), companionModel(), companionMaxTokens(), companionBaseURL(), companionAPIKey(), companionReplyTimeout(),
+		companionProvider(), companionModel(), companionMaxTokens(), companionBaseURL(), companionAPIKey(), companionReplyTimeout(), companionSystemPromptFile(),
 		{name: "BOT_HTTP_ADDR", help: "host:port (port 1-65535; no host = every interface) for /healthz, /readyz and /metrics (Prometheus); empty switches it off.",
 			set: func(c *Config, raw string) error {
 				v := strings.TrimSpace(raw)

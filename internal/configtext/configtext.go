@@ -95,7 +95,11 @@ func CompanionLine(c config.Companion) string {
 	if c.APIKey != "" {
 		key = "key set"
 	}
-	return fmt.Sprintf("%s, model %s at %s (%s; at most %d tokens, reply timeout %v)", c.Provider, c.Model, where, key, c.MaxTokens, c.ReplyTimeout)
+	persona := "built-in persona"
+	if c.SystemPromptFile != "" {
+		persona = "persona from " + c.SystemPromptFile
+	}
+	return fmt.Sprintf("%s, model %s at %s (%s; at most %d tokens, reply timeout %v; %s)", c.Provider, c.Model, where, key, c.MaxTokens, c.ReplyTimeout, persona)
 }
 
 // FollowupLine says when Ash's follow-up check-ins go out.

@@ -119,7 +119,8 @@ day 2
 +12m   Taylor acknowledges Jordan's alert
 +8m    Taylor resolves Jordan's alert
 
-# A CRITICAL alert: Ash starts, Sam asks for a person, Avery takes over.
+# A CRITICAL alert: Ash starts, Sam asks for a person in words, and Ash
+# hands the chat to the CRT, who are told in the thread.
 23:30  Sam posts in #vent: "I keep thinking I want to end it all"
        expect a critical alert about Sam
 +1m    Avery acknowledges Sam's alert
@@ -127,7 +128,9 @@ day 2
        Avery asks Ash to reach out to Sam
 +3m    Sam tells Ash: "i'm scared of what i might do"
 +3m    Sam tells Ash: "can someone real talk to me"
-+2m    Avery takes over Sam's alert from Ash
+       expect Sam's alert thread to say "asked Ash for a human"
+       note "Sam asked for a person: Ash ended its chat with a handoff and the CRT roles were mentioned"
++2m    Avery writes in Sam's alert thread: "I'm with Sam in DMs now"
 +45m   Avery resolves Sam's alert
 
 day 3

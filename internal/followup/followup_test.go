@@ -69,6 +69,10 @@ func (d *dm) UpdateMessage(channelID, messageID snowflake.ID, _ discord.MessageU
 	return &discord.Message{ID: messageID, ChannelID: channelID}, nil
 }
 
+// SendTyping is Ash's typing indicator while the model works; the
+// check-ins' tests do not look at it.
+func (d *dm) SendTyping(snowflake.ID, ...rest.RequestOpt) error { return nil }
+
 func (d *dm) count() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -158,8 +162,12 @@ func newFixture(t *testing.T, rdb redis.UniversalClient, clock *scheduletest.Clo
 	}); err != nil {
 		t.Fatal(err)
 	}
+	chats, err := ash.NewChats(rdb, 7*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if f.ash, err = ash.NewManager(ash.Options{
-		Store: f.store, Deadlines: ash.NewDueSet(rdb, ash.SessionDeadlinesKey), DM: f.dm, Team: f.team, Events: f.events,
+		Store: f.store, Deadlines: ash.NewDueSet(rdb, ash.SessionDeadlinesKey), Chats: chats, DM: f.dm, Team: f.team, Events: f.events,
 		ResourcesText: "call 988", IdleTimeout: time.Hour, MaxSession: 4 * time.Hour, Clock: clock, OnEnded: f.c.OnEnded,
 	}); err != nil {
 		t.Fatal(err)
