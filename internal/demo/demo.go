@@ -1,12 +1,15 @@
 // Package demo acts out a week in the life of the CRT against a simulated
-// Discord (internal/standin/discordsim) and a simulated Ash-NLP
-// (internal/standin/nlpsim): members post in monitored channels, the real
-// bot (app.Run) has their messages classified and alerts on its own (a
-// member's flag is the second source), Ash-NLP goes down for a while, CRT members acknowledge, talk to Ash, reply
-// in threads and resolve, people chat with Ash, opt out or go quiet. Time
-// runs on a manual clock over the demo week, so every lifecycle event
-// carries the time of the week it belongs to; afterwards the weekly report
-// of that week can be printed from Redis. `ashbot demo` (make demo) runs it.
+// Discord (internal/standin/discordsim), a simulated Ash-NLP
+// (internal/standin/nlpsim) and a simulated Anthropic API
+// (internal/standin/anthropicsim) whose replies demoModel writes: members
+// post in monitored channels, the real bot (app.Run) has their messages
+// classified and alerts on its own (a member's flag is the second source),
+// Ash-NLP goes down for a while, CRT members acknowledge, talk to Ash,
+// reply in threads and resolve, people chat with Ash, opt out, go quiet or
+// answer a check-in. Time runs on a manual clock over the demo week, so
+// every lifecycle event carries the time of the week it belongs to;
+// afterwards the weekly report of that week can be printed from Redis.
+// `ashbot demo` (make demo) runs it.
 //
 // The week is a story, week.story, that a person reads and edits: one
 // statement a line, parsed by ParseStory (story.go) into steps whose kinds
