@@ -121,7 +121,7 @@ func TestDemoWeek(t *testing.T) {
 		// person said (demoModel).
 		"Ash: \"Thank you for telling me. “i'm scared of what i might do”",
 		"Ash checks in with Kai by DM", "Ash checks in with Sam by DM", "Ash checks in with Robin by DM",
-		"Kai answered the check-in", "Ash: \"I'm really glad to hear that. “hey. a bit better than yesterday",
+		"Kai answered the check-in", "+ the crisis resources", "Ash: \"I'm really glad to hear that. “hey. a bit better than yesterday",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("narration lacks %q:\n%s", want, out.String())

@@ -50,7 +50,7 @@ var (
 		"That took strength to say. “%s”: you matter, and so does how you feel. I'll stay with you as long as you like.",
 	}
 	brighter = []string{
-		"I'm really glad to hear that. “%s”: that matters. What's been helping?",
+		"I'm really glad to hear that. “%s”: that matters, and so do you. I'm here for as long as you'd like.",
 		"“%s”, that's good to hear, and it counts. Be gentle with yourself; small steps are still steps.",
 		"I'm not going anywhere. “%s”: I'm glad we're talking. Take all the time you need.",
 	}
