@@ -71,10 +71,13 @@ func TestDemoWeek(t *testing.T) {
 		t.Errorf("Ash %+v", a)
 	}
 	// Check-ins a day after the chats of 5 minutes or more: Kai's of day 1
-	// (answered on day 2), Sam's of day 2, Robin's of day 5. Robin's of
+	// (22:43-22:48, answered on day 2), Sam's of day 2 (6 minutes),
+	// Robin's of day 5 (8 minutes). Robin's of
 	// day 1 was too short, Alex opted out, and Kai's of day 7 is due after
 	// the week. The chat that answered Kai's is no new session of the
-	// week: it belongs to Kai's alert of day 1.
+	// week (sessions count once per alert, and it belongs to Kai's alert
+	// of day 1), so the sessions and their average (180+300+360+480+1800
+	// s over 5) are as before.
 	if a.FollowupsSent != 3 || a.FollowupsAnswered != 1 {
 		t.Errorf("check-ins sent %d, answered %d", a.FollowupsSent, a.FollowupsAnswered)
 	}

@@ -128,7 +128,7 @@ day 2
 +12m   Taylor acknowledges Jordan's alert
 +8m    Taylor resolves Jordan's alert
 
-# A day after Kai's chat (day 1: 8 minutes about a HIGH alert, then it
+# A day after Kai's chat (day 1: 5 minutes about a HIGH alert, until it
 # timed out) Ash checks in by DM. Kai answers: a new chat with Ash starts,
 # linked to that alert, and the CRT is told in its thread.
 22:52  expect Ash's check-in to Kai
