@@ -75,9 +75,10 @@ func TestDemoWeek(t *testing.T) {
 	// Robin's of day 5 (8 minutes). Robin's of
 	// day 1 was too short, Alex opted out, and Kai's of day 7 is due after
 	// the week. The chat that answered Kai's is no new session of the
-	// week (sessions count once per alert, and it belongs to Kai's alert
-	// of day 1), so the sessions and their average (180+300+360+480+1800
-	// s over 5) are as before.
+	// week: a linked chat records followup_answered instead of
+	// session_started and no session_ended (internal/ash/linked.go), so the
+	// sessions and their average (180+300+360+480+1800 s over 5) are as
+	// before.
 	if a.FollowupsSent != 3 || a.FollowupsAnswered != 1 {
 		t.Errorf("check-ins sent %d, answered %d", a.FollowupsSent, a.FollowupsAnswered)
 	}
