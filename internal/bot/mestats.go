@@ -60,17 +60,19 @@ func (b *Bot) myStats(ctx context.Context, i discord.ApplicationCommandInteracti
 // myLoadText is the member's own load in r, or that they have none.
 func myLoadText(r report.Report, userID string) string {
 	head := "**Your figures, " + r.Heading + "** (night hours " + r.Load.NightLabel() + ")\n"
-	for _, line := range report.LoadLines(report.Load{Members: ownLoad(r.Load, userID), Missing: r.Load.Missing}) {
-		// The line starts with the member's mention: "you" reads better
-		// in a private answer.
-		_, figures, _ := strings.Cut(line, ": ")
-		out := head + figures + "."
-		if r.Load.Missing != "" {
-			out += "\n_First responses, resolutions, handoffs and night-hour alerts are not available: " + r.Load.Missing + "._"
-		}
-		return out
+	mine := ownLoad(r.Load, userID)
+	if mine == nil {
+		return head + "No acknowledgments, first responses or resolutions by you this " + r.Noun + ". Thank you for being on the team. 💜"
 	}
-	return head + "No acknowledgments, first responses or resolutions by you this " + r.Noun + ". Thank you for being on the team. 💜"
+	line := report.LoadLines(report.Load{Members: mine, Missing: r.Load.Missing})[0]
+	// The line starts with the member's mention: "you" reads better in a
+	// private answer.
+	_, figures, _ := strings.Cut(line, ": ")
+	out := head + figures + "."
+	if r.Load.Missing != "" {
+		out += "\n_First responses, resolutions, handoffs and night-hour alerts are not available: " + r.Load.Missing + "._"
+	}
+	return out
 }
 
 // ownLoad is l's entry of userID, alone.
