@@ -47,7 +47,7 @@ bench: ensure-redis
 
 # 200 Ash chats at once against the model stand-in answering in 500 ms.
 bench-chats: ensure-redis
-	$(GO) test -run '^$$' -bench BenchmarkChats200 -benchtime 5x -count 1 ./internal/ash
+	$(GO) test -run '^$$' -bench 'BenchmarkChats200' -benchtime 5x -count 1 ./internal/ash
 
 clean:
 	rm -rf bin build
