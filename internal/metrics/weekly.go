@@ -161,9 +161,9 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 
 // Period builds the summary of the whole UTC days from..last, both
 // included: a week, a calendar month or a quarter (see report.Period). It
-// reads the daily aggregates in one round trip and the indexed alert
-// records, for exact percentiles and for the facts of each alert, in a few
-// more (see facts).
+// reads the daily aggregates in one round trip and the facts of each
+// indexed alert, for exact percentiles, targets and load, in a few more
+// (see dayFacts).
 func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, error) {
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
 	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, time.UTC)
@@ -185,7 +185,7 @@ func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, err
 	var ack, ash, first, res, sess Sum
 	var hours [24]int64
 	responders := map[string]int64{}
-	var ids []string
+	ids := make([][]string, n) // the indexed alerts of each day
 	for i, cmd := range cmds {
 		day := start.AddDate(0, 0, i)
 		d := &Daily{Date: day.Format(time.DateOnly), BySeverity: map[string]int64{}}
@@ -231,7 +231,7 @@ func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, err
 		for id, n := range d.Responders {
 			responders[id] += n
 		}
-		ids = append(ids, d.alertIDs...)
+		ids[i] = d.alertIDs
 		if d.TotalAlerts > 0 && (sum.PeakDay == nil || d.TotalAlerts > sum.PeakDay.Alerts) {
 			sum.PeakDay = &PeakDay{Date: d.Date, Weekday: day.Weekday().String(), Alerts: d.TotalAlerts}
 		}
@@ -259,7 +259,7 @@ func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, err
 		sum.TopResponders = sum.TopResponders[:TopResponders]
 	}
 
-	facts, unreadable, err := s.facts(ctx, ids)
+	facts, unreadable, err := s.dayFacts(ctx, start, ids)
 	sum.Unreadable = append(sum.Unreadable, unreadable...)
 	if err != nil {
 		return nil, fmt.Errorf("load days %s..%s: %w", sum.StartDate, sum.EndDate, err)
