@@ -111,23 +111,42 @@ func parseFacts(v string) (f AlertFacts, ok bool) {
 	return f, true
 }
 
-// writeFacts adds the alert's facts entry to p, with the hash's TTL: the
-// alert-metrics retention from the end of the alert's day, from the
-// injected clock like the daily key. The TTL is set on every event because
-// an event may be the hash's first write (the day began before the hash
-// existed, or the creation's write was lost), and Redis 6.2 has no
-// PEXPIRE NX. It adds nothing (and returns nil) once the day is past the
-// retention.
-func (r *Recorder) writeFacts(ctx context.Context, p redis.Pipeliner, alertID string, st alertState, now time.Time) *redis.IntCmd {
+// writeFacts adds the alert's facts entry to p. It returns the HSET, and
+// the hash's TTL (the alert-metrics retention from the end of the alert's
+// day, from the injected clock like the daily key), or nil and 0 once the
+// day is past it.
+//
+// A creation sets the TTL in the same pipeline. Other events leave it to
+// healFactsTTL, which runs only when their HSET added the alert's entry: the
+// only way such an event can have created the hash (a day begun before the
+// hash existed, or a creation whose write was lost). One PEXPIRE per alert
+// instead of one per event keeps the recorder as fast as it was, and Redis
+// 6.2 has no PEXPIRE NX.
+func (r *Recorder) writeFacts(ctx context.Context, p redis.Pipeliner, ev events.Event, st alertState, now time.Time) (*redis.IntCmd, time.Duration) {
 	day := st.t0.Truncate(24 * time.Hour)
 	ttl := day.Add(24*time.Hour + r.opts.AlertTTL).Sub(now)
 	if ttl <= 0 {
-		return nil
+		return nil, 0
 	}
 	key := factsKey(day)
-	hset := p.HSet(ctx, key, alertID, encodeFacts(st))
-	p.PExpire(ctx, key, ttl)
-	return hset
+	hset := p.HSet(ctx, key, ev.AlertID, encodeFacts(st))
+	if ev.Type == events.AlertCreated {
+		p.PExpire(ctx, key, ttl)
+	}
+	return hset, ttl
+}
+
+// healFactsTTL gives a facts hash its TTL after an event other than the
+// creation added its alert's entry (see writeFacts): one more round trip,
+// on days begun before the hash existed or after a lost write only.
+func (r *Recorder) healFactsTTL(ctx context.Context, st alertState, ttl time.Duration) error {
+	var cmd *redis.BoolCmd
+	if err := r.batch.run(ctx, func(p redis.Pipeliner) {
+		cmd = p.PExpire(ctx, factsKey(st.t0.Truncate(24*time.Hour)), ttl)
+	}); err != nil {
+		return err
+	}
+	return cmd.Err()
 }
 
 // dayFacts reads the facts of the indexed alerts of each day (ids[i] are

@@ -170,8 +170,8 @@ func TestFactsDuplicatesChangeNothingAndLaterEventsHeal(t *testing.T) {
 	if got := f.rdb.HGet(ctx, key, "a1").Val(); got != want || want == "" {
 		t.Errorf("healed entry %q, want %q", got, want)
 	}
-	// And so does a hash that lost its TTL.
-	f.rdb.Persist(ctx, key)
+	// And a whole day's hash, with its TTL.
+	f.rdb.Del(ctx, key)
 	f.must(t, Duplicate, ev(events.Resolved, "a1", "2026-01-01T22:26:40Z", "111"))
 	if ttl := f.rdb.PTTL(ctx, key).Val(); ttl != ts("2026-01-02T00:00:00Z").Add(alertTTL).Sub(now) {
 		t.Errorf("TTL after heal %v", ttl)

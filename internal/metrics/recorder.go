@@ -73,8 +73,9 @@ type RecorderOptions struct {
 }
 
 // Recorder stores lifecycle events. It is safe for concurrent use; every
-// event costs at most two Redis round trips, each a single-key script, and
-// concurrent events share them.
+// event costs two Redis round trips, each a single-key script with
+// single-key commands riding along, and concurrent events share them (a
+// third, rare one gives a day's facts hash its TTL: see writeFacts).
 type Recorder struct {
 	batch *batcher
 	opts  RecorderOptions
@@ -327,11 +328,12 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 	var lookup *redis.StatusCmd
 	var person *redis.Cmd
 	var facts *redis.IntCmd
+	var factsTTL time.Duration
 	// The day's facts entry, and for a creation the message-id lookup and
 	// the person's index, ride in the same round trip. Each is a separate
 	// single-key command, so Cluster can route it on its own.
 	extra := func(p redis.Pipeliner) {
-		facts = r.writeFacts(ctx, p, ev.AlertID, st, now)
+		facts, factsTTL = r.writeFacts(ctx, p, ev, st, now)
 		if ev.Type == events.AlertCreated {
 			lookup = p.SetArgs(ctx, lookupKey(st.message), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
 			person = r.indexPerson(ctx, p, st.user, ev.AlertID, st.t0, now)
@@ -346,6 +348,11 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 	if facts != nil {
 		if err := facts.Err(); err != nil && !isWrongType(err) {
 			return fmt.Errorf("the day's facts: %w", err)
+		}
+		if ev.Type != events.AlertCreated && facts.Val() > 0 {
+			if err := r.healFactsTTL(ctx, st, factsTTL); err != nil {
+				return fmt.Errorf("the day's facts: %w", err)
+			}
 		}
 	}
 	// A SET NX that finds the key replies nil: expected on replays.
