@@ -43,8 +43,8 @@ const factsFieldCount = 11
 // id of the person the alert is about: a step they took themselves has an
 // empty by, as decodeFacts gives it from the record.
 func encodeFacts(st alertState) string {
-	b := make([]byte, 0, 96)
-	b = strconv.AppendInt(b, st.t0.UnixMilli(), 10)
+	var buf [128]byte // three snowflakes and a few numbers fit: the string is the one allocation
+	b := strconv.AppendInt(buf[:0], st.t0.UnixMilli(), 10)
 	b = append(b, ',')
 	b = append(b, st.severity...)
 	for _, o := range [...]struct {
@@ -111,7 +111,21 @@ func parseFacts(v string) (f AlertFacts, ok bool) {
 	return f, true
 }
 
-// writeFacts adds the alert's facts entry to p. It returns the HSET, and
+// changesFacts reports whether AlertFacts holds events of kind t. The others
+// (session start, opt-out, check-ins, escalations) leave the entry as it
+// is, so they skip its write: an eighth of the recorder's HSETs at the
+// benchmark's mix, more in life. The retry of an event whose write was lost
+// is of a kind that changed the entry, so it still rewrites it.
+func changesFacts(t events.Type) bool {
+	switch t {
+	case events.AlertCreated, events.Acknowledged, events.AshContacted, events.FirstResponse, events.Resolved, events.SessionEnded:
+		return true
+	}
+	return false
+}
+
+// writeFacts adds the alert's facts entry to p, for an event of a kind it
+// holds. It returns the HSET, and
 // the hash's TTL (the alert-metrics retention from the end of the alert's
 // day, from the injected clock like the daily key), or nil and 0 once the
 // day is past it.
@@ -122,13 +136,17 @@ func parseFacts(v string) (f AlertFacts, ok bool) {
 // hash existed, or a creation whose write was lost). One PEXPIRE per alert
 // instead of one per event keeps the recorder as fast as it was, and Redis
 // 6.2 has no PEXPIRE NX.
-func (r *Recorder) writeFacts(ctx context.Context, p redis.Pipeliner, ev events.Event, st alertState, now time.Time) (*redis.IntCmd, time.Duration) {
-	day := st.t0.Truncate(24 * time.Hour)
+//
+// day is the alert's UTC day, key its facts key (aggregate formats the date
+// once for both of the day's keys: formatting showed up in profiles).
+func (r *Recorder) writeFacts(ctx context.Context, p redis.Pipeliner, ev events.Event, st alertState, day time.Time, key string, now time.Time) (*redis.IntCmd, time.Duration) {
+	if !changesFacts(ev.Type) {
+		return nil, 0
+	}
 	ttl := day.Add(24*time.Hour + r.opts.AlertTTL).Sub(now)
 	if ttl <= 0 {
 		return nil, 0
 	}
-	key := factsKey(day)
 	hset := p.HSet(ctx, key, ev.AlertID, encodeFacts(st))
 	if ev.Type == events.AlertCreated {
 		p.PExpire(ctx, key, ttl)
@@ -139,10 +157,10 @@ func (r *Recorder) writeFacts(ctx context.Context, p redis.Pipeliner, ev events.
 // healFactsTTL gives a facts hash its TTL after an event other than the
 // creation added its alert's entry (see writeFacts): one more round trip,
 // on days begun before the hash existed or after a lost write only.
-func (r *Recorder) healFactsTTL(ctx context.Context, st alertState, ttl time.Duration) error {
+func (r *Recorder) healFactsTTL(ctx context.Context, key string, ttl time.Duration) error {
 	var cmd *redis.BoolCmd
 	if err := r.batch.run(ctx, func(p redis.Pipeliner) {
-		cmd = p.PExpire(ctx, factsKey(st.t0.Truncate(24*time.Hour)), ttl)
+		cmd = p.PExpire(ctx, key, ttl)
 	}); err != nil {
 		return err
 	}

@@ -162,7 +162,8 @@ func TestFactsDuplicatesChangeNothingAndLaterEventsHeal(t *testing.T) {
 	if after := dump(t, f.rdb); after != before {
 		t.Errorf("duplicates changed stored data:\nbefore %s\nafter  %s", before, after)
 	}
-	// A lost entry comes back with the alert's next event, even a duplicate.
+	// A lost entry comes back with the alert's next event of a kind it holds,
+	// even a duplicate.
 	key := factsKey(ts("2026-01-01T00:00:00Z"))
 	want := f.rdb.HGet(ctx, key, "a1").Val()
 	f.rdb.HDel(ctx, key, "a1")

@@ -324,6 +324,7 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		return nil
 	}
 	args := dailyArgs(ev.AlertID, st, ttl)
+	date := day.Format(time.DateOnly) // day is UTC, as dailyKey and factsKey format it
 
 	var lookup *redis.StatusCmd
 	var person *redis.Cmd
@@ -333,13 +334,13 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 	// the person's index, ride in the same round trip. Each is a separate
 	// single-key command, so Cluster can route it on its own.
 	extra := func(p redis.Pipeliner) {
-		facts, factsTTL = r.writeFacts(ctx, p, ev, st, now)
+		facts, factsTTL = r.writeFacts(ctx, p, ev, st, day, factsPrefix+date, now)
 		if ev.Type == events.AlertCreated {
 			lookup = p.SetArgs(ctx, lookupKey(st.message), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
 			person = r.indexPerson(ctx, p, st.user, ev.AlertID, st.t0, now)
 		}
 	}
-	if err := r.batch.eval(ctx, dailyScript, []string{dailyKey(day)}, args, extra).Err(); err != nil {
+	if err := r.batch.eval(ctx, dailyScript, []string{dailyPrefix + date}, args, extra).Err(); err != nil {
 		return err
 	}
 	// A facts hash of another type cannot be helped by a retry: reports
@@ -350,7 +351,7 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 			return fmt.Errorf("the day's facts: %w", err)
 		}
 		if ev.Type != events.AlertCreated && facts.Val() > 0 {
-			if err := r.healFactsTTL(ctx, st, factsTTL); err != nil {
+			if err := r.healFactsTTL(ctx, factsPrefix+date, factsTTL); err != nil {
 				return fmt.Errorf("the day's facts: %w", err)
 			}
 		}
