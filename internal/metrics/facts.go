@@ -20,9 +20,9 @@ const maxPeriodDays = 92
 // Never marks a step of an alert that did not happen (or is not recorded).
 const Never = -1
 
-// AlertFacts is what a report may know of one alert from its record: when
-// it was created, its severity, how long each step took and which CRT
-// members took them. It holds no id of the person in crisis: a step that
+// AlertFacts is what a report may know of one alert, from its entry in the
+// day facts hash (dayfacts.go) or its record: when it was created, its
+// severity, how long each step took and which CRT members took them. It holds no id of the person in crisis: a step that
 // person took themselves (a CRT member can be in crisis too) has an empty
 // By, so it counts as taken but is credited to nobody.
 type AlertFacts struct {

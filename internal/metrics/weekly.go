@@ -51,15 +51,16 @@ func severitiesOf(m map[string]int64) Severities {
 
 // Durations summarises one response time over a week. Count and the
 // average come from the daily aggregates; percentiles need every value, so
-// they come from the alert records and are nil when no values exist, or
-// when Records is not Count: some alerts have no record any more (past the
-// alert retention, or imported when already older than it).
+// they come from each alert's facts (the day's facts hash, else the alert
+// record) and are nil when no values exist, or when Records is not Count:
+// some alerts have no facts any more (past the alert retention, or imported
+// when already older than it).
 type Durations struct {
 	Count      int64    `json:"count"`
 	AvgSeconds *float64 `json:"avg_seconds"`
 	P50Seconds *int64   `json:"p50_seconds"`
 	P90Seconds *int64   `json:"p90_seconds"`
-	// Records is how many of the week's alert records hold this time.
+	// Records is how many of the period's alerts' facts hold this time.
 	Records int64 `json:"records"`
 }
 
@@ -137,9 +138,10 @@ type Summary struct {
 	// period, ranked like TopResponders, from the daily aggregates (exact
 	// while they live). Reports list them all as the volunteer load.
 	Acknowledgers []Responder `json:"-"`
-	// Alerts holds the facts of every alert of the period whose record
-	// still exists, for response targets and volunteer load; fewer than
-	// TotalAlerts when some have passed the alert retention.
+	// Alerts holds the facts of every alert of the period that still has
+	// them, for response targets and volunteer load; fewer than
+	// TotalAlerts when some have passed the alert retention. Their order
+	// within a day is not fixed.
 	Alerts []AlertFacts `json:"-"`
 	// Unreadable names the keys of the week that hold another type of
 	// value than ours (left by the earlier Ash-Bot) and what fixes them;
