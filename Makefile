@@ -5,12 +5,13 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/alphabetcartel/ashbot/internal/cli.Version=$(VERSION)
 
-.PHONY: all build test demo bench lint ensure-redis clean
+.PHONY: all build test demo bench bench-chats lint ensure-redis clean
 
 include mk/retention.mk
 include mk/image.mk
 include mk/detection.mk
 include mk/report.mk
+include mk/charts.mk
 
 all: build
 
@@ -43,6 +44,10 @@ demo: ensure-redis build
 # Benchmarks with their targets are described in docs/benchmarks.md.
 bench: ensure-redis
 	$(GO) test -run '^$$' -bench . -benchtime 3s -count 1 ./internal/metrics
+
+# 200 Ash chats at once against the model stand-in answering in 500 ms.
+bench-chats: ensure-redis
+	$(GO) test -run '^$$' -bench BenchmarkChats200 -benchtime 5x -count 1 ./internal/ash
 
 clean:
 	rm -rf bin build

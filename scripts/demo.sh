@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make demo: a private Redis; the real bot against the local Discord and
-# Ash-NLP stand-ins through a week in miniature, then that week's report (text, JSON
+# make demo: a private Redis; the real bot against the local Discord,
+# Ash-NLP and Anthropic stand-ins through a week in miniature, then that week's report (text, JSON
 # and the chart in out/weekly-report.png); then the recorder on its own,
 # importing a bigger sample week of lifecycle events.
 set -euo pipefail
@@ -21,7 +21,7 @@ end=$(date -u -d '2 days ago' +%F)
 mkdir -p out
 
 echo
-echo "== part 1: ashbot demo (the bot, a simulated Discord server and Ash-NLP, a week of alerts)"
+echo "== part 1: ashbot demo (the bot, a simulated Discord server, Ash-NLP and model, a week of alerts)"
 bin/ashbot demo --png out/weekly-report.png
 echo
 echo "== ashbot report --end $end --format json"

@@ -32,8 +32,8 @@ type Escalation struct {
 
 // Source of an alert, for the embed and the metrics.
 const (
-	SourceDetected = "detected"
-	SourceFlagged  = "flagged"
+	SourceDetected = events.SourceDetected
+	SourceFlagged  = events.SourceFlagged
 )
 
 // Source says where the alert came from.

@@ -221,6 +221,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, a Alert) (Posted, error) {
 	d.opts.Events.Add(events.Event{
 		Type: events.AlertCreated, AlertID: a.ID, At: p.At, AlertMessageID: p.MessageID.String(),
 		UserID: a.UserID, ChannelID: a.ChannelID, Severity: a.Severity, ChannelSensitivity: a.ChannelSensitivity,
+		Source: a.Source(),
 	})
 	if t, err := d.thread(ctx, a, m); err != nil {
 		log.Warn("alert posted but its CRT thread could not be opened; the bot needs Create Public Threads in the alert channel", "error", err.Error())

@@ -11,19 +11,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/disgoorg/disgo"
 	dbot "github.com/disgoorg/disgo/bot"
-	"github.com/disgoorg/disgo/cache"
 	"github.com/disgoorg/disgo/discord"
-	devents "github.com/disgoorg/disgo/events"
 	"github.com/disgoorg/disgo/gateway"
 	"github.com/disgoorg/disgo/rest"
-	"github.com/disgoorg/snowflake/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -36,6 +30,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/escalation"
 	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/followup"
 	"github.com/alphabetcartel/ashbot/internal/gatewayhealth"
 	"github.com/alphabetcartel/ashbot/internal/logging"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
@@ -68,7 +63,8 @@ type Options struct {
 	// PollInterval is how often the auto-initiate and session-deadline
 	// timers are checked (default 5s).
 	PollInterval time.Duration
-	// Companion writes Ash's messages (default ash.Scripted).
+	// Companion writes Ash's fixed texts: welcome, closings, and the
+	// replies without a model (default ash.Scripted).
 	Companion ash.Companion
 	// Classifier replaces the Ash-NLP client built from BOT_NLP_* as the
 	// crisis classifier automatic detection uses (tests, benchmarks).
@@ -181,83 +177,6 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	return s.run(ctx, cfg, opts, opsLn)
 }
 
-// settings are the Discord ids of the configuration, parsed once.
-type settings struct {
-	guild     snowflake.ID
-	channels  alerts.Channels
-	crt       []snowflake.ID
-	admin     []snowflake.ID
-	monitored []snowflake.ID
-	notes     []snowflake.ID
-	// leads and escalation are BOT_ESCALATION_ROLE_IDS and
-	// BOT_ESCALATION_CHANNEL_ID (0: none).
-	leads      []snowflake.ID
-	escalation snowflake.ID
-}
-
-// CheckSettings lists what the running bot needs and the configuration
-// lacks, one problem per entry, so `ashbot run` can refuse to start with
-// every problem named at once.
-func CheckSettings(cfg *config.Config) []string {
-	_, problems := parseSettings(cfg)
-	return problems
-}
-
-func readSettings(cfg *config.Config) (settings, error) {
-	s, problems := parseSettings(cfg)
-	if len(problems) > 0 {
-		return s, errors.New("cannot start the bot: " + strings.Join(problems, "; "))
-	}
-	return s, nil
-}
-
-func parseSettings(cfg *config.Config) (settings, []string) {
-	var s settings
-	var problems []string
-	if strings.TrimSpace(cfg.Discord.Token) == "" {
-		problems = append(problems, "BOT_DISCORD_TOKEN is empty")
-	}
-	parse := func(name string, in []string) []snowflake.ID {
-		out := make([]snowflake.ID, 0, len(in))
-		for _, v := range in {
-			id, err := snowflake.Parse(v)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("%s: %q is not a Discord id", name, v))
-				continue
-			}
-			out = append(out, id)
-		}
-		return out
-	}
-	s.channels = alerts.Channels{
-		Monitor:  parse("BOT_ALERT_CHANNEL_MONITOR_IDS", cfg.Discord.AlertMonitorChannels),
-		Crisis:   parse("BOT_ALERT_CHANNEL_CRISIS_IDS", cfg.Discord.AlertCrisisChannels),
-		Critical: parse("BOT_ALERT_CHANNEL_CRITICAL_IDS", cfg.Discord.AlertCriticalChannels),
-	}
-	s.crt = parse("BOT_CRT_ROLE_IDS", cfg.Discord.CRTRoleIDs)
-	s.admin = parse("BOT_ADMIN_ROLE_IDS", cfg.Discord.AdminRoleIDs)
-	s.monitored = parse("BOT_MONITORED_CHANNELS", cfg.Detection.MonitoredChannels)
-	s.notes = parse("BOT_CRT_NOTES_CHANNEL_IDS", cfg.Ash.NotesChannelIDs)
-	s.leads = parse("BOT_ESCALATION_ROLE_IDS", cfg.Escalation.RoleIDs)
-	if cfg.Escalation.ChannelID != "" {
-		if c := parse("BOT_ESCALATION_CHANNEL_ID", []string{cfg.Escalation.ChannelID}); len(c) == 1 {
-			s.escalation = c[0]
-		}
-	}
-	if cfg.Discord.GuildID != "" {
-		if g := parse("BOT_DISCORD_GUILD_ID", []string{cfg.Discord.GuildID}); len(g) == 1 {
-			s.guild = g[0]
-		}
-	}
-	if s.channels.Empty() {
-		problems = append(problems, "no alert channel: set BOT_ALERT_CHANNEL_CRISIS_IDS (and _MONITOR_IDS, _CRITICAL_IDS)")
-	}
-	if len(s.crt) == 0 {
-		problems = append(problems, "BOT_CRT_ROLE_IDS is empty: nobody could answer alerts")
-	}
-	return s, problems
-}
-
 // stack holds the running parts, in the order they are built.
 type stack struct {
 	log *slog.Logger
@@ -278,6 +197,7 @@ type stack struct {
 	runners    map[string]runnerStats // by job name, for /metrics
 	pollers    map[string]*ash.Poller // by timer name, for /metrics
 	escalator  *escalation.Escalator  // nil: escalation off
+	followups  *followup.Checkins     // nil: BOT_FOLLOWUP_ENABLED=false
 	// nlp is the Ash-NLP client, nil when BOT_NLP_BASE_URL=off; the
 	// detection side classifies monitored messages with it.
 	nlp        *ashnlp.Client
@@ -373,23 +293,33 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 		return err
 	}
 	deadlines := ash.NewDueSet(s.rdb, ash.SessionDeadlinesKey)
-	manager, err := ash.NewManager(ash.Options{
-		Store: ashStore, Deadlines: deadlines, DM: s.rest, Team: team, Events: s.outbox, Companion: opts.Companion,
-		ResourcesText: cfg.Ash.ResourcesText, IdleTimeout: cfg.Ash.SessionTimeout, MaxSession: cfg.Ash.MaxSession,
-		Clock: clock, Logger: log,
-	})
-	if err != nil {
-		return err
+	var onEnded func(context.Context, ash.Session)
+	if cfg.Followup.Enabled {
+		if s.followups, err = followup.New(followup.Options{
+			Redis: s.rdb, Alerts: alertStore, People: ashStore, DM: s.rest, Team: team, Events: s.outbox,
+			ResourcesText: cfg.Ash.ResourcesText, Delay: cfg.Followup.Delay, Max: cfg.Followup.Max,
+			MinSeverity: events.Severity(cfg.Followup.MinSeverity), MinSession: cfg.Followup.MinSession, Clock: clock, Logger: log,
+		}); err != nil {
+			return err
+		}
+		onEnded = s.followups.OnEnded
+	} else {
+		s.reduced("follow-up check-ins", "off, BOT_FOLLOWUP_ENABLED=false")
 	}
-
 	s.noteSchedules(cfg)
 	if err := s.buildNLP(cfg); err != nil {
+		return err
+	}
+	manager, err := s.ashManager(cfg, opts, ashStore, deadlines, team, onEnded)
+	if err != nil {
 		return err
 	}
 
 	metricsStore := metrics.NewStore(s.rdb, clock.Now)
 	poster := discordapi.NewPoster(s.rest)
-	trigger, err := weekly.NewTrigger(metricsStore, poster, weekly.Options{Version: opts.Version, Logger: log, Targets: ReportTargets(cfg), Now: clock.Now})
+	trigger, err := weekly.NewTrigger(metricsStore, poster, weekly.Options{Version: opts.Version, Logger: log,
+		Targets: ReportTargets(cfg), Now: clock.Now, Zone: cfg.Report.Location,
+		Extras: &weekly.ExtrasOptions{Source: metricsStore, Location: cfg.Report.Location, Retention: metrics.Retention{Alerts: cfg.Metrics.AlertTTL, Aggregates: cfg.Metrics.AggregateTTL}}})
 	if err != nil {
 		return err
 	}
@@ -403,6 +333,10 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}
 
 	var detect bot.Detection
+	var followups bot.Followups // a nil *Checkins must not become a non-nil interface
+	if s.followups != nil {
+		followups = s.followups
+	}
 	if s.intake, err = s.detection(cfg, set, opts, alertStore, poster); err != nil {
 		return err
 	}
@@ -414,7 +348,7 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	if s.bot, err = bot.New(bot.Options{
 		Rest: s.rest, GuildID: set.guild, CRTRoles: set.crt, AdminRoles: set.admin, AlertChannels: set.channels,
 		Alerts: alertStore, Dispatcher: s.dispatcher, Team: team, Ash: manager, AutoInit: autoInit, Escalation: cancelEscalation, Events: s.outbox,
-		Detection: detect, Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
+		Detection: detect, Followups: followups, Metrics: metricsStore, Reports: trigger, ReportChannels: cfg.Report.ChannelIDs, Cleaner: cleaner, Storage: collector,
 		Status: statusSource{s: s, cfg: cfg, version: opts.Version, now: clock.Now}, Config: cfg,
 		Clock: clock, Logger: log,
 		AlertRetention: cfg.Metrics.AlertTTL,
@@ -430,6 +364,9 @@ func (s *stack) build(cfg *config.Config, set settings, opts Options) error {
 	}
 	if s.escalator != nil {
 		polls = append(polls, ash.PollerOptions{Name: "escalation", Set: s.escalator.Set(), Handle: s.escalator.Fire})
+	}
+	if s.followups != nil {
+		polls = append(polls, ash.PollerOptions{Name: "followups", Set: s.followups.Timers(), Handle: s.followups.Fire})
 	}
 	for _, p := range polls {
 		p.Clock, p.Interval, p.Logger = clock, opts.PollInterval, log
@@ -542,161 +479,4 @@ func (n channelNotifier) Notify(ctx context.Context, text string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// startTimeout bounds connecting to Discord and registering commands.
-const startTimeout = 30 * time.Second
-
-// run starts the bot; opsLn, when not nil, is the bound BOT_HTTP_ADDR.
-func (s *stack) run(ctx context.Context, cfg *config.Config, opts Options, opsLn net.Listener) error {
-	log := s.log
-	// Before the ops server, whose /readyz reads it.
-	s.health = gatewayhealth.New(gatewayhealth.Config{StaleAfter: opts.GatewayStaleAfter, Logger: log.With("component", "gateway_health")})
-	if opsLn != nil {
-		// Served until the very end of shutdown, so probes see it through.
-		opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
-		defer stopOps()
-		srv := s.opsServer()
-		s.detailedHealth(srv, opts)
-		go func() {
-			if err := srv.Serve(opsCtx, opsLn); err != nil {
-				log.Error("ops http stopped", "error", err.Error())
-			}
-		}()
-	}
-	obCtx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
-	obDone := make(chan struct{})
-	go func() { defer close(obDone); s.outbox.Run(obCtx) }()
-
-	var readyOnce sync.Once
-	// compress: true in Identify (zlib-compressed large payloads), which
-	// Discord and the stand-in both speak, rather than disgo's default
-	// zstd-stream transport compression.
-	gwOpts := []gateway.ConfigOpt{gateway.WithIntents(Intents...), gateway.WithCompression(gateway.CompressionZlibPayload),
-		gateway.WithCloseHandler(s.health.OnClose)}
-	if cfg.Discord.GatewayURL != "" {
-		gwOpts = append(gwOpts, gateway.WithURL(cfg.Discord.GatewayURL))
-	}
-	client, err := disgo.New(cfg.Discord.Token,
-		dbot.WithRest(s.rest),
-		dbot.WithLogger(log),
-		dbot.WithGatewayConfigOpts(gwOpts...),
-		dbot.WithCacheConfigOpts(cache.WithCaches(cache.FlagGuilds, cache.FlagChannels)),
-		dbot.WithEventListeners(s.bot, s.health),
-		dbot.WithEventListenerFunc(func(e *devents.Ready) {
-			log.Info("discord gateway ready", "session_id", e.SessionID, "bot_user_id", e.User.ID.String())
-			readyOnce.Do(func() {
-				if opts.Ready != nil {
-					go opts.Ready()
-				}
-			})
-		}),
-	)
-	if err != nil {
-		s.stopOutbox(stopOutbox, obDone, opts.ShutdownTimeout)
-		return fmt.Errorf("run: discord client: %w", err)
-	}
-	s.client = client
-	s.health.Attach(client.Gateway.Status)
-
-	sctx, cancel := context.WithTimeout(ctx, startTimeout)
-	if err := s.bot.RegisterCommands(sctx, client.ApplicationID); err != nil {
-		// Discord keeps commands registered earlier; alerts can still be
-		// answered, so this is no reason to stay down.
-		log.Error("commands not registered; earlier registrations stay in effect", "error", err.Error())
-	}
-	cancel()
-
-	// Timers and schedules run until shutdown says so, not until ctx
-	// ends: shutdown stops them in their turn.
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWork()
-	var workers sync.WaitGroup
-	for _, w := range append(s.workers, s.health.Run, s.awaitRedis(opts)) {
-		workers.Add(1)
-		go func() { defer workers.Done(); w(workCtx) }()
-	}
-
-	sctx, cancel = context.WithTimeout(ctx, startTimeout)
-	err = client.OpenGateway(sctx)
-	cancel()
-	if err != nil {
-		s.shutdown(opts, stopWork, &workers, stopOutbox, obDone)
-		if ended, ok := gatewayhealth.Ended(err); ok {
-			err = ended // says what to do
-		}
-		return fmt.Errorf("run: cannot connect to the Discord gateway: %w", err)
-	}
-	s.logSummary(ctx, cfg, opts)
-
-	<-ctx.Done()
-	log.Info("shutting down", "reason", context.Cause(ctx).Error())
-	s.shutdown(opts, stopWork, &workers, stopOutbox, obDone)
-	return nil
-}
-
-// shutdown stops everything in order within opts.ShutdownTimeout.
-func (s *stack) shutdown(opts Options, stopWork context.CancelFunc, workers *sync.WaitGroup, stopOutbox context.CancelFunc, obDone chan struct{}) {
-	log := s.log
-	ctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
-	defer cancel()
-	began := time.Now()
-
-	// 1. No new events; let the handlers that run finish.
-	if s.health != nil {
-		s.health.Stopping()
-	}
-	if s.client != nil && !opts.KeepGatewayOpen {
-		s.client.Gateway.Close(ctx)
-	}
-	if err := s.bot.Stop(ctx); err != nil {
-		log.Warn("shutdown: event handlers cut short", "error", err.Error())
-	}
-	// 2. Timers and schedules. Their state is in Redis: a timer or run
-	// that was due and not finished is picked up by the next process.
-	stopWork()
-	if !wait(ctx, workers.Wait) {
-		log.Warn("shutdown: pollers or schedules still running")
-	}
-	s.dispatcher.Close()
-	// 3. Lifecycle events: deliver what Redis takes, spool the rest.
-	s.stopOutbox(stopOutbox, obDone, time.Until(deadline(ctx)))
-	if s.rest != nil {
-		s.rest.Close(ctx)
-	}
-	log.Info("shutdown complete", "took", time.Since(began).Round(time.Millisecond).String())
-}
-
-func deadline(ctx context.Context) time.Time {
-	d, _ := ctx.Deadline()
-	return d
-}
-
-// stopOutbox drains the outbox for at most within, stops it and spools
-// what is left.
-func (s *stack) stopOutbox(stop context.CancelFunc, done chan struct{}, within time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), max(within, 0))
-	if err := s.outbox.Drain(ctx); err != nil {
-		s.log.Warn("shutdown: outbox not drained", "error", err.Error())
-	}
-	cancel()
-	stop()
-	<-done
-	if err := s.outbox.Close(); err != nil {
-		s.log.Error("shutdown: lifecycle events lost", "error", err.Error())
-	}
-	st := s.outbox.Stats()
-	s.log.Info("outbox stopped", "delivered", st.Delivered, "duplicates", st.Duplicates, "rejected", st.Rejected,
-		"retries", st.Retries, "dropped", st.Dropped)
-}
-
-func wait(ctx context.Context, f func()) bool {
-	done := make(chan struct{})
-	go func() { f(); close(done) }()
-	select {
-	case <-done:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -79,6 +79,10 @@ func TestSlashCommands(t *testing.T) {
 		if len(m.Embeds) == 0 || !strings.Contains(m.Embeds[0].Title, "Weekly Crisis Response Report") {
 			t.Fatalf("report answer %+v", m)
 		}
+		// The private answer has the chart and the heatmap too.
+		if len(m.Attachments) != 2 || m.Attachments[1].Filename != "coverage-by-hour.png" {
+			t.Errorf("report attachments %+v", m.Attachments)
+		}
 		var all strings.Builder
 		for _, e := range m.Embeds {
 			for _, f := range e.Fields {
@@ -102,7 +106,9 @@ func TestSlashCommands(t *testing.T) {
 			t.Errorf("answer %q", got)
 		}
 		posted := h.sim.BotMessages(h.reports)
-		if len(posted) != 1 || len(posted[0].Embeds) == 0 || len(posted[0].Attachments) != 1 {
+		// The chart (with its trend panel) and the coverage heatmap.
+		if len(posted) != 1 || len(posted[0].Embeds) == 0 || len(posted[0].Attachments) != 2 ||
+			posted[0].Attachments[0].Filename != "weekly-report.png" || posted[0].Attachments[1].Filename != "coverage-by-hour.png" {
 			t.Fatalf("report channel %+v", posted)
 		}
 	})

@@ -199,6 +199,7 @@ func newHarnessSim(t *testing.T, simOpts discordsim.Options, opts ...harnessOpti
 		"BOT_AUTO_INITIATE_MIN_SEVERITY":  "high",
 		"BOT_ASH_SESSION_TIMEOUT":         "300",
 		"BOT_ASH_MAX_SESSION":             "1800",
+		"BOT_FOLLOWUP_ENABLED":            "false", // withFollowups
 		"BOT_REDIS_HOST":                  host,
 		"BOT_REDIS_PORT":                  port,
 		"BOT_REDIS_DB":                    strconv.Itoa(db),
@@ -286,11 +287,14 @@ func (h *harness) ctx() context.Context {
 }
 
 // waitPollers waits until the timer pollers (auto-initiate, chat
-// deadlines, and escalation when it is on) wait on the clock, i.e. they
-// have done all they can at the current time.
+// deadlines, escalation and follow-up check-ins when they are on) wait on
+// the clock, i.e. they have done all they can at the current time.
 func (h *harness) waitPollers() {
 	n := 2
 	if h.env["BOT_ESCALATION_MINUTES"] != "" {
+		n++
+	}
+	if h.env["BOT_FOLLOWUP_ENABLED"] == "true" {
 		n++
 	}
 	h.clock.BlockUntil(h.t, n)

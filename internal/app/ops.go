@@ -7,6 +7,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/detection"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/followup"
 	"github.com/alphabetcartel/ashbot/internal/ops"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
 )
@@ -36,8 +37,17 @@ func (s *stack) opsServer() *ops.Server {
 	}
 	for name, p := range s.pollers {
 		labels := prometheus.Labels{"timer": name}
-		counter("ashbot_timers_fired_total", "Timers (auto-initiate, chat deadlines) fired by this replica.", labels, func() float64 { return float64(p.Stats().Fired) })
+		counter("ashbot_timers_fired_total", "Timers (auto-initiate, chat deadlines, check-ins) fired by this replica.", labels, func() float64 { return float64(p.Stats().Fired) })
 		counter("ashbot_timer_failures_total", "Timer polls or handlers that failed.", labels, func() float64 { return float64(p.Stats().Failures) })
+	}
+	if f := s.followups; f != nil {
+		counter("ashbot_followups_scheduled_total", "Follow-up check-ins scheduled after an Ash chat.", nil, func() float64 { return float64(f.Stats().Scheduled) })
+		counter("ashbot_followups_sent_total", "Follow-up check-ins sent.", nil, func() float64 { return float64(f.Stats().Sent) })
+		counter("ashbot_followups_answered_total", "Replies to check-ins that started an Ash chat linked to the alert.", nil, func() float64 { return float64(f.Stats().Answered) })
+		for _, reason := range followup.SkipReasons() {
+			counter("ashbot_followups_skipped_total", "Follow-up check-ins not sent, by reason (opted_out, too_late, recent, unreachable).",
+				prometheus.Labels{"reason": reason}, func() float64 { return float64(f.Stats().Skipped[reason]) })
+		}
 	}
 	for _, scope := range discordapi.Scopes {
 		// Each 429 but the shared ones counts towards Discord's

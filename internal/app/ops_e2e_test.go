@@ -74,7 +74,8 @@ func TestOpsCompanion(t *testing.T) {
 		withEnv("BOT_ASH_BASE_URL", strings.Replace(sim.URL(), "http://", "http://proxyuser:proxypass@", 1)))
 	get := serveOps(h)
 	code, body := get("/readyz")
-	for _, want := range []string{`"provider":"anthropic"`, `"model":"claude-sonnet-5-5"`, `"base_url":"http://proxyuser:***@127.0.0.1`, `"calls":0`} {
+	for _, want := range []string{`"provider":"anthropic"`, `"model":"claude-sonnet-5-5"`, `"base_url":"http://proxyuser:***@127.0.0.1`, `"calls":0`,
+		`"chats":"the model writes the replies"`} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("readyz lacks %s: %d %s", want, code, body)
 		}
@@ -84,7 +85,8 @@ func TestOpsCompanion(t *testing.T) {
 	}
 	_, body = get("/metrics")
 	for _, want := range []string{`ashbot_companion_errors_total{kind="auth",provider="anthropic"} 0`, `ashbot_companion_request_seconds_count{provider="anthropic"} 0`,
-		`ashbot_companion_tokens_total{direction="in",provider="anthropic"} 0`} {
+		`ashbot_companion_tokens_total{direction="in",provider="anthropic"} 0`, `ashbot_ash_fallbacks_total{kind="timeout"} 0`,
+		`ashbot_ash_fallbacks_total{kind="empty"} 0`, `ashbot_ash_active_chats 0`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lacks %s", want)
 		}

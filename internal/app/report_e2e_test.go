@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/disgoorg/disgo/discord"
+
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 )
@@ -77,4 +79,36 @@ func TestReportPeriodsTargetsAndLoad(t *testing.T) {
 			t.Errorf("answer %q, report channel %d messages", got, len(h.sim.Messages(h.reports)))
 		}
 	})
+}
+
+// /ash-me stats shows a CRT member their own figures of the last whole
+// week, and nobody else's; a member without the CRT role has none.
+func TestMemberStats(t *testing.T) {
+	h := newHarness(t)
+	h.startBot()
+	src, alert := h.raise("i need someone", "high", h.crisis)
+	h.clock.Advance(2 * time.Minute)
+	h.click(alert.ID, h.carol, h.buttonID(alert, alerts.ActionAcknowledge))
+	h.waitMetric(src.ID.String(), "acknowledged", func(a *metrics.Alert) bool { return a.AcknowledgedAt != nil })
+	// The week that ends yesterday holds the alert.
+	h.clock.Advance(24 * time.Hour)
+
+	in, got := h.runCmd(h.general, h.carol, "ash-me", "stats", nil)
+	mustContain(t, "/ash-me stats", got, "Your figures, Week of", "1 acknowledgment, 0 first responses, 0 resolutions")
+	if strings.Contains(got, "<@") || strings.Contains(got, h.alice.ID.String()) {
+		t.Errorf("/ash-me stats names someone: %q", got)
+	}
+	if m, _ := in.Original(); m.Flags&discord.MessageFlagEphemeral == 0 {
+		t.Error("/ash-me stats answered publicly")
+	}
+	_, got = h.runCmd(h.general, h.dave, "ash-me", "stats", map[string]any{"period": "month"})
+	mustContain(t, "/ash-me stats by a CRT member without alerts", got, "No acknowledgments, first responses or resolutions by you this month")
+	_, got = h.runCmd(h.general, h.bob, "ash-me", "stats", nil)
+	mustContain(t, "/ash-me stats by a member", got, "you do not have a CRT role")
+	dm, err := h.sim.OpenDM(h.carol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got = h.runCmd(dm, h.carol, "ash-me", "stats", nil)
+	mustContain(t, "/ash-me stats in a DM", got, "run `/ash-me stats` in the server")
 }

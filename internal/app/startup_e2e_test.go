@@ -240,7 +240,7 @@ func TestStartUpSummaryAllOn(t *testing.T) {
 	t.Cleanup(nlp.Close)
 	var logs syncBuffer
 	h := newHarness(t, withEnv("BOT_NLP_BASE_URL", nlp.URL()), withEnv("BOT_WEEKLY_REPORT_ENABLED", "true"),
-		withEnv("BOT_RETENTION_ENABLED", "true"), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+		withEnv("BOT_RETENTION_ENABLED", "true"), withFollowups(), withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	h.env["BOT_MONITORED_CHANNELS"] = h.general.String()
 	get := withOpsAddr(t, h)
 	h.startBot()

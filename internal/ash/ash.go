@@ -12,7 +12,13 @@
 //	ash:schedule:autoinit          zset   alert id -> auto-initiate due time (ms)
 //	ash:schedule:session-deadlines zset   session id -> idle/max deadline (ms)
 //
-// What Ash says comes from a Companion; the scripted one runs today.
+//	ash:chat:{session_id}          list   what the person and Ash said (message history), deleted at the end
+//	ash:schedule:ash-reply:{session_id}:lock  string  the replica writing the chat's reply
+//
+// What Ash says comes from a language model (Model) when one is
+// configured, with the scripted Companion as the default and the
+// fallback; safety rules that do not depend on the model read every
+// message.
 package ash
 
 import (
@@ -21,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/disgoorg/disgo/discord"
@@ -37,6 +44,7 @@ type DM interface {
 	CreateDMChannel(userID snowflake.ID, opts ...rest.RequestOpt) (*discord.DMChannel, error)
 	CreateMessage(channelID snowflake.ID, m discord.MessageCreate, opts ...rest.RequestOpt) (*discord.Message, error)
 	UpdateMessage(channelID, messageID snowflake.ID, m discord.MessageUpdate, opts ...rest.RequestOpt) (*discord.Message, error)
+	SendTyping(channelID snowflake.ID, opts ...rest.RequestOpt) error
 }
 
 // EventSink takes lifecycle events without waiting; *outbox.Outbox is one.
@@ -120,30 +128,69 @@ var (
 type Options struct {
 	Store     *Store
 	Deadlines *DueSet
-	DM        DM
-	Team      Team
-	Events    EventSink
-	Companion Companion // default Scripted
-	// ResourcesText is BOT_ASH_RESOURCES_TEXT, shown with every welcome.
+	// Chats keeps what is said in each chat (message history).
+	Chats  *Chats
+	DM     DM
+	Team   Team
+	Events EventSink
+	// Companion writes the welcome and closings, and the replies when no
+	// Model is set or the model refused its key (default Scripted).
+	Companion Companion
+	// Model writes Ash's replies when set (BOT_ASH_PROVIDER); nil keeps
+	// the scripted replies.
+	Model Model
+	// SystemPrompt is the model's persona (BOT_ASH_SYSTEM_PROMPT_FILE);
+	// default DefaultPersona.
+	SystemPrompt string
+	// Budget bounds the context sent to the model (default DefaultBudget).
+	Budget Budget
+	// ReplyTimeout is BOT_ASH_REPLY_TIMEOUT, which bounds each model call;
+	// the chat's reply claim outlives two of them.
+	ReplyTimeout time.Duration
+	// Safety holds the rules read on every message, model or not
+	// (default SafetyRules).
+	Safety Safety
+	// Classifier classifies the person's messages (Ash-NLP); nil when
+	// detection is not configured.
+	Classifier Classifier
+	// HandoffContext is BOT_HANDOFF_CONTEXT_ENABLED: a handoff tells the
+	// team how the chat went and the person's last three messages.
+	HandoffContext bool
+	// OnFallback counts each reply the model could not write, by kind
+	// (a companion.Kind, or FallbackEmpty).
+	OnFallback func(kind string)
+	// ResourcesText is BOT_ASH_RESOURCES_TEXT, shown with every welcome
+	// and with every reply to a message the safety rules flag.
 	ResourcesText string
 	IdleTimeout   time.Duration // BOT_ASH_SESSION_TIMEOUT
 	MaxSession    time.Duration // BOT_ASH_MAX_SESSION
 	EndPhrases    []string      // default DefaultEndPhrases
 	Clock         schedule.Clock
 	Logger        *slog.Logger
+
+	// OnEnded, when set, is called once for every chat that ends, after
+	// the team was told (follow-up check-ins are scheduled from it).
+	OnEnded func(ctx context.Context, s Session)
 }
 
 // Manager runs Ash's chats.
 type Manager struct {
 	opts     Options
 	fallback Scripted
+	system   string
+	// scripted is set, once per process, when the model refused its key.
+	scripted atomic.Bool
 	log      *slog.Logger
 }
 
 // NewManager validates opts and returns a Manager.
 func NewManager(opts Options) (*Manager, error) {
-	if opts.Store == nil || opts.Deadlines == nil || opts.DM == nil || opts.Team == nil || opts.Events == nil || opts.Clock == nil {
-		return nil, errors.New("ash: manager needs Store, Deadlines, DM, Team, Events and Clock")
+	if opts.Store == nil || opts.Deadlines == nil || opts.Chats == nil || opts.DM == nil || opts.Team == nil || opts.Events == nil ||
+		opts.Clock == nil {
+		return nil, errors.New("ash: manager needs Store, Deadlines, Chats, DM, Team, Events and Clock")
+	}
+	if opts.Safety == nil {
+		opts.Safety = SafetyRules{}
 	}
 	if strings.TrimSpace(opts.ResourcesText) == "" {
 		return nil, errors.New("ash: the crisis resources text is empty")
@@ -154,13 +201,23 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.Companion == nil {
 		opts.Companion = Scripted{}
 	}
+	if opts.Model != nil && opts.ReplyTimeout <= 0 {
+		return nil, fmt.Errorf("ash: the reply timeout (%v) must be positive", opts.ReplyTimeout)
+	}
+	if opts.Budget == (Budget{}) {
+		opts.Budget = DefaultBudget
+	}
+	system := strings.TrimSpace(opts.SystemPrompt)
+	if system == "" {
+		system = DefaultPersona()
+	}
 	if opts.EndPhrases == nil {
 		opts.EndPhrases = DefaultEndPhrases()
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Manager{opts: opts, log: opts.Logger.With("component", "ash")}, nil
+	return &Manager{opts: opts, system: system, log: opts.Logger.With("component", "ash")}, nil
 }
 
 // Custom ids of the buttons under Ash's welcome message. They carry the
@@ -198,6 +255,9 @@ type ContactRequest struct {
 	AlertID string
 	UserID  string // the person concerned
 	By      string // the CRT member, or "auto"
+	// Severity is the alert's: a class of the person's messages in the
+	// chat above it is news for the team (SeverityRise).
+	Severity events.Severity
 }
 
 // Contact reaches the person by DM with a welcome, the crisis resources and
@@ -229,7 +289,7 @@ func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, err
 		return Session{}, err
 	}
 	now := m.opts.Clock.Now()
-	s := Session{ID: id, UserID: req.UserID, AlertID: req.AlertID, By: req.By, StartedAt: now, UpdatedAt: now}
+	s := Session{ID: id, UserID: req.UserID, AlertID: req.AlertID, By: req.By, StartedAt: now, UpdatedAt: now, AlertSeverity: req.Severity}
 	existing, err := m.opts.Store.Begin(ctx, s)
 	if err != nil {
 		return Session{}, fmt.Errorf("contact for alert %s: %w", req.AlertID, err)
@@ -301,52 +361,9 @@ func (m *Manager) deadline(started, updated time.Time) time.Time {
 	return idle
 }
 
-// HandleMessage answers a DM from userID. Messages outside a chat are
-// ignored: Ash only speaks in chats the team started.
-func (m *Manager) HandleMessage(ctx context.Context, userID string, channelID, messageID snowflake.ID, content string) error {
-	s, ok, err := m.opts.Store.ActiveFor(ctx, userID)
-	if err != nil {
-		return fmt.Errorf("handle DM %s: %w", messageID, err)
-	}
-	if !ok {
-		return nil
-	}
-	at := messageID.Time()
-	if isEndPhrase(content, m.opts.EndPhrases) {
-		_, err := m.End(ctx, s.ID, events.EndUserEnded, at)
-		return err
-	}
-	turn, err := m.opts.Store.Touch(ctx, s.ID, at)
-	if err != nil {
-		return fmt.Errorf("handle DM in session %s: %w", s.ID, err)
-	}
-	if turn < 0 {
-		return nil // ended meanwhile
-	}
-	if err := m.opts.Deadlines.Add(ctx, s.ID, m.deadline(s.StartedAt, at)); err != nil {
-		m.log.Warn("session deadline not moved", "session_id", s.ID, "error", err.Error())
-	}
-	conv := Conversation{SessionID: s.ID, UserID: userID, AlertID: s.AlertID, Auto: s.Auto(), Turn: turn}
-	reply, err := m.opts.Companion.Reply(ctx, conv, content)
-	if err != nil || strings.TrimSpace(reply) == "" {
-		m.log.Warn("companion reply failed; using the scripted one", "session_id", s.ID, "error", errText(err))
-		reply, _ = m.fallback.Reply(ctx, conv, content)
-	}
-	if _, err := m.opts.DM.CreateMessage(channelID, discord.MessageCreate{Content: reply, AllowedMentions: discordapi.NoMentions()}, rest.WithCtx(ctx)); err != nil {
-		if isCannotMessage(err) {
-			// They closed their DMs or blocked the bot mid-chat: Ash can no
-			// longer answer, and the team must know.
-			if _, endErr := m.End(ctx, s.ID, events.EndError, at); endErr != nil {
-				m.log.Warn("could not end a chat Ash can no longer answer", "session_id", s.ID, "error", endErr.Error())
-			}
-		}
-		return fmt.Errorf("reply in session %s: %w", s.ID, err)
-	}
-	return nil
-}
-
-// End ends a chat for reason at at, once: it records session_ended, takes
-// the buttons off the welcome, says goodbye and tells the team. It reports
+// End ends a chat for reason at at, once: it records session_ended (not
+// for a linked chat, see Session.Linked), takes the buttons off the
+// welcome, says goodbye, tells the team and calls OnEnded. It reports
 // whether this call ended it.
 func (m *Manager) End(ctx context.Context, sessionID string, reason events.EndReason, at time.Time) (bool, error) {
 	won, err := m.opts.Store.ClaimEnd(ctx, sessionID, reason, at)
@@ -358,16 +375,27 @@ func (m *Manager) End(ctx context.Context, sessionID string, reason events.EndRe
 		return true, fmt.Errorf("end session %s: %w", sessionID, err)
 	}
 	log := m.log.With("session_id", sessionID, "alert_id", s.AlertID, "reason", string(reason))
-	m.opts.Events.Add(events.Event{Type: events.SessionEnded, AlertID: s.AlertID, At: at, SessionID: sessionID, Reason: reason})
+	if !s.Linked() {
+		m.opts.Events.Add(events.Event{Type: events.SessionEnded, AlertID: s.AlertID, At: at, SessionID: sessionID, Reason: reason})
+	}
 	if err := m.opts.Deadlines.Remove(ctx, sessionID); err != nil {
 		log.Warn("session deadline not removed; it will find the session ended", "error", err.Error())
 	}
 	if err := m.opts.Store.ReleaseUser(ctx, s.UserID, sessionID); err != nil {
 		log.Warn("user mapping not released; the next contact clears it", "error", err.Error())
 	}
+	// What was said goes with the chat (product.md's privacy rule); the
+	// retention TTL removes it should this fail.
+	if err := m.opts.Chats.Delete(ctx, sessionID); err != nil {
+		log.Warn("chat text not deleted; it expires with the message-history retention", "error", err.Error())
+	}
 	m.goodbye(ctx, s, reason, log)
 	log.Info("Ash chat ended")
 	m.opts.Team.AshUpdate(ctx, s.AlertID, Update{Kind: Ended, SessionID: sessionID, By: s.By, Reason: reason, At: at})
+	m.opts.Team.AshUpdate(ctx, s.AlertID, Update{Kind: SessionNote, SessionID: sessionID, By: s.By, Reason: reason, At: at, Note: noteOf(s, reason, at)})
+	if m.opts.OnEnded != nil {
+		m.opts.OnEnded(ctx, s)
+	}
 	return true, nil
 }
 

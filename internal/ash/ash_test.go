@@ -183,7 +183,7 @@ func TestPoller(t *testing.T) {
 	<-done
 }
 
-func newStore(t *testing.T) (*Store, *redis.Client) {
+func newStore(t testing.TB) (*Store, *redis.Client) {
 	t.Helper()
 	rdb := srv.Fresh(t)
 	st, err := NewStore(rdb, 30*day, 30*day, func() time.Time { return now })

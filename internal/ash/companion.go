@@ -8,8 +8,9 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/events"
 )
 
-// Conversation is what a Companion knows of a chat. It never holds the
-// person's earlier messages: nothing of what they write is stored.
+// Conversation is what a Companion knows of a chat: ids and counts. The
+// text of the chat is the Manager's (Chats), sent to the language model
+// only.
 type Conversation struct {
 	SessionID string
 	UserID    string
@@ -21,8 +22,9 @@ type Conversation struct {
 	Turn int
 }
 
-// Companion writes what Ash says. The scripted one below is what runs
-// today; a language-model companion will implement the same interface.
+// Companion writes Ash's fixed texts: the welcome, the closings, and the
+// replies when no language model is configured (or it refused its key).
+// The scripted one below is the default.
 // The crisis resources and the opt-out and end buttons are added by the
 // Manager, never left to a Companion, so they are always there.
 type Companion interface {

@@ -53,6 +53,15 @@ func (s *DueSet) Add(ctx context.Context, member string, due time.Time) error {
 	return nil
 }
 
+// Len counts the timers in the set.
+func (s *DueSet) Len(ctx context.Context) (int64, error) {
+	n, err := s.rdb.ZCard(ctx, s.key).Result()
+	if err != nil {
+		return 0, fmt.Errorf("count timers of %s: %w", s.key, err)
+	}
+	return n, nil
+}
+
 // Remove cancels member's timer.
 func (s *DueSet) Remove(ctx context.Context, member string) error {
 	if err := s.rdb.ZRem(ctx, s.key, member).Err(); err != nil {

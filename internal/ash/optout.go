@@ -48,18 +48,3 @@ func (m *Manager) OptOutSelf(ctx context.Context, userID string, at time.Time) (
 	m.log.Info("person opted out of Ash by command")
 	return until, nil
 }
-
-// ActiveChats counts the chats going on: each has its deadline timer
-// until it ends.
-func (m *Manager) ActiveChats(ctx context.Context) (int64, error) {
-	return m.opts.Deadlines.Len(ctx)
-}
-
-// Len counts the timers in the set.
-func (s *DueSet) Len(ctx context.Context) (int64, error) {
-	n, err := s.rdb.ZCard(ctx, s.key).Result()
-	if err != nil {
-		return 0, fmt.Errorf("count timers of %s: %w", s.key, err)
-	}
-	return n, nil
-}

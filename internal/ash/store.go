@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -57,6 +58,39 @@ type Session struct {
 
 	EndedAt   time.Time
 	EndReason events.EndReason
+
+	// AlertSeverity is the alert's severity when the chat began.
+	AlertSeverity events.Severity
+	// Severities holds Ash-NLP's class of the person's messages by turn
+	// (1 for the first); a message not classified has none.
+	Severities map[int]events.Severity
+}
+
+// Classes of a message beyond events' severities: Ash-NLP's class of a
+// message of no concern, and what a message has that Ash-NLP did not
+// classify (an outage).
+const (
+	SeveritySafe         events.Severity = "safe"
+	SeverityUnclassified events.Severity = "unclassified"
+)
+
+// SeverityList is the class of each of the person's messages in order,
+// SeverityUnclassified for one that was not classified; empty when none
+// was.
+func (s Session) SeverityList() []events.Severity {
+	if len(s.Severities) == 0 {
+		return nil
+	}
+	out := make([]events.Severity, s.Turns)
+	for i := range out {
+		out[i] = SeverityUnclassified
+	}
+	for n, sev := range s.Severities {
+		if n >= 1 && n <= len(out) {
+			out[n-1] = sev
+		}
+	}
+	return out
 }
 
 // Auto reports whether Ash reached out on its own (auto-initiate).
@@ -135,7 +169,8 @@ func (st *Store) Begin(ctx context.Context, s Session) (existing string, err err
 	key := SessionKey(s.ID)
 	_, err = st.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key, "user_id", s.UserID, "alert_id", s.AlertID, "by", s.By,
-			"started_at", msText(s.StartedAt), "updated_at", msText(s.StartedAt), "turns", 0)
+			"started_at", msText(s.StartedAt), "updated_at", msText(s.StartedAt), "turns", 0,
+			"alert_severity", string(s.AlertSeverity))
 		p.PExpire(ctx, key, st.sessionTTL)
 		return nil
 	})
@@ -194,12 +229,24 @@ func (st *Store) Load(ctx context.Context, id string) (Session, error) {
 		return msTime(n)
 	}
 	turns, _ := strconv.Atoi(h["turns"])
-	return Session{
+	s := Session{
 		ID: id, UserID: h["user_id"], AlertID: h["alert_id"], By: h["by"],
 		StartedAt: t("started_at"), UpdatedAt: t("updated_at"), Turns: turns,
 		DMChannelID: h["dm_channel_id"], WelcomeMessageID: h["welcome_message_id"],
 		EndedAt: t("ended_at"), EndReason: events.EndReason(h["end_reason"]),
-	}, nil
+		AlertSeverity: events.Severity(h["alert_severity"]),
+	}
+	for f, v := range h {
+		if rest, ok := strings.CutPrefix(f, sevField); ok {
+			if n, err := strconv.Atoi(rest); err == nil {
+				if s.Severities == nil {
+					s.Severities = map[int]events.Severity{}
+				}
+				s.Severities[n] = events.Severity(v)
+			}
+		}
+	}
+	return s, nil
 }
 
 // ActiveFor returns the user's active session, if any.
@@ -258,6 +305,53 @@ func (st *Store) ClaimEnd(ctx context.Context, id string, reason events.EndReaso
 		return false, fmt.Errorf("end session %s: %w", id, ErrNoSession)
 	}
 	return n == 1, nil
+}
+
+// sevField prefixes the hash fields of the messages' classes (sev:3 is
+// the third message's); told_rank is the highest rank the team was told
+// of, alert_severity the alert's.
+const sevField = "sev:"
+
+// classifiedScript stores message ARGV[1]'s class ARGV[2] (rank ARGV[3])
+// in a session that exists, and reports 1 when the rank is high or above
+// and beats both the alert's and what the team was told: the caller tells
+// them, once across replicas.
+var classifiedScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('HSET', KEYS[1], 'sev:' .. ARGV[1], ARGV[2])
+local r = tonumber(ARGV[3])
+if r < 3 then return 0 end
+local told = tonumber(redis.call('HGET', KEYS[1], 'told_rank') or '0') or 0
+local alert = tonumber(ARGV[4])
+if r > told and r > alert then
+  redis.call('HSET', KEYS[1], 'told_rank', r)
+  return 1
+end
+return 0`)
+
+// Classified records sev as the class of the person's message n and
+// reports whether it is a rise the team must hear of: high or critical,
+// above the alert's severity and above any rise told before.
+func (st *Store) Classified(ctx context.Context, id string, n int, sev events.Severity) (bool, error) {
+	alert, err := st.rdb.HGet(ctx, SessionKey(id), "alert_severity").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, fmt.Errorf("classify in session %s: %w", id, err)
+	}
+	r, err := classifiedScript.Run(ctx, st.rdb, []string{SessionKey(id)}, n, string(sev), sev.Rank(), events.Severity(alert).Rank()).Int()
+	if err != nil {
+		return false, fmt.Errorf("classify in session %s: %w", id, err)
+	}
+	return r == 1, nil
+}
+
+// FirstTrouble reports whether kind is the first model failure of its
+// kind in the session (HSETNX), so the team hears of each kind once.
+func (st *Store) FirstTrouble(ctx context.Context, id, kind string) (bool, error) {
+	ok, err := st.rdb.HSetNX(ctx, SessionKey(id), "trouble:"+kind, 1).Result()
+	if err != nil {
+		return false, fmt.Errorf("record model trouble in session %s: %w", id, err)
+	}
+	return ok, nil
 }
 
 // OptOut stores the user's opt-out, made at at, for the opt-out retention.

@@ -31,6 +31,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
+	"github.com/alphabetcartel/ashbot/internal/followup"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/report"
 	"github.com/alphabetcartel/ashbot/internal/retention"
@@ -68,6 +69,9 @@ type Options struct {
 	Events     alerts.EventSink
 	// Detection takes the messages of the monitored channels (nil: off).
 	Detection Detection
+	// Followups starts the chat a reply to a check-in asks for (nil:
+	// check-ins are off).
+	Followups Followups
 
 	Metrics        *metrics.Store
 	Reports        Reports // nil: /ash report says the report is unavailable
@@ -106,6 +110,11 @@ type Detection interface {
 	Monitored(channel, parent snowflake.ID) bool
 	// OnMessage never blocks.
 	OnMessage(m discord.Message, parent snowflake.ID, edit bool)
+}
+
+// Followups answers follow-up check-ins; *followup.Checkins is one.
+type Followups interface {
+	Answer(ctx context.Context, l followup.Linker, userID string, channelID, messageID snowflake.ID) (bool, error)
 }
 
 // Bot handles Discord events for the CRT.

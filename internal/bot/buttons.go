@@ -192,7 +192,7 @@ func (b *Bot) talkToAsh(ctx context.Context, i discord.ComponentInteraction, btn
 		return
 	}
 	b.cancelAutoInit(ctx, btn.AlertID)
-	_, err = b.opts.Ash.Contact(ctx, ash.ContactRequest{AlertID: btn.AlertID, UserID: state.UserID, By: by})
+	_, err = b.opts.Ash.Contact(ctx, ash.ContactRequest{AlertID: btn.AlertID, UserID: state.UserID, By: by, Severity: state.Severity})
 	if err == nil {
 		b.finishText(ctx, i, "Ash reached out to "+mention(state.UserID)+" by DM. Updates will appear in the alert's thread.")
 		return
@@ -303,7 +303,7 @@ func (b *Bot) AutoInitiate(ctx context.Context, d ash.Due) time.Time {
 	if !won {
 		return time.Time{}
 	}
-	_, err = b.opts.Ash.Contact(ctx, ash.ContactRequest{AlertID: d.Member, UserID: state.UserID, By: events.AutoBy})
+	_, err = b.opts.Ash.Contact(ctx, ash.ContactRequest{AlertID: d.Member, UserID: state.UserID, By: events.AutoBy, Severity: state.Severity})
 	if err == nil {
 		return time.Time{}
 	}
@@ -344,7 +344,8 @@ const (
 	autoInitStale = 6 * time.Hour
 )
 
-// onAshButton handles "I'd rather not" and "End chat" under Ash's welcome.
+// onAshButton handles "I'd rather not" and "End chat" under Ash's welcome,
+// and the opt-out under a follow-up check-in.
 func (b *Bot) onAshButton(ctx context.Context, i discord.ComponentInteraction, btn ash.DMButton) {
 	user := i.User().ID.String()
 	at := i.ID().Time()
@@ -358,6 +359,10 @@ func (b *Bot) onAshButton(ctx context.Context, i discord.ComponentInteraction, b
 			log.Error("opt-out failed", "error", err.Error())
 			b.followUp(ctx, i, "Sorry, I could not save that just now. Please press the button again in a moment, "+
 				"or tell any Crisis Response Team member that you would rather not hear from Ash.")
+		} else if s, err := b.opts.Ash.Session(ctx, btn.SessionID); err == nil && s.WelcomeMessageID != i.Message.ID.String() {
+			// A check-in's button: ending the chat takes the buttons off
+			// its welcome, not off the check-in.
+			b.clearButtons(ctx, i)
 		}
 	case ash.ActionEnd:
 		s, err := b.opts.Ash.Session(ctx, btn.SessionID)

@@ -200,6 +200,13 @@ func (b *Bot) reportCommand(ctx context.Context, d discord.SlashCommandInteracti
 		chart = nil
 	}
 	msg := report.Discord(r, chart)
+	if r.Coverage != nil {
+		if heat, err := report.HeatmapPNG(r); err != nil {
+			b.log.Warn("report heatmap failed; showing the report without it", "error", err.Error())
+		} else {
+			msg.Files = append(msg.Files, report.HeatmapAttachment(heat))
+		}
+	}
 	return discord.MessageUpdate{Embeds: &msg.Embeds, Files: msg.Files, AllowedMentions: msg.AllowedMentions}, nil
 }
 

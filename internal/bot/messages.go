@@ -90,12 +90,20 @@ func (b *Bot) onGuildMessage(ctx context.Context, e *events.GuildMessageCreate) 
 	}
 }
 
-// onDM passes a person's DM to Ash.
+// onDM passes a person's DM to Ash. A DM that answers a follow-up
+// check-in first starts the chat linked to its alert, of which it is then
+// the first turn.
 func (b *Bot) onDM(ctx context.Context, m discord.Message) {
 	if m.Author.Bot || m.Author.System {
 		return
 	}
-	if err := b.opts.Ash.HandleMessage(ctx, m.Author.ID.String(), m.ChannelID, m.ID, m.Content); err != nil {
+	user := m.Author.ID.String()
+	if b.opts.Followups != nil {
+		if _, err := b.opts.Followups.Answer(ctx, b.opts.Ash, user, m.ChannelID, m.ID); err != nil {
+			b.log.Warn("could not tell whether a DM answers a check-in", "message_id", m.ID.String(), "error", err.Error())
+		}
+	}
+	if err := b.opts.Ash.HandleMessage(ctx, user, m.ChannelID, m.ID, m.Content); err != nil {
 		b.log.Warn("Ash could not answer a DM", "message_id", m.ID.String(), "error", err.Error())
 	}
 }

@@ -47,6 +47,7 @@ func MemberCommands() []discord.ApplicationCommandCreate {
 			Options: []discord.ApplicationCommandOption{
 				discord.ApplicationCommandOptionSubCommand{Name: SubOptOut, Description: "Ask Ash not to contact you (you can change your mind with optin)"},
 				discord.ApplicationCommandOptionSubCommand{Name: SubOptIn, Description: "Let Ash contact you again if the team asks it to"},
+				statsOption(),
 			},
 		},
 	}
@@ -92,6 +93,18 @@ func (b *Bot) onMeCommand(ctx context.Context, i discord.ApplicationCommandInter
 			return
 		}
 		b.finishText(ctx, i, "Done: Ash may contact you again if the Crisis Response Team asks it to, or when an alert about you goes unanswered.")
+	case SubStats:
+		// Building the period's load reads Redis for a while: the
+		// interaction is deferred already, so the report's own timeouts
+		// bound it rather than commandRedisTimeout.
+		msg, err := b.myStats(ctx, i, d)
+		if err != nil {
+			log.Warn("member stats failed", "error", err.Error())
+			b.finishText(ctx, i, "⚠️ "+err.Error())
+			return
+		}
+		log.Info("member command done")
+		b.finishText(ctx, i, msg)
 	default:
 		b.finishText(ctx, i, "Unknown command.")
 	}

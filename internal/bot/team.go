@@ -118,6 +118,9 @@ func ashNote(u ash.Update, userID string) string {
 func (t *Team) AshUpdate(ctx context.Context, alertID string, u ash.Update) {
 	if isChatUpdate(u.Kind) {
 		t.chatUpdate(ctx, alertID, u)
+		if u.Kind == ash.FollowupAnswered {
+			t.showLinked(ctx, alertID, u)
+		}
 		return
 	}
 	log := t.log.With("alert_id", alertID)
@@ -134,6 +137,22 @@ func (t *Team) AshUpdate(ctx context.Context, alertID string, u ash.Update) {
 		return
 	}
 	t.Tell(ctx, st, ashNote(u, st.UserID))
+	t.Refresh(ctx, st)
+}
+
+// showLinked shows the chat that answered a check-in on the alert
+// message as Ash's chat: its Take over button must reach that chat.
+func (t *Team) showLinked(ctx context.Context, alertID string, u ash.Update) {
+	log := t.log.With("alert_id", alertID)
+	if err := t.store.SetAsh(ctx, alertID, alerts.AshEngaged, u.At, u.SessionID); err != nil {
+		log.Warn("linked chat not stored on the alert: Take over cannot reach it", "error", err.Error())
+		return
+	}
+	st, err := t.store.Load(ctx, alertID)
+	if err != nil {
+		log.Warn("alert message not refreshed for the linked chat", "error", err.Error())
+		return
+	}
 	t.Refresh(ctx, st)
 }
 

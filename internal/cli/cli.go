@@ -66,6 +66,8 @@ func commands() []command {
 		{"events import", "record lifecycle events from a JSONL file (or - for stdin)", eventsImport},
 		{"report post", "post the weekly report to the report channel(s) now (--end)", reportPost},
 		{"report", "render the weekly report without posting (--end, --format, --out)", reportCmd},
+		{"export aggregates", "write the daily aggregates of --from..--to as CSV", exportAggregatesCmd},
+		{"export", "write the alert records of --from..--to as CSV or JSON lines, people pseudonymised (--format, --out)", exportCmd},
 		{"alert show", "print one alert's metrics and timeline", alertShow},
 		{"cleanup", "run the retention cleanup now (--dry-run to only report)", cleanupCmd},
 		{"storage", "print keys and memory per data category", storageCmd},

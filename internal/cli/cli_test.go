@@ -126,7 +126,8 @@ func TestConfigCheckMasksSecretsAndShowsNextRuns(t *testing.T) {
 		t.Fatal("a secret was printed")
 	}
 	for _, want := range []string{"BOT_REDIS_PASSWORD=***", "BOT_WEEKLY_REPORT_HOUR=9", "next run 2026-11-30T09:00:00Z", "next run 2026-11-28T03:00:00Z",
-		"Ash companion:  scripted texts"} {
+		"Ash companion:  scripted texts",
+		"check-ins:      on, 24 h after an Ash chat of 5+ minutes about a medium or higher alert; none later than 48 h after it"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("config check lacks %q:\n%s", want, r.stdout)
 		}
@@ -142,7 +143,7 @@ func TestConfigCheckShowsTheCompanion(t *testing.T) {
 	if strings.Contains(r.stdout+r.stderr, "local-secret") || strings.Contains(r.stdout+r.stderr, "abc") {
 		t.Fatalf("a secret was printed:\n%s", r.stdout)
 	}
-	want := "Ash companion:  openai, model llama3.2 at http://ollama:11434/v1?token=*** (key set; at most 500 tokens, reply timeout 20s)"
+	want := "Ash companion:  openai, model llama3.2 at http://ollama:11434/v1?token=*** (key set; at most 500 tokens, reply timeout 20s; built-in persona)"
 	if !strings.Contains(r.stdout, want) {
 		t.Errorf("config check lacks %q:\n%s", want, r.stdout)
 	}

@@ -40,7 +40,7 @@ func TestConfigCheckEarlierBotEnv(t *testing.T) {
 		"  BOT_HEALTH_HOST, BOT_HEALTH_PORT -> BOT_HTTP_ADDR: read as BOT_HTTP_ADDR=0.0.0.0:30881",
 		"  BOT_HISTORY_TTL_DAYS -> BOT_RETENTION_MESSAGE_HISTORY_DAYS: the shorter wins: 7 days",
 		"  PUID: ignored: ",
-		"  BOT_FOLLOWUP_ENABLED: not used yet: ",
+		"  BOT_HANDOFF_CRT_ROLE_IDS: not used yet: ",
 	} {
 		if !strings.Contains(section, want) {
 			t.Errorf("mapped section lacks %q:\n%s", want, section)

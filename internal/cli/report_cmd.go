@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alphabetcartel/ashbot/internal/app"
+	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/discordapi"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/report"
@@ -55,16 +56,23 @@ func reportCmd(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintf(e.Stderr, "ashbot: --format %q: want one of %s\n", *format, strings.Join(report.Formats(), ", "))
 		return ExitUsage
 	}
-	if *format == "png" && *out == "" && e.StdoutIsTerminal {
-		fmt.Fprintln(e.Stderr, "ashbot: --format png writes binary data: give --out FILE or redirect standard output")
+	if (*format == "png" || *format == "heatmap") && *out == "" && e.StdoutIsTerminal {
+		fmt.Fprintf(e.Stderr, "ashbot: --format %s writes binary data (PNG): give --out FILE or redirect standard output\n", *format)
 		return ExitUsage
 	}
 	return withRedis(ctx, e, func(d deps) int {
 		warn := func(msg string) { fmt.Fprintln(e.Stderr, "ashbot: warning:", msg) }
-		r, err := weekly.Build(ctx, weekly.WarnUnreadable(metrics.NewStore(d.rdb, e.Now), warn), span,
-			report.Options{Version: Version, Targets: app.ReportTargets(d.cfg), Now: e.Now()})
+		store := metrics.NewStore(d.rdb, e.Now)
+		r, err := weekly.Build(ctx, weekly.WarnUnreadable(store, warn), span,
+			report.Options{Version: Version, Targets: app.ReportTargets(d.cfg), Now: e.Now(), Zone: d.cfg.Report.Location})
 		if err != nil {
 			return fail(e, err)
+		}
+		if err := weekly.AddExtras(ctx, &r, reportExtras(d.cfg, store)); err != nil {
+			if *format == "heatmap" {
+				return fail(e, err)
+			}
+			warn(err.Error())
 		}
 		return render(e, r, *format, *out)
 	})
@@ -115,7 +123,10 @@ func reportPost(ctx context.Context, e *Env, args []string) int {
 			return fail(e, err)
 		}
 		defer client.Close(context.WithoutCancel(ctx))
-		tr, err := weekly.NewTrigger(metrics.NewStore(d.rdb, e.Now), discordapi.NewPoster(client), weekly.Options{Version: Version, Logger: d.log, Targets: app.ReportTargets(d.cfg), Now: e.Now})
+		store := metrics.NewStore(d.rdb, e.Now)
+		extras := reportExtras(d.cfg, store)
+		tr, err := weekly.NewTrigger(store, discordapi.NewPoster(client), weekly.Options{Version: Version, Logger: d.log,
+			Targets: app.ReportTargets(d.cfg), Now: e.Now, Zone: d.cfg.Report.Location, Extras: &extras})
 		if err != nil {
 			return fail(e, err)
 		}
@@ -138,4 +149,10 @@ func weekEnd(e *Env, end string) (time.Time, int) {
 		return time.Time{}, ExitUsage
 	}
 	return last, ExitOK
+}
+
+// reportExtras is where the report's trend and coverage come from, and
+// how they read: the same settings as the running bot's.
+func reportExtras(cfg *config.Config, store *metrics.Store) weekly.ExtrasOptions {
+	return weekly.ExtrasOptions{Source: store, Location: cfg.Report.Location, Retention: metrics.Retention{Alerts: cfg.Metrics.AlertTTL, Aggregates: cfg.Metrics.AggregateTTL}}
 }

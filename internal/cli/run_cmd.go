@@ -68,10 +68,14 @@ func demoCmd(ctx context.Context, e *Env, args []string) int {
 		}
 		fmt.Fprintf(e.Stdout, "\n== %d alerts acted out; the weekly report of %s..%s:\n\n",
 			res.Alerts, res.WeekStart.Format(time.DateOnly), res.WeekEnd.Format(time.DateOnly))
-		r, err := weekly.Build(ctx, metrics.NewStore(d.rdb, e.Now), report.Week.SpanOf(res.WeekEnd),
-			report.Options{Version: Version, Targets: app.ReportTargets(d.cfg), Now: e.Now()})
+		store := metrics.NewStore(d.rdb, e.Now)
+		r, err := weekly.Build(ctx, store, report.Week.SpanOf(res.WeekEnd),
+			report.Options{Version: Version, Targets: app.ReportTargets(d.cfg), Now: e.Now(), Zone: d.cfg.Report.Location})
 		if err != nil {
 			return fail(e, err)
+		}
+		if err := weekly.AddExtras(ctx, &r, reportExtras(d.cfg, store)); err != nil {
+			fmt.Fprintln(e.Stderr, "ashbot demo: warning:", err)
 		}
 		if code := render(e, r, "text", ""); code != ExitOK {
 			return code

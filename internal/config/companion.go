@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Companion configures the language model behind Ash (BOT_ASH_PROVIDER and
@@ -26,7 +27,18 @@ type Companion struct {
 	APIKey string
 	// ReplyTimeout bounds one model call, retries included.
 	ReplyTimeout time.Duration
+	// SystemPromptFile is BOT_ASH_SYSTEM_PROMPT_FILE: empty keeps Ash's
+	// own persona (internal/ash/persona.md).
+	SystemPromptFile string
+	// SystemPrompt is that file's text, read and checked at start-up so a
+	// missing or empty persona stops the bot instead of a chat.
+	SystemPrompt string
 }
+
+// maxSystemPrompt bounds BOT_ASH_SYSTEM_PROMPT_FILE: the prompt travels
+// with every request and eats the context budget, so a file far larger
+// than a persona is the wrong file.
+const maxSystemPrompt = 16 << 10
 
 // Providers accepted by BOT_ASH_PROVIDER.
 const (
@@ -87,10 +99,43 @@ func companionReplyTimeout() option {
 		set: duration(time.Second, 2*time.Minute, func(c *Config, d time.Duration) { c.Companion.ReplyTimeout = d })}
 }
 
+func companionSystemPromptFile() option {
+	return option{name: "BOT_ASH_SYSTEM_PROMPT_FILE",
+		help: "File whose text replaces Ash's system prompt (persona and rules) when a language model writes its replies; empty keeps the built-in one.",
+		set:  func(c *Config, raw string) error { c.Companion.SystemPromptFile = strings.TrimSpace(raw); return nil }}
+}
+
+// systemPrompt reads BOT_ASH_SYSTEM_PROMPT_FILE: a regular file (the
+// reader refuses others), not empty, at most maxSystemPrompt bytes of
+// UTF-8. Its text is never shown: only its path and size are.
+func (l *loader) systemPrompt() {
+	c := &l.cfg.Companion
+	if c.SystemPromptFile == "" || !l.ok("BOT_ASH_SYSTEM_PROMPT_FILE") {
+		return
+	}
+	b, err := l.readFile(c.SystemPromptFile)
+	switch {
+	case err != nil:
+		l.problem("BOT_ASH_SYSTEM_PROMPT_FILE", c.SystemPromptFile, fmt.Sprintf("must be a readable regular file (%v)", err))
+	case len(b) > maxSystemPrompt:
+		l.problem("BOT_ASH_SYSTEM_PROMPT_FILE", c.SystemPromptFile, fmt.Sprintf("must be at most %d bytes, not %d", maxSystemPrompt, len(b)))
+	case !utf8.Valid(b):
+		l.problem("BOT_ASH_SYSTEM_PROMPT_FILE", c.SystemPromptFile, "must be UTF-8 text")
+	case strings.TrimSpace(string(b)) == "":
+		l.problem("BOT_ASH_SYSTEM_PROMPT_FILE", c.SystemPromptFile, "must not be empty")
+	default:
+		c.SystemPrompt = strings.TrimSpace(string(b))
+		if c.Provider == CompanionScripted {
+			l.warn("BOT_ASH_SYSTEM_PROMPT_FILE is set but BOT_ASH_PROVIDER=scripted: no model reads it")
+		}
+	}
+}
+
 // deriveCompanion finds the earlier bot's Claude key and checks what each
 // provider needs.
 func (l *loader) deriveCompanion() {
 	c := &l.cfg.Companion
+	l.systemPrompt()
 	if !l.ok("BOT_ASH_PROVIDER", "BOT_ASH_API_KEY", "BOT_ASH_MODEL", "BOT_ASH_BASE_URL") {
 		return
 	}

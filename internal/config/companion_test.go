@@ -150,3 +150,38 @@ func TestMaskURL(t *testing.T) {
 		t.Fatalf("Describe shows %q", s.Value)
 	}
 }
+
+// BOT_ASH_SYSTEM_PROMPT_FILE is read once at start-up; a file that cannot
+// be Ash's persona stops start-up naming the variable, never showing its
+// text.
+func TestCompanionSystemPromptFile(t *testing.T) {
+	files := map[string]string{"/p/ok.md": "  You are Ash.\n", "/p/empty.md": " \n\t", "/p/big.md": strings.Repeat("a", maxSystemPrompt+1),
+		"/p/binary": "\xff\xfe"}
+	read := func(p string) ([]byte, error) {
+		if v, ok := files[p]; ok {
+			return []byte(v), nil
+		}
+		return nil, fs.ErrNotExist
+	}
+	env := with(base(), "BOT_ASH_PROVIDER", "anthropic", "BOT_ASH_API_KEY", "sk-ant-1", "BOT_ASH_SYSTEM_PROMPT_FILE", "/p/ok.md")
+	cfg, _, err := Load(env.lookup, read, env.environ()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Companion.SystemPrompt != "You are Ash." || cfg.Companion.SystemPromptFile != "/p/ok.md" {
+		t.Errorf("prompt %q from %q", cfg.Companion.SystemPrompt, cfg.Companion.SystemPromptFile)
+	}
+	if cfg, _ := mustLoad(t, base()); cfg.Companion.SystemPrompt != "" {
+		t.Errorf("default prompt %q, want empty (Ash's own)", cfg.Companion.SystemPrompt)
+	}
+	for path, want := range map[string]string{"/p/missing": "must be a readable regular file", "/p/empty.md": "must not be empty",
+		"/p/big.md": "must be at most", "/p/binary": "must be UTF-8 text"} {
+		errs := mustFail(t, with(env, "BOT_ASH_SYSTEM_PROMPT_FILE", path), read)
+		if len(errs.Problems) != 1 || errs.Problems[0].Var != "BOT_ASH_SYSTEM_PROMPT_FILE" || !strings.HasPrefix(errs.Problems[0].Allowed, want) {
+			t.Errorf("%s: problems %+v, want %q", path, errs.Problems, want)
+		}
+		if strings.Contains(errs.Error(), "aaaa") {
+			t.Errorf("%s: the error shows the file's text", path)
+		}
+	}
+}

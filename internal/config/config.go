@@ -21,6 +21,7 @@ type Config struct {
 	Detection  Detection
 	Ash        Ash
 	Escalation Escalation
+	Followup   Followup
 	Companion  Companion
 	Runtime    Runtime
 
@@ -98,6 +99,9 @@ type Report struct {
 	ChannelIDs []string // BOT_WEEKLY_REPORT_CHANNEL_ID, comma separated
 	Day        time.Weekday
 	Hour       int // UTC
+	// Location is BOT_REPORT_TIMEZONE: the time zone whose hours of day
+	// the coverage heatmap shows. Daily aggregates stay in UTC.
+	Location *time.Location
 	// Targets are BOT_REPORT_TARGETS, in the order given.
 	Targets []ReportTarget
 }

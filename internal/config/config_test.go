@@ -138,6 +138,7 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_WEEKLY_REPORT_CHANNEL_ID", cfg.Report.ChannelIDs, []string(nil)},
 		{"BOT_WEEKLY_REPORT_DAY", cfg.Report.Day, time.Monday},
 		{"BOT_WEEKLY_REPORT_HOUR", cfg.Report.Hour, 9},
+		{"BOT_REPORT_TIMEZONE", cfg.Report.Location.String(), "UTC"},
 		{"BOT_REPORT_TARGETS", cfg.Report.Targets, []ReportTarget(nil)},
 		{"BOT_RETENTION_ENABLED", cfg.Retention.Enabled, true},
 		{"BOT_RETENTION_ALERT_METRICS_DAYS", cfg.Retention.AlertMetrics, 90 * day},
@@ -203,12 +204,18 @@ func TestDefaultsLoad(t *testing.T) {
 		{"BOT_ESCALATION_CHANNEL_ID", cfg.Escalation.ChannelID, ""},
 		{"BOT_ASH_SESSION_TIMEOUT", cfg.Ash.SessionTimeout, 300 * time.Second},
 		{"BOT_ASH_MAX_SESSION", cfg.Ash.MaxSession, 1800 * time.Second},
+		{"BOT_FOLLOWUP_ENABLED", cfg.Followup.Enabled, true},
+		{"BOT_FOLLOWUP_DELAY_HOURS", cfg.Followup.Delay, 24 * time.Hour},
+		{"BOT_FOLLOWUP_MAX_HOURS", cfg.Followup.Max, 48 * time.Hour},
+		{"BOT_FOLLOWUP_MIN_SEVERITY", cfg.Followup.MinSeverity, SeverityMedium},
+		{"BOT_FOLLOWUP_MIN_SESSION_MINUTES", cfg.Followup.MinSession, 5 * time.Minute},
 		{"BOT_ASH_PROVIDER", cfg.Companion.Provider, CompanionScripted},
 		{"BOT_ASH_MODEL", cfg.Companion.Model, "claude-sonnet-5-5"},
 		{"BOT_ASH_MAX_TOKENS", cfg.Companion.MaxTokens, 500},
 		{"BOT_ASH_BASE_URL", cfg.Companion.BaseURL, ""},
 		{"BOT_ASH_API_KEY", cfg.Companion.APIKey, ""},
 		{"BOT_ASH_REPLY_TIMEOUT", cfg.Companion.ReplyTimeout, 20 * time.Second},
+		{"BOT_ASH_SYSTEM_PROMPT_FILE", cfg.Companion.SystemPromptFile, ""},
 		{"BOT_HTTP_ADDR", cfg.Runtime.HTTPAddr, "127.0.0.1:9102"},
 		{"BOT_OUTBOX_SPOOL", cfg.Runtime.OutboxSpool, ""},
 		{"BOT_CRT_NOTES_CHANNEL_IDS", cfg.Ash.NotesChannelIDs, []string(nil)},
@@ -270,6 +277,7 @@ func TestIntegerBounds(t *testing.T) {
 		{"BOT_AUTO_INITIATE_DELAY_MINUTES", 1, 60, func(c *Config) int64 { return int64(c.Ash.AutoInitiateDelay / time.Minute) }, ""},
 		{"BOT_ASH_SESSION_TIMEOUT", 60, 3600, func(c *Config) int64 { return int64(c.Ash.SessionTimeout / time.Second) }, ""},
 		{"BOT_ASH_MAX_SESSION", 300, 14400, func(c *Config) int64 { return int64(c.Ash.MaxSession / time.Second) }, ""},
+		{"BOT_FOLLOWUP_MIN_SESSION_MINUTES", 1, 30, func(c *Config) int64 { return int64(c.Followup.MinSession / time.Minute) }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -409,6 +417,13 @@ func TestEnums(t *testing.T) {
 			bad:     []string{"mon", "1", "funday", ""},
 			allowed: "must be a day of the week, monday to sunday",
 			got:     func(c *Config) any { return c.Report.Day },
+		},
+		{
+			name:    "BOT_REPORT_TIMEZONE",
+			good:    map[string]any{"UTC": "UTC", "America/New_York": "America/New_York", " Europe/London ": "Europe/London", "Asia/Kolkata": "Asia/Kolkata"},
+			bad:     []string{"Local", "local", "EST5EDT/Nowhere", "Mars/Olympus", "+02:00", ""},
+			allowed: "must be an IANA time zone name such as UTC or Europe/London",
+			got:     func(c *Config) any { return c.Report.Location.String() },
 		},
 		{
 			name:    "BOT_REDIS_MODE",

@@ -117,11 +117,6 @@ var ignored = []earlierSetting{
 var notYetUsed = []earlierSetting{
 	{name: "BOT_HANDOFF_ENABLED", check: boolean(func(*Config, bool) {}), why: "in ashbot a CRT member takes over from the alert's buttons"},
 	{name: "BOT_HANDOFF_CRT_ROLE_IDS", check: idList(roleIDs, func(*Config, []string) {}), why: "ashbot's CRT is BOT_CRT_ROLE_IDS"},
-	{name: "BOT_FOLLOWUP_ENABLED", check: boolean(func(*Config, bool) {}), why: "ashbot has no follow-up check-ins yet"},
-	{name: "BOT_FOLLOWUP_DELAY_HOURS", check: integer(1, 48, func(*Config, int64) {}), why: "ashbot has no follow-up check-ins yet"},
-	{name: "BOT_FOLLOWUP_MAX_HOURS", check: integer(24, 72, func(*Config, int64) {}), why: "ashbot has no follow-up check-ins yet"},
-	{name: "BOT_FOLLOWUP_MIN_SEVERITY", check: oneOf([]string{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}, func(*Config, string) {}), why: "ashbot has no follow-up check-ins yet"},
-	{name: "BOT_FOLLOWUP_MIN_SESSION_MINUTES", check: integer(1, 30, func(*Config, int64) {}), why: "ashbot has no follow-up check-ins yet"},
 	{name: "BOT_USER_OPTOUT_ENABLED", check: boolean(func(*Config, bool) {}), why: "in ashbot a person can always opt out of Ash"},
 }
 

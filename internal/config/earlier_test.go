@@ -122,7 +122,7 @@ func TestEarlierBotEnvLoads(t *testing.T) {
 		}
 	}
 	notes := cfg.Notes()
-	for _, name := range []string{"PUID", "PGID", "TZ", "FORCE_COLOR", "BOT_LOG_FILE", "BOT_ENVIRONMENT", "BOT_FOLLOWUP_ENABLED", "BOT_HANDOFF_CRT_ROLE_IDS"} {
+	for _, name := range []string{"PUID", "PGID", "TZ", "FORCE_COLOR", "BOT_LOG_FILE", "BOT_ENVIRONMENT", "BOT_HANDOFF_ENABLED", "BOT_HANDOFF_CRT_ROLE_IDS"} {
 		n := 0
 		for _, note := range notes {
 			if strings.HasPrefix(note, name+" is a setting of the earlier Ash-Bot, ") {
@@ -318,9 +318,9 @@ func TestEarlierSecrets(t *testing.T) {
 // that will be refused once they are read, or a false where ashbot does
 // the thing anyway, is a warning.
 func TestEarlierNotYetUsed(t *testing.T) {
-	cfg, warnings := mustLoad(t, with(base(), "BOT_FOLLOWUP_DELAY_HOURS", "99",
+	cfg, warnings := mustLoad(t, with(base(), "BOT_HANDOFF_CRT_ROLE_IDS", "crt",
 		"BOT_ASH_ENABLED", "FALSE", "BOT_USER_OPTOUT_ENABLED", "false", "BOT_HANDOFF_ENABLED", "true"))
-	if len(warnings) != 2 || !hasWarning(warnings, `BOT_FOLLOWUP_DELAY_HOURS="99"`, "must be an integer from 1 to 48") ||
+	if len(warnings) != 2 || !hasWarning(warnings, `BOT_HANDOFF_CRT_ROLE_IDS="crt"`, "is a setting of the earlier Ash-Bot, not used yet") ||
 		!hasWarning(warnings, "BOT_ASH_ENABLED=FALSE") {
 		t.Errorf("warnings %q", warnings)
 	}

@@ -370,6 +370,7 @@ func (l *loader) derive() {
 	l.deriveNLP()
 	l.deriveDetection()
 	l.deriveCompanion()
+	l.deriveFollowup()
 	l.deriveRedis()
 }
 

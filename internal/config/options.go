@@ -74,6 +74,8 @@ func options() []option {
 			set: weekday(func(c *Config, d time.Weekday) { c.Report.Day = d })},
 		{name: "BOT_WEEKLY_REPORT_HOUR", help: "Hour (0-23, UTC) to post the report.",
 			set: integer(0, 23, func(c *Config, n int64) { c.Report.Hour = int(n) })},
+		{name: "BOT_REPORT_TIMEZONE", help: "IANA time zone (e.g. America/New_York) of the hours of day in the report's coverage heatmap; the daily totals stay in UTC.",
+			set: timezone(func(c *Config, loc *time.Location) { c.Report.Location = loc })},
 		{name: "BOT_REPORT_TARGETS", help: "Response targets the report measures, comma separated: metric=duration with metric acknowledge, ash_contact, first_response or resolve, optionally for one severity (critical.acknowledge=2m); for example acknowledge=5m,first_response=15m,resolve=2h. Empty: no targets.",
 			set: reportTargets(func(c *Config, ts []ReportTarget) { c.Report.Targets = ts })},
 
@@ -254,7 +256,8 @@ func options() []option {
 			set: integer(60, 3600, func(c *Config, n int64) { c.Ash.SessionTimeout = time.Duration(n) * time.Second })},
 		{name: "BOT_ASH_MAX_SESSION", help: "Longest an Ash session may last, in seconds (300-14400).",
 			set: integer(300, 14400, func(c *Config, n int64) { c.Ash.MaxSession = time.Duration(n) * time.Second })},
-		companionProvider(), companionModel(), companionMaxTokens(), companionBaseURL(), companionAPIKey(), companionReplyTimeout(),
+		followupEnabled(), followupDelay(), followupMax(), followupMinSeverity(), followupMinSession(),
+		companionProvider(), companionModel(), companionMaxTokens(), companionBaseURL(), companionAPIKey(), companionReplyTimeout(), companionSystemPromptFile(),
 		{name: "BOT_HTTP_ADDR", help: "host:port (port 1-65535; no host = every interface) for /healthz, /readyz and /metrics (Prometheus); empty switches it off.",
 			set: func(c *Config, raw string) error {
 				v := strings.TrimSpace(raw)
@@ -351,6 +354,26 @@ func oneOf(allowed []string, store func(*Config, string)) func(*Config, string) 
 			}
 		}
 		return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+// timezone reads an IANA zone name. The zone database is embedded
+// (time/tzdata, imported in tzdata.go): the container image is empty and
+// has no /usr/share/zoneinfo, and a report must not depend on the host's.
+func timezone(store func(*Config, *time.Location)) func(*Config, string) error {
+	return func(c *Config, raw string) error {
+		v := strings.TrimSpace(raw)
+		// "Local" would make the report follow the host, which is what
+		// this setting exists to avoid; an empty name is UTC to LoadLocation.
+		if v == "" || strings.EqualFold(v, "local") {
+			return errors.New("must be an IANA time zone name such as UTC or Europe/London")
+		}
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			return errors.New("must be an IANA time zone name such as UTC or Europe/London")
+		}
+		store(c, loc)
+		return nil
 	}
 }
 

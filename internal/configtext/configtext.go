@@ -19,7 +19,7 @@ import (
 
 // Write prints every setting with its source, the settings mapped from
 // the earlier Ash-Bot, and what they add up to at now: the next weekly
-// report and cleanup, and who writes Ash's messages.
+// report and cleanup, who writes Ash's messages and when check-ins go out.
 func Write(w io.Writer, cfg *config.Config, now time.Time) error {
 	var b strings.Builder
 	// Source first, in a fixed column: values can be long (the resources
@@ -59,6 +59,7 @@ func Write(w io.Writer, cfg *config.Config, now time.Time) error {
 		b.WriteString("  cleanup:        off\n")
 	}
 	fmt.Fprintf(&b, "  Ash companion:  %s\n", CompanionLine(cfg.Companion))
+	fmt.Fprintf(&b, "  check-ins:      %s\n", FollowupLine(cfg.Followup))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -94,7 +95,20 @@ func CompanionLine(c config.Companion) string {
 	if c.APIKey != "" {
 		key = "key set"
 	}
-	return fmt.Sprintf("%s, model %s at %s (%s; at most %d tokens, reply timeout %v)", c.Provider, c.Model, where, key, c.MaxTokens, c.ReplyTimeout)
+	persona := "built-in persona"
+	if c.SystemPromptFile != "" {
+		persona = "persona from " + c.SystemPromptFile
+	}
+	return fmt.Sprintf("%s, model %s at %s (%s; at most %d tokens, reply timeout %v; %s)", c.Provider, c.Model, where, key, c.MaxTokens, c.ReplyTimeout, persona)
+}
+
+// FollowupLine says when Ash's follow-up check-ins go out.
+func FollowupLine(f config.Followup) string {
+	if !f.Enabled {
+		return "off"
+	}
+	return fmt.Sprintf("on, %d h after an Ash chat of %d+ minutes about a %s or higher alert; none later than %d h after it",
+		int(f.Delay.Hours()), int(f.MinSession.Minutes()), f.MinSeverity, int(f.Max.Hours()))
 }
 
 func onOff(b bool) string {

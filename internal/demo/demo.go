@@ -1,12 +1,15 @@
 // Package demo acts out a week in the life of the CRT against a simulated
-// Discord (internal/standin/discordsim) and a simulated Ash-NLP
-// (internal/standin/nlpsim): members post in monitored channels, the real
-// bot (app.Run) has their messages classified and alerts on its own (a
-// member's flag is the second source), Ash-NLP goes down for a while, CRT members acknowledge, talk to Ash, reply
-// in threads and resolve, people chat with Ash, opt out or go quiet. Time
-// runs on a manual clock over the demo week, so every lifecycle event
-// carries the time of the week it belongs to; afterwards the weekly report
-// of that week can be printed from Redis. `ashbot demo` (make demo) runs it.
+// Discord (internal/standin/discordsim), a simulated Ash-NLP
+// (internal/standin/nlpsim) and a simulated Anthropic API
+// (internal/standin/anthropicsim) whose replies demoModel writes: members
+// post in monitored channels, the real bot (app.Run) has their messages
+// classified and alerts on its own (a member's flag is the second source),
+// Ash-NLP goes down for a while, CRT members acknowledge, talk to Ash,
+// reply in threads and resolve, people chat with Ash, opt out, go quiet or
+// answer a check-in. Time runs on a manual clock over the demo week, so
+// every lifecycle event carries the time of the week it belongs to;
+// afterwards the weekly report of that week can be printed from Redis.
+// `ashbot demo` (make demo) runs it.
 //
 // The week is a story, week.story, that a person reads and edits: one
 // statement a line, parsed by ParseStory (story.go) into steps whose kinds
@@ -26,6 +29,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/config"
 	"github.com/alphabetcartel/ashbot/internal/redisconn"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
+	"github.com/alphabetcartel/ashbot/internal/standin/anthropicsim"
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 	"github.com/alphabetcartel/ashbot/internal/standin/nlpsim"
 )
@@ -34,6 +38,10 @@ import (
 //
 //go:embed week.story
 var weekStory string
+
+// demoModelKey is the only key the demo's model stand-in takes; it is
+// no secret, and no real service knows it.
+const demoModelKey = "sk-ant-demo"
 
 // channels are the simulated server's; the configuration below points the
 // bot's alert and report channels at the crt-* ones and monitors the
@@ -76,10 +84,10 @@ type Result struct {
 }
 
 // pollers is how many goroutines of the bot wait on the clock when idle:
-// the auto-initiate, session-deadline and escalation pollers (the
+// the auto-initiate, session-deadline, escalation and check-in pollers (the
 // schedules are off). While detection is down, its probe waits on the
 // clock too.
-const pollers = 3
+const pollers = 4
 
 // Run acts out the story with the bot configured by cfg, whose Redis
 // settings are used as they are and whose Discord settings are replaced by
@@ -122,15 +130,20 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 		return res, fmt.Errorf("demo: %w", err)
 	}
 	defer nlp.Close()
+	model, err := anthropicsim.Start(anthropicsim.Options{APIKey: demoModelKey, Respond: demoModel})
+	if err != nil {
+		return res, fmt.Errorf("demo: %w", err)
+	}
+	defer model.Close()
 	rdb, err := redisconn.Connect(ctx, cfg.Redis)
 	if err != nil {
 		return res, fmt.Errorf("demo: %w", err)
 	}
 	defer rdb.Close()
 
-	d := &driver{ctx: ctx, sim: sim, nlp: nlp, clk: clk, rdb: rdb, out: opts.Out, timeout: opts.StepTimeout, start: start,
+	d := &driver{ctx: ctx, sim: sim, nlp: nlp, model: model, clk: clk, rdb: rdb, out: opts.Out, timeout: opts.StepTimeout, start: start,
 		ch: map[string]discordsim.ChannelID{}, users: map[string]discordsim.User{},
-		posts: map[string]discordsim.Message{}, incidents: map[string][]*incident{}}
+		posts: map[string]discordsim.Message{}, incidents: map[string][]*incident{}, checkins: map[string]int{}}
 	botCfg := d.setUp(cfg, story)
 
 	runCtx, stop := context.WithCancel(ctx)
@@ -152,7 +165,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Result, error) 
 		return res, errors.New("demo: the bot did not connect within 30s")
 	}
 	d.say("== %s: the bot is connected to a simulated server with #general, #vent and the CRT channels;", start.Format("Monday 2006-01-02"))
-	d.say("== it reads #general and #vent and has a simulated Ash-NLP classify every message")
+	d.say("== it reads #general and #vent and has a simulated Ash-NLP classify every message;")
+	d.say("== Ash's replies come from a stand-in for Anthropic's API that writes short, fixed, warm lines (not a model)")
 
 	werr := d.play(story)
 	res.Alerts, res.ReportPosted = d.alerts, d.reportPosted
@@ -235,6 +249,14 @@ func (d *driver) setUp(cfg *config.Config, s *Story) *config.Config {
 	// outage is told by detection's own notices.
 	c.NLP = config.NLP{Enabled: true, BaseURL: d.nlp.URL(), Timeout: 2 * time.Second, Retries: 2,
 		RetryDelay: 10 * time.Millisecond, BreakerFailures: 100, BreakerTimeout: time.Minute, BreakerSuccesses: 1}
+	// Ash talks through the Anthropic provider, as a community with a
+	// Claude key would run it, to the stand-in (see demoModel).
+	c.Companion.Provider, c.Companion.BaseURL, c.Companion.APIKey = config.CompanionAnthropic, d.model.URL(), demoModelKey
+	d.resources = c.Ash.ResourcesText
+	// Check-ins with the defaults, whatever the environment says: a day
+	// after a chat of 5 minutes or more about a medium or worse alert.
+	c.Followup = config.Followup{Enabled: true, Delay: 24 * time.Hour, Max: 48 * time.Hour,
+		MinSeverity: config.SeverityMedium, MinSession: 5 * time.Minute}
 	c.Report.Enabled, c.Report.ChannelIDs = false, []string{d.ch["crt-reports"].String()}
 	c.Retention.Enabled = false
 	c.Metrics.Enabled = true

@@ -70,6 +70,18 @@ func TestDemoWeek(t *testing.T) {
 	if a.SessionsStarted != 6 || a.Manual != 5 || a.AutoInitiated != 1 || a.UserOptedOut != 1 || a.SessionsCompleted != 5 {
 		t.Errorf("Ash %+v", a)
 	}
+	// Check-ins a day after the chats of 5 minutes or more: Kai's of day 1
+	// (22:43-22:48, answered on day 2), Sam's of day 2 (6 minutes),
+	// Robin's of day 5 (8 minutes). Robin's of
+	// day 1 was too short, Alex opted out, and Kai's of day 7 is due after
+	// the week. The chat that answered Kai's is no new session of the
+	// week: a linked chat records followup_answered instead of
+	// session_started and no session_ended (internal/ash/linked.go), so the
+	// sessions and their average (180+300+360+480+1800 s over 5) are as
+	// before.
+	if a.FollowupsSent != 3 || a.FollowupsAnswered != 1 {
+		t.Errorf("check-ins sent %d, answered %d", a.FollowupsSent, a.FollowupsAnswered)
+	}
 	// The response times of the week as week.story tells it (the numbers
 	// of `make demo`'s report): count, average, p50, p90 in seconds. The
 	// late alert's times run from when it was raised, after the outage.
@@ -86,8 +98,8 @@ func TestDemoWeek(t *testing.T) {
 			t.Errorf("time to %s %s, want %s", name, got, tc.want)
 		}
 	}
-	if a.AvgSessionSeconds == nil || *a.AvgSessionSeconds != 648 {
-		t.Errorf("average Ash session %v", a.AvgSessionSeconds)
+	if a.AvgSessionSeconds == nil || *a.AvgSessionSeconds != 624 {
+		t.Errorf("average Ash session %v", deref(a.AvgSessionSeconds))
 	}
 	// Friday: Alex's alert and Riley's, escalated.
 	if p := sum.PeakDay; p == nil || p.Date != res.WeekStart.AddDate(0, 0, 2).Format(time.DateOnly) || p.Alerts != 3 {
@@ -109,6 +121,11 @@ func TestDemoWeek(t *testing.T) {
 		"detection is DOWN", "detection is back after 5m0s. 2 message(s) could not be classified", "classified 5m0s late",
 		"Alex flags Jordan's message as LOW",
 		"the bot mentions the CRT again in the thread", "critical alert unacknowledged for 10 minutes",
+		// Ash's replies are the model stand-in's, written from what the
+		// person said (demoModel).
+		"Ash: \"Thank you for telling me. “i'm scared of what i might do”",
+		"Ash checks in with Kai by DM", "Ash checks in with Sam by DM", "Ash checks in with Robin by DM",
+		"Kai answered the check-in", "+ the crisis resources", "Ash: \"I'm really glad to hear that. “hey. a bit better than yesterday",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("narration lacks %q:\n%s", want, out.String())
@@ -122,4 +139,11 @@ func durations(d metrics.Durations) string {
 		s += fmt.Sprintf(" %v %d %d", *d.AvgSeconds, *d.P50Seconds, *d.P90Seconds)
 	}
 	return s
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

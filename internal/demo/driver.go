@@ -12,7 +12,9 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/alerts"
 	"github.com/alphabetcartel/ashbot/internal/ash"
+	"github.com/alphabetcartel/ashbot/internal/followup"
 	"github.com/alphabetcartel/ashbot/internal/schedule"
+	"github.com/alphabetcartel/ashbot/internal/standin/anthropicsim"
 	"github.com/alphabetcartel/ashbot/internal/standin/discordsim"
 	"github.com/alphabetcartel/ashbot/internal/standin/nlpsim"
 )
@@ -23,6 +25,7 @@ type driver struct {
 	ctx     context.Context
 	sim     *discordsim.Sim
 	nlp     *nlpsim.Server
+	model   *anthropicsim.Sim
 	clk     *schedule.ManualClock
 	rdb     redis.UniversalClient
 	out     io.Writer
@@ -34,6 +37,8 @@ type driver struct {
 	users              map[string]discordsim.User
 	posts              map[string]discordsim.Message // each person's latest post
 	incidents          map[string][]*incident        // each person's alerts, oldest first
+	checkins           map[string]int                // check-ins each person got, as seen
+	resources          string                        // BOT_ASH_RESOURCES_TEXT, summarised in the narration
 	alerts             int
 	reportPosted       bool
 }
@@ -368,7 +373,60 @@ func (d *driver) chat(who, text string) error {
 		return err
 	}
 	d.note("%s to Ash: %q", who, text)
-	return d.wait("Ash's answer to "+who, func() bool { return len(d.sim.BotMessages(dm.ID)) > before })
+	var answer discordsim.Message
+	if err := d.wait("Ash's answer to "+who, func() bool {
+		ms := d.sim.BotMessages(dm.ID)
+		if len(ms) <= before {
+			return false
+		}
+		answer = ms[before]
+		return true
+	}); err != nil {
+		return err
+	}
+	d.note("Ash: %s", d.ashSaid(answer.Content))
+	return nil
+}
+
+// maxSaid is how much of a message of Ash's the narration shows.
+const maxSaid = 200
+
+// ashSaid is a message of Ash's as the narration shows it: on one line,
+// quoted, shortened when long, and the crisis resources the safety rules
+// append named instead of printed.
+func (d *driver) ashSaid(text string) string {
+	extra := ""
+	if d.resources != "" && strings.Contains(text, d.resources) {
+		text, extra = strings.ReplaceAll(text, d.resources, ""), " + the crisis resources"
+	}
+	return "\"" + shorten(strings.Join(strings.Fields(text), " "), maxSaid) + "\"" + extra
+}
+
+// expectCheckin waits for Ash's next follow-up check-in to who.
+func (d *driver) expectCheckin(who string) error {
+	var got discordsim.Message
+	err := d.wait("Ash's check-in to "+who, func() bool {
+		dm, ok := d.sim.DMChannel(d.users[who].ID)
+		if !ok {
+			return false
+		}
+		n := 0
+		for _, m := range d.sim.BotMessages(dm.ID) {
+			if m.Content == followup.CheckinText {
+				if n++; n > d.checkins[who] {
+					got = m
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return err
+	}
+	d.checkins[who]++
+	d.note("Ash checks in with %s by DM: %s", who, d.ashSaid(got.Content))
+	return nil
 }
 
 // pressDM: who presses the button labelled label under Ash's welcome.

@@ -49,6 +49,7 @@ var statements = compile([]*statement{
 
 	// What the bot must have done by then; the demo fails otherwise.
 	{form: "expect Ash's DM to {name}", do: func(d *driver, a []string) error { return d.expectDM(a[0]) }},
+	{form: "expect Ash's check-in to {name}", do: func(d *driver, a []string) error { return d.expectCheckin(a[0]) }},
 	{form: "expect {name}'s alert thread to say {text}", do: func(d *driver, a []string) error { return d.threadNote(a[0], a[1]) }},
 	{form: "expect a {severity} alert about {name}", do: func(d *driver, a []string) error { return d.expectAlert(a[0], a[1]) }},
 	{form: "expect {channel} to say {text}", do: func(d *driver, a []string) error { return d.expectSaid(a[0], a[1]) }},

@@ -1,6 +1,8 @@
 # The demo week: a week in the life of the Crisis Response Team of
 # "Rainbow Commons", acted out by `ashbot demo` (and `make demo`) against a
-# simulated Discord server, a simulated Ash-NLP and the real bot. Edit it and run
+# simulated Discord server, a simulated Ash-NLP, a stand-in for Anthropic's
+# API that writes Ash's replies (fixed warm lines that quote the person's
+# message back: not a model) and the real bot. Edit it and run
 # `ashbot demo --story FILE` to try a variant; `go test ./internal/demo`
 # checks that this one ends in the report numbers it was written for.
 #
@@ -49,7 +51,8 @@
 #   {name} resolves {name}'s alert
 #   {name} resolves {name}'s earlier alert  the one before the latest (the
 #                                          alert an escalation came from)
-#   {name} tells Ash: {text}               a DM to Ash; Ash must answer
+#   {name} tells Ash: {text}               a DM to Ash; Ash must answer (the
+#                                          narration shows the answer)
 #   {name} presses {text} under Ash's message       a button by its label
 #   {name} closes their DMs                the bot can no longer DM them
 #   {name} runs /ash report post:true      posts the week's report
@@ -63,6 +66,12 @@
 #                                          about that person's latest post
 #                                          in the severity's channel
 #   expect Ash's DM to {name}              Ash's welcome, with its buttons
+#   expect Ash's check-in to {name}        Ash's next follow-up check-in DM
+#                                          (a day after a chat of 5 minutes
+#                                          or more about a medium or worse
+#                                          alert); a reply to it, with
+#                                          "{name} tells Ash", starts a new
+#                                          chat linked to that alert
 #   expect {name}'s alert thread to say {text}      a message containing text
 #   expect {channel} to say {text}         a message of the bot containing
 #                                          text (detection's notices go to
@@ -119,7 +128,19 @@ day 2
 +12m   Taylor acknowledges Jordan's alert
 +8m    Taylor resolves Jordan's alert
 
-# A CRITICAL alert: Ash starts, Sam asks for a person, Avery takes over.
+# A day after Kai's chat (day 1: 5 minutes about a HIGH alert, until it
+# timed out) Ash checks in by DM. Kai answers: a new chat with Ash starts,
+# linked to that alert, and the CRT is told in its thread.
+22:52  expect Ash's check-in to Kai
+       note "a day after Kai's chat, Ash checks in by DM, with the crisis resources and an opt-out button"
++3m    Kai tells Ash: "hey. a bit better than yesterday, thanks for asking"
+       expect Kai's alert thread to say "answered Ash's check-in"
+       note "Kai answered the check-in: a new chat with Ash, linked to yesterday's alert, whose thread says so"
++2m    Kai tells Ash: "i talked to my sister today, that helped"
++1m    Kai tells Ash: "bye ash"
+
+# A CRITICAL alert: Ash starts, Sam asks for a person in words, and Ash
+# hands the chat to the CRT, who are told in the thread.
 23:30  Sam posts in #vent: "I keep thinking I want to end it all"
        expect a critical alert about Sam
 +1m    Avery acknowledges Sam's alert
@@ -127,7 +148,9 @@ day 2
        Avery asks Ash to reach out to Sam
 +3m    Sam tells Ash: "i'm scared of what i might do"
 +3m    Sam tells Ash: "can someone real talk to me"
-+2m    Avery takes over Sam's alert from Ash
+       expect Sam's alert thread to say "asked Ash for a human"
+       note "Sam asked for a person: Ash ended its chat with a handoff and the CRT roles were mentioned"
++2m    Avery writes in Sam's alert thread: "I'm with Sam in DMs now"
 +45m   Avery resolves Sam's alert
 
 day 3
@@ -152,6 +175,12 @@ day 3
 +4m    Casey writes in Riley's alert thread: "Sent Riley a message"
 +15m   Casey resolves Riley's alert
        Casey resolves Riley's earlier alert
+
+# Sam's chat last night ended in a handoff; a day later Ash checks in
+# with Sam too. Sam does not answer: the report counts it as sent.
+23:39  expect Ash's check-in to Sam
+       expect Sam's alert thread to say "follow-up check-in"
+       note "a day after the handoff Ash checks in with Sam, and the CRT is told in the alert's thread"
 
 day 4
 # Jordan's DMs are closed: Ash's automatic outreach fails, and the CRT is
@@ -214,6 +243,9 @@ day 6
 +10m   Casey acknowledges Riley's alert
 +5m    Casey resolves Riley's alert
 
+# Robin's chat of day 5 lasted 8 minutes: a day after it, a check-in.
+22:15  expect Ash's check-in to Robin
+
 day 7
 20:45  Sam posts in #vent: "I relapsed and I feel worthless"
        expect a medium alert about Sam
@@ -232,7 +264,9 @@ day 7
 +4m    Kai tells Ash: "it's so loud in my head"
 +4m    Kai tells Ash: "i'm still here"
 +4m    Kai tells Ash: "talking helps a little"
-+4m    Kai tells Ash: "i keep thinking about it"
++4m    Kai tells Ash: "i keep thinking about killing myself"
+       expect Kai's alert thread to say "Ash added the crisis resources to its reply"
+       note "a safety rule that needs no model: Ash's reply carries the crisis resources, and the CRT is alerted in the thread"
 +4m    Kai tells Ash: "thank you for staying"
 +4m    Kai tells Ash: "i'm tired"
 23:41  expect Kai's alert thread to say "maximum chat length"

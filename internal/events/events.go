@@ -106,6 +106,12 @@ func (r EndReason) Completed() bool {
 	return false
 }
 
+// Sources of an alert: Ash-NLP's detection, or a member's flag.
+const (
+	SourceDetected = "detected"
+	SourceFlagged  = "flagged"
+)
+
 // AutoBy is the `by` of an automatic Ash contact.
 const AutoBy = "auto"
 
@@ -122,6 +128,9 @@ type Event struct {
 	ChannelID          string
 	Severity           Severity
 	ChannelSensitivity float64 // 0 means the default, 1.0
+	// Source is SourceDetected or SourceFlagged; empty when not known
+	// (events written before it existed).
+	Source string
 
 	// acknowledged, ash_contacted, first_response, resolved
 	By   string
@@ -156,6 +165,9 @@ func (e Event) Validate() error {
 		}
 		if _, err := ParseSeverity(string(e.Severity)); err != nil {
 			return err
+		}
+		if e.Source != "" && e.Source != SourceDetected && e.Source != SourceFlagged {
+			return fmt.Errorf("source %q: want %s or %s", e.Source, SourceDetected, SourceFlagged)
 		}
 		// Zero means "not given": the default modifier 1.0.
 		if math.IsNaN(e.ChannelSensitivity) || e.ChannelSensitivity < 0 || e.ChannelSensitivity > 10 {

@@ -13,7 +13,7 @@ import (
 
 // allowed lists the JSON fields each type may carry besides type, alert_id and at.
 var allowed = map[Type][]string{
-	AlertCreated:     {"alert_message_id", "user_id", "channel_id", "severity", "channel_sensitivity"},
+	AlertCreated:     {"alert_message_id", "user_id", "channel_id", "severity", "channel_sensitivity", "source"},
 	Acknowledged:     {"by"},
 	AshContacted:     {"by", "auto"},
 	UserOptedOut:     {},
@@ -92,6 +92,13 @@ func Parse(line []byte) (Event, error) {
 			return Event{}, err
 		}
 		e.Severity = Severity(sev)
+		if _, ok := raw["source"]; ok {
+			src, err := str(raw, "source")
+			if err != nil {
+				return Event{}, err
+			}
+			e.Source = src
+		}
 		if v, ok := raw["channel_sensitivity"]; ok {
 			// json.Number would also take a string that holds a number.
 			var n json.Number
@@ -268,6 +275,9 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		m["alert_message_id"], m["user_id"], m["channel_id"], m["severity"] = e.AlertMessageID, e.UserID, e.ChannelID, e.Severity
 		if s := e.Sensitivity(); s != 1.0 {
 			m["channel_sensitivity"] = s
+		}
+		if e.Source != "" {
+			m["source"] = e.Source
 		}
 	case Acknowledged, FirstResponse, Resolved:
 		m["by"] = e.By

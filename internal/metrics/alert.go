@@ -16,11 +16,14 @@ var ErrNotFound = errors.New("not found")
 // Alert is one alert's stored metrics. It names the person in crisis
 // (UserID), so it is shown only to the CRT, never in reports.
 type Alert struct {
-	AlertID            string    `json:"alert_id"`
-	AlertMessageID     string    `json:"alert_message_id"`
-	UserID             string    `json:"user_id"`
-	ChannelID          string    `json:"channel_id"`
-	Severity           string    `json:"severity"`
+	AlertID        string `json:"alert_id"`
+	AlertMessageID string `json:"alert_message_id"`
+	UserID         string `json:"user_id"`
+	ChannelID      string `json:"channel_id"`
+	Severity       string `json:"severity"`
+	// Source is "detected" or "flagged"; empty in records written before
+	// the recorder stored it.
+	Source             string    `json:"source,omitempty"`
 	ChannelSensitivity float64   `json:"channel_sensitivity"`
 	CreatedAt          time.Time `json:"alert_created_at"`
 
@@ -108,7 +111,7 @@ func decodeAlert(id string, h map[string]string) (*Alert, error) {
 	t0 := time.UnixMilli(t0ms).UTC()
 	a := &Alert{
 		AlertID: id, AlertMessageID: h[fMessage], UserID: h[fUser], ChannelID: h[fChannel],
-		Severity: h[fSeverity], ChannelSensitivity: 1.0, CreatedAt: t0,
+		Severity: h[fSeverity], Source: h[fSource], ChannelSensitivity: 1.0, CreatedAt: t0,
 	}
 	if v, ok := h[fSens]; ok {
 		if a.ChannelSensitivity, err = strconv.ParseFloat(v, 64); err != nil {

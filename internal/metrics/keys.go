@@ -35,6 +35,7 @@ const (
 	fUser      = "uid"
 	fChannel   = "ch"
 	fSens      = "sens" // only when not 1.0
+	fSource    = "src"  // detected or flagged; absent in older records
 	fAck       = "ack"
 	fAckBy     = "ack_by"
 	fAsh       = "ash"

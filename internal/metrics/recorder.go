@@ -159,7 +159,7 @@ func (r *Recorder) apply(ctx context.Context, ev events.Event, now time.Time) (a
 		if s := ev.Sensitivity(); s != 1.0 {
 			sens = strconv.FormatFloat(s, 'g', -1, 64)
 		}
-		args = []any{"create", at, expires.Sub(now).Milliseconds(), string(ev.Severity), ev.AlertMessageID, ev.UserID, ev.ChannelID, sens}
+		args = []any{"create", at, expires.Sub(now).Milliseconds(), string(ev.Severity), ev.AlertMessageID, ev.UserID, ev.ChannelID, sens, ev.Source}
 	} else {
 		args = []any{op(ev), at}
 		switch ev.Type {

@@ -7,7 +7,8 @@ import "github.com/redis/go-redis/v9"
 //
 // ARGV[1] op, ARGV[2] at (unix ms), then per op:
 //
-//	create: ttl (ms), severity, message, user, channel, sensitivity ("" = 1.0)
+//	create: ttl (ms), severity, message, user, channel, sensitivity ("" = 1.0),
+//	        source ("" = not known)
 //	ack|ash|fr|res: by
 //	opt: nothing
 //	s0: session id
@@ -38,6 +39,7 @@ if op == 'create' then
   else
     redis.call('HSET', k, 't0', ARGV[2], 'sev', ARGV[4], 'msg', ARGV[5], 'uid', ARGV[6], 'ch', ARGV[7])
   end
+  if ARGV[9] and ARGV[9] ~= '' then redis.call('HSET', k, 'src', ARGV[9]) end
   redis.call('PEXPIRE', k, ARGV[3])
   cur[1], cur[2], cur[3], cur[15] = ARGV[2], ARGV[4], ARGV[5], ARGV[6]
   return reply(1)

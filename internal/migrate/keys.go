@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/earlierbot"
+	"github.com/alphabetcartel/ashbot/internal/followup"
 )
 
 // Key prefixes of the earlier bot (docs/migrating-from-ash-bot.md).
@@ -228,19 +230,28 @@ func (m *Migrator) sessionMeta(ctx context.Context, rep *Report, key string) err
 	return m.expireAt(ctx, rep, KindSessions, key, deadline)
 }
 
-// followUp reports the earlier bot's follow-up check-ins: ashbot has no
-// follow-ups yet, so they are not carried over; each keeps (or gets) the
-// earlier bot's lifetime.
+// followUp reports the earlier bot's follow-up check-ins. When a person
+// last got one (ash:followup:last:{user_id}, JSON with sent_at) is carried
+// over, so that one check-in a day holds across the switch. Scheduled and
+// pending ones are not: an ashbot check-in belongs to an ashbot alert (its
+// thread is told, a reply links to it), and the earlier ones have none.
+// Each earlier key keeps (or gets) the earlier bot's lifetime.
 func (m *Migrator) followUp(ctx context.Context, rep *Report, key string) error {
 	rep.found(KindFollowUps)
-	_, _, pttl, err := m.read(ctx, key, false)
+	_, value, pttl, err := m.read(ctx, key, true)
 	if err != nil {
 		return keyErr(rep, KindFollowUps, "read a follow-up", err)
 	}
 	if pttl == -2 {
 		return nil
 	}
-	rep.count(KindFollowUps, "not carried over (ashbot has no follow-ups yet)", 1)
+	if userID, ok := strings.CutPrefix(key, followUpPrefix+"last:"); ok {
+		if err := m.lastFollowUp(ctx, rep, userID, value); err != nil {
+			return err
+		}
+	} else {
+		rep.count(KindFollowUps, "not carried over (an ashbot check-in belongs to an ashbot alert)", 1)
+	}
 	if pttl != -1 {
 		return nil
 	}
@@ -251,4 +262,35 @@ func (m *Migrator) followUp(ctx context.Context, rep *Report, key string) error 
 		}
 	}
 	return m.expireAt(ctx, rep, KindFollowUps, key, m.opts.Now().Add(ttl))
+}
+
+// lastFollowUp carries when a person last got a check-in.
+func (m *Migrator) lastFollowUp(ctx context.Context, rep *Report, userID, value string) error {
+	var v struct {
+		SentAt string `json:"sent_at"`
+	}
+	var sent time.Time
+	_, err := strconv.ParseUint(userID, 10, 64)
+	if err == nil {
+		err = json.Unmarshal([]byte(value), &v)
+	}
+	if err == nil {
+		sent, err = earlierbot.ParseTime(v.SentAt)
+	}
+	switch {
+	case err != nil:
+		rep.count(KindFollowUps, "last check-in unreadable: not carried over", 1)
+		return nil
+	case m.opts.Now().Sub(sent) >= 24*time.Hour:
+		rep.count(KindFollowUps, "last check-in over a day ago: nothing to carry over", 1)
+		return nil
+	case m.opts.DryRun:
+		rep.count(KindFollowUps, "last check-in: would be carried over (one a day)", 1)
+		return nil
+	}
+	if _, err := followup.CarryLast(ctx, m.rdb, userID, sent, m.opts.Now()); err != nil {
+		return keyErr(rep, KindFollowUps, "carry a last check-in", err)
+	}
+	rep.count(KindFollowUps, "last check-in carried over (one a day)", 1)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/alphabetcartel/ashbot/internal/ash"
 	"github.com/alphabetcartel/ashbot/internal/earlierbot"
 	"github.com/alphabetcartel/ashbot/internal/events"
+	"github.com/alphabetcartel/ashbot/internal/followup"
 	"github.com/alphabetcartel/ashbot/internal/metrics"
 	"github.com/alphabetcartel/ashbot/internal/redistest"
 	"github.com/alphabetcartel/ashbot/internal/retention"
@@ -122,7 +124,7 @@ func (e *env) seed() {
 
 	// Follow-ups.
 	e.set("ash:followup:scheduled:f1", `{"user_id": 111, "scheduled_for": "x"}`, 0)
-	e.set("ash:followup:last:111", `{"sent_at": "x"}`, 24*time.Hour)
+	e.set("ash:followup:last:111", fmt.Sprintf(`{"followup_id": "fu_abc123", "sent_at": %q}`, e.iso(now.Add(-2*time.Hour))), 24*time.Hour)
 
 	// Phase 8: an alert's snapshots (created; acknowledged; Ash and first
 	// response), its lookup, a day's aggregate; an alert nobody can read.
@@ -231,6 +233,9 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if n := outcome(rep, KindPending, "due: would"); n != 1 {
 		t.Errorf("dry run: %d timers to set, want 1", n)
 	}
+	if n := outcome(rep, KindFollowUps, "last check-in: would"); n != 1 {
+		t.Errorf("dry run: %d last check-ins to carry over, want 1", n)
+	}
 	// created, acknowledged, ash_contacted, user_opted_out, first_response
 	if n := outcome(rep, KindEvents, "events to record"); n != 5 {
 		t.Errorf("dry run: %d events to record, want 5", n)
@@ -290,6 +295,13 @@ func TestMigrateTwiceThenCleanupAndReport(t *testing.T) {
 	// Sessions and follow-ups get their TTLs.
 	e.wantExpiry("ash:session:meta:abc123", e.now.Add(-2*day).Add(30*day))
 	e.wantExpiry("ash:followup:scheduled:f1", e.now.Add(72*time.Hour))
+	// When alice last got a check-in holds for ashbot's one a day.
+	if got, want := e.rdb.Get(e.ctx, followup.LastKey("111")).Val(), strconv.FormatInt(e.now.Add(-2*time.Hour).Truncate(time.Millisecond).UnixMilli(), 10); got != want {
+		t.Errorf("last check-in carried over as %q, want %q", got, want)
+	}
+	if outcome(rep, KindFollowUps, "last check-in carried") != 1 || outcome(rep, KindFollowUps, "not carried over") != 1 {
+		t.Errorf("follow-ups report %+v", rep.kind(KindFollowUps).Outcomes)
+	}
 
 	// Metrics: ours now, with the earlier record kept in its backup.
 	ms := metrics.NewStore(e.rdb, e.clock)

@@ -25,6 +25,7 @@ type palette struct {
 	severities         []charts.Color // critical, high, medium, low
 	thisWeek, lastWeek charts.Color
 	text               charts.Color
+	target             charts.Color // the trend panel's target line
 }
 
 func chartPalette() palette {
@@ -40,6 +41,7 @@ func chartPalette() palette {
 		thisWeek: charts.ColorRGB(0x7B, 0x4F, 0xBF),
 		lastWeek: charts.ColorRGB(0xB8, 0xB8, 0xC8),
 		text:     charts.ColorRGB(0x33, 0x33, 0x33),
+		target:   charts.ColorRGB(0xDD, 0x2E, 0x44),
 	}
 }
 
@@ -61,18 +63,23 @@ func bottomLegend(names ...string) charts.LegendOption {
 
 // PNG draws the week as a chart: alerts per day stacked by severity on the
 // left, the median time to each response on the right (beside last week's
-// when there is one). The same report always gives the same bytes: the
+// when there is one), and, when the report has trends, the trend panel
+// below them (TrendHeight taller). The same report always gives the same bytes: the
 // chart library draws with its embedded font and no clock, and PNG
 // encoding is deterministic, which the golden test relies on.
 func PNG(r Report) ([]byte, error) {
 	theme := charts.GetTheme(charts.ThemeLight)
+	height := ChartHeight
+	if r.Trends != nil && r.Trends.Trend != nil {
+		height += TrendHeight
+	}
 	p := charts.NewPainter(charts.PainterOptions{
 		OutputFormat: charts.ChartOutputPNG,
 		Width:        ChartWidth,
-		Height:       ChartHeight,
+		Height:       height,
 		Theme:        theme,
 	})
-	p.FilledRect(0, 0, ChartWidth, ChartHeight, charts.ColorWhite, charts.ColorWhite, 0)
+	p.FilledRect(0, 0, ChartWidth, height, charts.ColorWhite, charts.ColorWhite, 0)
 
 	pal := chartPalette()
 	left := p.Child(charts.PainterBoxOption(charts.NewBox(0, 0, chartSplit, ChartHeight)))
@@ -82,6 +89,11 @@ func PNG(r Report) ([]byte, error) {
 	right := p.Child(charts.PainterBoxOption(charts.NewBox(chartSplit, 0, ChartWidth, ChartHeight)))
 	if err := mediansPanel(right, pal, r); err != nil {
 		return nil, fmt.Errorf("draw response-time medians: %w", err)
+	}
+	if height > ChartHeight {
+		if err := trendPanel(p, ChartHeight, pal, r.Trends); err != nil {
+			return nil, fmt.Errorf("draw trends: %w", err)
+		}
 	}
 	out, err := p.Bytes()
 	if err != nil {

@@ -116,6 +116,7 @@ func Markdown(r Report) string {
 	for _, p := range r.Responders {
 		line(responderLine(p))
 	}
+	markdownCoverage(&b, r)
 
 	line()
 	line("---")

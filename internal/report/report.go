@@ -223,6 +223,12 @@ type Report struct {
 	Targets []TargetResult
 	Load    Load
 	Footer  string
+
+	// Trends and Coverage are read beside the summary (weekly.AddExtras)
+	// and set by the caller; nil leaves the trend panel and the coverage
+	// sections out.
+	Trends   *Trends
+	Coverage *metrics.Coverage
 }
 
 // Build makes the report for this week, compared with previous (nil, or a

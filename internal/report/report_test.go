@@ -434,6 +434,7 @@ func TestPNG(t *testing.T) {
 
 func TestRender(t *testing.T) {
 	r := Build(planWeek(), nil, Options{})
+	r.Coverage = planCoverage()
 	for _, f := range Formats() {
 		out, err := Render(r, f)
 		if err != nil || len(out) == 0 {
@@ -443,7 +444,7 @@ func TestRender(t *testing.T) {
 	if out, _ := Render(r, "text"); string(out) != Text(r) {
 		t.Error("text differs from Text")
 	}
-	if _, err := Render(r, "pdf"); err == nil || !strings.Contains(err.Error(), "text, markdown, json, png") {
+	if _, err := Render(r, "pdf"); err == nil || !strings.Contains(err.Error(), "text, markdown, json, png, heatmap") {
 		t.Errorf("unknown format error %v", err)
 	}
 }

@@ -528,6 +528,8 @@ func (k kind) wantType() string {
 		return "string"
 	case kindHistory, kindPerson:
 		return "zset"
+	case kindChat:
+		return "list"
 	}
 	return ""
 }

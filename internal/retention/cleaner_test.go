@@ -599,6 +599,8 @@ func TestClassify(t *testing.T) {
 		"ash:metrics:user:1":           PersonAlerts,
 		"ash:session:meta:1":           SessionData,
 		"ash:migrate:backup:x":         AlertMetrics,
+		"ash:chat:abcd1234":            MessageHistory,
+		"ash:chat:":                    "",
 		"ash:alert:":                   "",
 		"ash:alerts:1":                 "",
 		"ash:metrics:alert:":           "",
@@ -611,7 +613,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) = %q, %v; want %q", key, got, ok, want)
 		}
 	}
-	if len(Policies(testRetentions)) != 11 {
+	if len(Policies(testRetentions)) != 12 {
 		t.Error("a key pattern has no policy")
 	}
 	if err := (Retentions{}).Validate(); err == nil {

@@ -44,8 +44,10 @@ func Categories() []Category {
 }
 
 // namesPeople reports whether keys of c carry a person's id in their name
-// (ash:optout:{user_id}, ash:session:user:{user_id}, ash:history:{user_id},
-// ash:metrics:user:{user_id}).
+// (ash:optout:{user_id}, ash:session:user:{user_id},
+// ash:session:followup-last:{user_id}, ash:history:{user_id},
+// ash:metrics:user:{user_id}) or what they wrote (ash:chat:{session_id},
+// message_history too).
 // Reports, logs and errors never name such keys: they give the category and
 // a count instead.
 func (c Category) namesPeople() bool {
@@ -134,6 +136,7 @@ const (
 	kindAlertState
 	kindBackup
 	kindPerson
+	kindChat
 )
 
 // Key prefixes of the managed patterns. None is a prefix of another.
@@ -148,6 +151,9 @@ const (
 	prefixScheduler  = "ash:schedule:"
 	prefixAlertState = "ash:alert:"
 	prefixPerson     = "ash:metrics:user:"
+	// prefixChat holds what is said in an Ash chat (internal/ash's
+	// ChatKey), deleted when the chat ends.
+	prefixChat = "ash:chat:"
 	// prefixBackup holds the earlier Ash-Bot's metrics keys that `ashbot
 	// migrate from-ash-bot` converted, kept for a rollback.
 	prefixBackup = "ash:migrate:"
@@ -174,6 +180,8 @@ var managed = []struct {
 		"the date in the key (each alert's facts for reports, kept for the retention after the day ends)"},
 	{prefixHistory, kindHistory, MessageHistory,
 		"member scores (message time in unix seconds, the earlier bot's layout; a score above 1e11 is read as ms): older members are removed, the key expires the retention after its newest member"},
+	{prefixChat, kindChat, MessageHistory,
+		"unknown (the TTL is renewed to the retention at every turn, and the key is deleted when the chat ends): a key without TTL gets the full retention from now"},
 	{prefixOptOut, kindOptOut, OptOuts,
 		"the value (opt-out unix ms, or opted_out_at of the earlier bot's JSON); full retention from now when unparsable"},
 	{prefixSession, kindSession, SessionData,

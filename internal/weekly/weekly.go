@@ -74,9 +74,11 @@ type Options struct {
 	Targets []report.Target
 	// Now tells which alerts' targets are still pending; nil is time.Now.
 	Now func() time.Time
-	// Zone is the time zone of the volunteer load's night hours; nil is
-	// UTC (BOT_REPORT_TIMEZONE, when it lands, is passed here).
+	// Zone is BOT_REPORT_TIMEZONE, for the night hours of the volunteer
+	// load; nil is UTC.
 	Zone *time.Location
+	// Extras, when set, adds the trend panel and the coverage by hour.
+	Extras *ExtrasOptions
 }
 
 // Trigger builds and posts the report.
@@ -87,6 +89,7 @@ type Trigger struct {
 	targets   []report.Target
 	now       func() time.Time
 	zone      *time.Location
+	extras    *ExtrasOptions
 	log       *slog.Logger
 }
 
@@ -105,7 +108,7 @@ func NewTrigger(summaries Summaries, poster Poster, opts Options) (*Trigger, err
 		now = time.Now
 	}
 	return &Trigger{summaries: WarnUnreadable(summaries, warn), poster: poster, version: opts.Version,
-		targets: opts.Targets, now: now, zone: opts.Zone, log: log.With("job", JobName)}, nil
+		targets: opts.Targets, now: now, zone: opts.Zone, extras: opts.Extras, log: log.With("job", JobName)}, nil
 }
 
 // Build reads this week's and last week's summaries and builds the report
@@ -117,7 +120,14 @@ func (t *Trigger) Build(ctx context.Context, end time.Time) (report.Report, erro
 // BuildPeriod builds the report of any period, compared with the one
 // before: /ash report period:month.
 func (t *Trigger) BuildPeriod(ctx context.Context, span report.Span) (report.Report, error) {
-	return Build(ctx, t.summaries, span, report.Options{Version: t.version, Targets: t.targets, Now: t.now(), Zone: t.zone})
+	r, err := Build(ctx, t.summaries, span, report.Options{Version: t.version, Targets: t.targets, Now: t.now(), Zone: t.zone})
+	if err != nil || t.extras == nil {
+		return r, err
+	}
+	if err := AddExtras(ctx, &r, *t.extras); err != nil {
+		t.log.Warn("report: trend or coverage left out", "period_end", r.Summary.EndDate, "error", err.Error())
+	}
+	return r, nil
 }
 
 // Build builds the report of span, compared with the period of the same
@@ -164,11 +174,21 @@ func (t *Trigger) Post(ctx context.Context, end time.Time, channels []string) er
 		t.log.Warn("weekly report chart failed; posting without it", "week_end", r.Summary.EndDate, "error", err.Error())
 		chart = nil
 	}
+	var heatmap []byte
+	if r.Coverage != nil {
+		if heatmap, err = report.HeatmapPNG(r); err != nil {
+			t.log.Warn("weekly report heatmap failed; posting without it", "week_end", r.Summary.EndDate, "error", err.Error())
+			heatmap = nil
+		}
+	}
 	var errs []error
 	for _, ch := range channels {
 		// A message's file reader is used up by sending it, so every post
 		// gets a fresh message.
 		msg := report.Discord(r, chart)
+		if heatmap != nil {
+			msg.Files = append(msg.Files, report.HeatmapAttachment(heatmap))
+		}
 		m, err := t.poster.Post(ctx, ch, msg, discordapi.Nonce(JobName, r.Summary.EndDate, ch))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("weekly report for %s..%s: %w", r.Summary.StartDate, r.Summary.EndDate, err))
