@@ -270,3 +270,14 @@ func TestFactsOnCluster(t *testing.T) {
 		t.Fatalf("facts on cluster: %+v %v", s, err)
 	}
 }
+
+// pastRetention removes what the alert retention removes of an alert: its
+// record and its entry in its day's facts hash.
+func pastRetention(t *testing.T, f fixture, id string) {
+	t.Helper()
+	ctx := context.Background()
+	f.rdb.Del(ctx, alertKey(id))
+	for _, k := range factsKeys(t, f) {
+		f.rdb.HDel(ctx, k, id)
+	}
+}
