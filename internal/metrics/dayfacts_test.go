@@ -281,3 +281,32 @@ func pastRetention(t *testing.T, f fixture, id string) {
 		f.rdb.HDel(ctx, k, id)
 	}
 }
+
+// The coverage (and the trend, which reads the days the same way) takes
+// the facts hash too: without the records, nothing changes.
+func TestCoverageFromTheFactsHash(t *testing.T) {
+	f := factsFixture(t)
+	ctx := context.Background()
+	want, err := f.store.Coverage(ctx, periodFrom, periodLast, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := 0
+	for _, d := range want.Days {
+		for _, c := range d.Hours {
+			if c.Alerts > 0 && c.Complete && c.AckP50Seconds != nil {
+				complete++
+			}
+		}
+	}
+	if complete == 0 {
+		t.Fatalf("no cell with a median: %+v", want)
+	}
+	for _, id := range []string{"w0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s1", "h1"} {
+		f.rdb.Del(ctx, alertKey(id))
+	}
+	got, err := f.store.Coverage(ctx, periodFrom, periodLast, time.UTC)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("coverage without records:\n%+v\nwant\n%+v (%v)", got, want, err)
+	}
+}
