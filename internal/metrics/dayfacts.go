@@ -19,14 +19,15 @@ import (
 // HMGET per alert record: a quarter is 92 commands instead of 131,000.
 //
 // The recorder rewrites an alert's whole entry from the alert script's reply
-// on every event, in the same pipeline as the day script, so the entry is
-// idempotent and heals itself: a lost write is made good by the alert's
-// next event. It is per-alert data and lives with the alert records (the
-// alert-metrics retention, counted from the day's end); the aggregate-only
-// import of past alerts writes none. A report falls back to the records for
-// the indexed alerts a day's hash lacks (days recorded before the hash
-// existed, a write lost with no later event), so results do not depend on
-// it being complete.
+// on every event of a kind the entry holds, in the same pipeline as the day
+// script, so the entry is idempotent and heals itself: a lost write is made
+// good by the retry of its event or the alert's next such event. It is
+// per-alert data and lives with the alert records (the alert-metrics
+// retention, counted from the day's end); the aggregate-only import of past
+// alerts writes none. Reports, the trend and the coverage fall back to the
+// records for the indexed alerts a day's hash lacks (days recorded before
+// the hash existed, a write lost with no later event), so results do not
+// depend on it being complete.
 
 func factsKey(day time.Time) string { return factsPrefix + day.UTC().Format(time.DateOnly) }
 
