@@ -108,7 +108,7 @@ func TestCoverageAcrossDaylightSaving(t *testing.T) {
 			// Records past retention: the aggregates' UTC hours give the
 			// same cells, without medians.
 			for i := range tt.alerts {
-				f.rdb.Del(ctx, alertKey(fmt.Sprintf("dst-%d", i)))
+				pastRetention(t, f, fmt.Sprintf("dst-%d", i))
 			}
 			c, err = f.store.Coverage(ctx, from, to, loc)
 			if err != nil {

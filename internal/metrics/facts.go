@@ -20,9 +20,9 @@ const maxPeriodDays = 92
 // Never marks a step of an alert that did not happen (or is not recorded).
 const Never = -1
 
-// AlertFacts is what a report may know of one alert from its record: when
-// it was created, its severity, how long each step took and which CRT
-// members took them. It holds no id of the person in crisis: a step that
+// AlertFacts is what a report may know of one alert, from its entry in the
+// day facts hash (dayfacts.go) or its record: when it was created, its
+// severity, how long each step took and which CRT members took them. It holds no id of the person in crisis: a step that
 // person took themselves (a CRT member can be in crisis too) has an empty
 // By, so it counts as taken but is credited to nobody.
 type AlertFacts struct {
@@ -70,10 +70,11 @@ const (
 	factsInFlight = 4
 )
 
-// facts reads the records of the given alerts. An alert whose record has
-// expired is left out; one whose key holds another type is named in
-// unreadable and left out too (its percentiles then go, as for an expired
-// record), so that one such key does not stop the report.
+// facts reads the records of the given alerts, in their order. An alert
+// whose record has expired has zero facts (zero Created); one whose key
+// holds another type is named in unreadable and has zero facts too (its
+// percentiles then go, as for an expired record), so that one such key does
+// not stop the report.
 func (s *Store) facts(ctx context.Context, ids []string) ([]AlertFacts, []string, error) {
 	if len(ids) == 0 {
 		return nil, nil, nil
@@ -109,7 +110,7 @@ func (s *Store) facts(ctx context.Context, ids []string) ([]AlertFacts, []string
 	return out, unreadable, nil
 }
 
-// factsOf reads one chunk of alert records in one pipeline.
+// factsOf reads one chunk of alert records in one pipeline, as facts does.
 func (s *Store) factsOf(ctx context.Context, ids []string) ([]AlertFacts, []string, error) {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
@@ -127,6 +128,7 @@ func (s *Store) factsOf(ctx context.Context, ids []string) ([]AlertFacts, []stri
 	for i, cmd := range cmds {
 		if err := cmd.Err(); isWrongType(err) {
 			unreadable = append(unreadable, wrongTypeReason(alertKey(ids[i])))
+			out = append(out, AlertFacts{})
 			continue
 		} else if err != nil {
 			return nil, unreadable, fmt.Errorf("load alert records: %w", err)
@@ -135,9 +137,10 @@ func (s *Store) factsOf(ctx context.Context, ids []string) ([]AlertFacts, []stri
 		if err != nil {
 			return nil, unreadable, fmt.Errorf("load alert records: %w", err)
 		}
-		if ok {
-			out = append(out, f)
+		if !ok {
+			f = AlertFacts{}
 		}
+		out = append(out, f)
 	}
 	return out, unreadable, nil
 }

@@ -1,8 +1,8 @@
 // Package metrics records alert lifecycle events into Redis and answers the
 // questions the weekly report asks of them. It owns the keys
-// ash:metrics:alert:*, ash:metrics:alert_lookup:*, ash:metrics:daily:* and
-// the per-person index ash:metrics:user:*; docs/storage.md describes their
-// layout.
+// ash:metrics:alert:*, ash:metrics:alert_lookup:*, ash:metrics:daily:*,
+// ash:metrics:facts:* and the per-person index ash:metrics:user:*;
+// docs/storage.md describes their layout.
 package metrics
 
 import "time"
@@ -13,6 +13,8 @@ const (
 	alertPrefix  = "ash:metrics:alert:"
 	lookupPrefix = "ash:metrics:alert_lookup:"
 	dailyPrefix  = "ash:metrics:daily:"
+	// factsPrefix is the per-day hash of each alert's facts (dayfacts.go).
+	factsPrefix = "ash:metrics:facts:"
 	// userPrefix indexes a person's alerts: a sorted set of alert ids
 	// scored by creation (unix ms). Its name holds the person's id.
 	userPrefix = "ash:metrics:user:"

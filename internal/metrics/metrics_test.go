@@ -252,6 +252,8 @@ func TestEveryKeyHasTheRightTTL(t *testing.T) {
 		"ash:metrics:alert_lookup:" + c.AlertMessageID: ts("2025-12-11T12:00:00Z").Add(alertTTL),
 		"ash:metrics:daily:2025-12-11":                 ts("2025-12-12T00:00:00Z").Add(aggTTL),
 		"ash:metrics:user:" + c.UserID:                 ts("2025-12-11T12:00:00Z").Add(alertTTL),
+		// Per-alert data of the whole day: the alert retention from its end.
+		"ash:metrics:facts:2025-12-11": ts("2025-12-12T00:00:00Z").Add(alertTTL),
 	}
 	if len(keys) != len(want) {
 		t.Fatalf("keys = %v, want %d keys", keys, len(want))

@@ -73,8 +73,9 @@ type RecorderOptions struct {
 }
 
 // Recorder stores lifecycle events. It is safe for concurrent use; every
-// event costs at most two Redis round trips, each a single-key script, and
-// concurrent events share them.
+// event costs two Redis round trips, each a single-key script with
+// single-key commands riding along, and concurrent events share them (a
+// third, rare one gives a day's facts hash its TTL: see writeFacts).
 type Recorder struct {
 	batch *batcher
 	opts  RecorderOptions
@@ -226,12 +227,14 @@ type alertState struct {
 	// Offsets from t0 (ms) of the stored kinds; session is its length.
 	ack, ash, first, resolved, session int64
 	ackBy, ashBy, endReason            string
+	firstBy, resolvedBy                string
+	sessionEnd                         int64 // offset of the session's end (ms)
 	// user is the person the alert is about (alert_created's user_id).
 	user string
 }
 
 // parseAlertReply reads {t0, sev, msg, ack, ack_by, ash, ash_by, opt, fr,
-// res, sid, s0, s1, sr, uid, fu, fa, e1, e2, status}: strings as HMGET returns them, numbers
+// res, sid, s0, s1, sr, uid, fu, fa, e1, e2, fr_by, res_by, status}: strings as HMGET returns them, numbers
 // where the script just stored them, nil where nothing is stored.
 func parseAlertReply(res []any) (alertState, error) {
 	var st alertState
@@ -241,11 +244,11 @@ func parseAlertReply(res []any) (alertState, error) {
 			return st, nil
 		}
 	}
-	if len(res) != 20 {
+	if len(res) != 22 {
 		return st, fmt.Errorf("unexpected script reply %v", res)
 	}
 	var ok bool
-	st.status, ok = res[19].(int64)
+	st.status, ok = res[21].(int64)
 	t0, okT0 := replyInt(res[0])
 	st.severity, _ = res[1].(string)
 	st.message, _ = res[2].(string)
@@ -272,11 +275,13 @@ func parseAlertReply(res []any) (alertState, error) {
 	offset(16, bitAnswered, &fa)
 	offset(17, bitEscTeam, &e1)
 	offset(18, bitEscLeads, &e2)
-	st.session = s1 - s0
+	st.session, st.sessionEnd = s1-s0, s1
 	st.ackBy, _ = res[4].(string)
 	st.ashBy, _ = res[6].(string)
 	st.endReason, _ = res[13].(string)
 	st.user, _ = res[14].(string)
+	st.firstBy, _ = res[19].(string)
+	st.resolvedBy, _ = res[20].(string)
 	return st, nil
 }
 
@@ -319,21 +324,37 @@ func (r *Recorder) aggregate(ctx context.Context, ev events.Event, st alertState
 		return nil
 	}
 	args := dailyArgs(ev.AlertID, st, ttl)
+	date := day.Format(time.DateOnly) // day is UTC, as dailyKey and factsKey format it
 
 	var lookup *redis.StatusCmd
 	var person *redis.Cmd
-	var extra func(redis.Pipeliner)
-	if ev.Type == events.AlertCreated {
-		// The message-id lookup and the person's index ride in the same
-		// round trip. Each is a separate single-key command, so Cluster
-		// can route it on its own.
-		extra = func(p redis.Pipeliner) {
+	var facts *redis.IntCmd
+	var factsTTL time.Duration
+	// The day's facts entry, and for a creation the message-id lookup and
+	// the person's index, ride in the same round trip. Each is a separate
+	// single-key command, so Cluster can route it on its own.
+	extra := func(p redis.Pipeliner) {
+		facts, factsTTL = r.writeFacts(ctx, p, ev, st, day, factsPrefix+date, now)
+		if ev.Type == events.AlertCreated {
 			lookup = p.SetArgs(ctx, lookupKey(st.message), ev.AlertID, redis.SetArgs{Mode: "NX", TTL: st.t0.Add(r.opts.AlertTTL).Sub(now)})
 			person = r.indexPerson(ctx, p, st.user, ev.AlertID, st.t0, now)
 		}
 	}
-	if err := r.batch.eval(ctx, dailyScript, []string{dailyKey(day)}, args, extra).Err(); err != nil {
+	if err := r.batch.eval(ctx, dailyScript, []string{dailyPrefix + date}, args, extra).Err(); err != nil {
 		return err
+	}
+	// A facts hash of another type cannot be helped by a retry: reports
+	// then read the day's records and name the key. Other failures are
+	// retried with the event.
+	if facts != nil {
+		if err := facts.Err(); err != nil && !isWrongType(err) {
+			return fmt.Errorf("the day's facts: %w", err)
+		}
+		if ev.Type != events.AlertCreated && facts.Val() > 0 {
+			if err := r.healFactsTTL(ctx, factsPrefix+date, factsTTL); err != nil {
+				return fmt.Errorf("the day's facts: %w", err)
+			}
+		}
 	}
 	// A SET NX that finds the key replies nil: expected on replays.
 	if lookup != nil {

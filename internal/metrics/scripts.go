@@ -17,17 +17,19 @@ import "github.com/redis/go-redis/v9"
 //	fa (followup_answered): session id
 //
 // It replies {t0, sev, msg, ack, ack_by, ash, ash_by, opt, fr, res, sid,
-// s0, s1, sr, uid, fu, fa, e1, e2, status}: everything the record now holds that the daily aggregate counts (nil where a kind is not
-// stored), so that the daily update can bring the day up to date with all
-// of it, and status 1 recorded or 0 duplicate; or {-1, reason} when
+// s0, s1, sr, uid, fu, fa, e1, e2, fr_by, res_by, status}: everything the
+// record now holds that the daily aggregate and the day's facts hash count
+// (nil where a kind is not stored), so that the updates riding after it can
+// bring the day up to date with all of it, and status 1 recorded or 0
+// duplicate; or {-1, reason} when
 // rejected. Times are kept as strings or small
 // numbers: Lua numbers are doubles, which hold unix milliseconds exactly but
 // not snowflakes.
 var alertScript = redis.NewScript(`
 local k, op, at = KEYS[1], ARGV[1], tonumber(ARGV[2])
-local cur = redis.call('HMGET', k, 't0', 'sev', 'msg', 'ack', 'ack_by', 'ash', 'ash_by', 'opt', 'fr', 'res', 'sid', 's0', 's1', 'sr', 'uid', 'fu', 'fa', 'e1', 'e2')
+local cur = redis.call('HMGET', k, 't0', 'sev', 'msg', 'ack', 'ack_by', 'ash', 'ash_by', 'opt', 'fr', 'res', 'sid', 's0', 's1', 'sr', 'uid', 'fu', 'fa', 'e1', 'e2', 'fr_by', 'res_by')
 local function reply(status)
-  cur[20] = status
+  cur[22] = status
   return cur
 end
 if op == 'create' then
@@ -73,7 +75,9 @@ elseif op == 's0' then
   cur[11] = ARGV[3]
 else
   redis.call('HSET', k, op, off, op .. '_by', ARGV[3])
-  if op == 'ack' or op == 'ash' then cur[i + 1] = ARGV[3] end
+  if op == 'ack' or op == 'ash' then cur[i + 1] = ARGV[3]
+  elseif op == 'fr' then cur[20] = ARGV[3]
+  elseif op == 'res' then cur[21] = ARGV[3] end
 end
 return reply(1)
 `)

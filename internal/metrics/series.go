@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -67,8 +66,9 @@ func utcDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// readDays reads the aggregates of start..end in one round trip and the
-// alert records of those from recordsFrom on in a second.
+// readDays reads the aggregates of start..end in one round trip, and the
+// facts of the alerts of each day from recordsFrom on in one more per day
+// (see dayFacts: the day's facts hash, else the alert records).
 func (s *Store) readDays(ctx context.Context, start, end, recordsFrom time.Time) ([]DayRecords, error) {
 	var out []DayRecords
 	pipe := s.rdb.Pipeline()
@@ -99,54 +99,24 @@ func (s *Store) readDays(ctx context.Context, start, end, recordsFrom time.Time)
 		if out[i].Daily == nil || len(out[i].Daily.alertIDs) == 0 || out[i].Day.Before(utcDay(recordsFrom)) {
 			continue
 		}
-		recs, unreadable, err := s.alertTimes(ctx, out[i].Daily.alertIDs)
+		facts, unreadable, err := s.dayFacts(ctx, out[i].Day, [][]string{out[i].Daily.alertIDs})
 		if err != nil {
 			return nil, fmt.Errorf("load alert records of %s: %w", out[i].Day.Format(time.DateOnly), err)
 		}
-		out[i].Records, out[i].Unreadable = recs, append(out[i].Unreadable, unreadable...)
+		out[i].Records, out[i].Unreadable = alertTimes(facts), append(out[i].Unreadable, unreadable...)
 	}
 	return out, nil
 }
 
-// alertTimes reads creation and acknowledgment of the given alerts in one
-// pipeline; an expired record is left out.
-func (s *Store) alertTimes(ctx context.Context, ids []string) ([]AlertTimes, []string, error) {
-	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.SliceCmd, len(ids))
-	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, alertKey(id), fT0, fAck)
+// alertTimes is the creation and acknowledgment of each alert of facts.
+func alertTimes(facts []AlertFacts) []AlertTimes {
+	out := make([]AlertTimes, len(facts))
+	for i, f := range facts {
+		out[i].CreatedAt = f.Created
+		if f.Acknowledge != Never {
+			secs := f.Acknowledge
+			out[i].AckSeconds = &secs
+		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !isWrongType(err) {
-		return nil, nil, err
-	}
-	var out []AlertTimes
-	var unreadable []string
-	for i, cmd := range cmds {
-		if err := cmd.Err(); isWrongType(err) {
-			unreadable = append(unreadable, wrongTypeReason(alertKey(ids[i])))
-			continue
-		} else if err != nil {
-			return nil, nil, err
-		}
-		v := cmd.Val()
-		t0s, ok := v[0].(string)
-		if !ok {
-			continue // expired between the two reads, or never written
-		}
-		t0, err := strconv.ParseInt(t0s, 10, 64)
-		if err != nil {
-			return nil, nil, fmt.Errorf("alert %s: field %s: %w", ids[i], fT0, err)
-		}
-		at := AlertTimes{CreatedAt: time.UnixMilli(t0).UTC()}
-		if acks, ok := v[1].(string); ok {
-			ms, err := strconv.ParseInt(acks, 10, 64)
-			if err != nil {
-				return nil, nil, fmt.Errorf("alert %s: field %s: %w", ids[i], fAck, err)
-			}
-			secs := ms / 1000
-			at.AckSeconds = &secs
-		}
-		out = append(out, at)
-	}
-	return out, unreadable, nil
+	return out
 }

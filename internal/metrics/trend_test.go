@@ -61,7 +61,7 @@ func TestTrendWeeksWithGaps(t *testing.T) {
 	// An unacknowledged alert counts in the volume only.
 	f.must(t, Recorded, created("t-open", "2026-02-26T08:00:00Z", events.Low))
 	// Week -2's record expired.
-	f.rdb.Del(ctx, alertKey("t-3"))
+	pastRetention(t, f, "t-3")
 
 	tr, err := f.store.Trend(ctx, end, TrendWeeks, Retention{})
 	if err != nil {

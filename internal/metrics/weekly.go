@@ -51,15 +51,16 @@ func severitiesOf(m map[string]int64) Severities {
 
 // Durations summarises one response time over a week. Count and the
 // average come from the daily aggregates; percentiles need every value, so
-// they come from the alert records and are nil when no values exist, or
-// when Records is not Count: some alerts have no record any more (past the
-// alert retention, or imported when already older than it).
+// they come from each alert's facts (the day's facts hash, else the alert
+// record) and are nil when no values exist, or when Records is not Count:
+// some alerts have no facts any more (past the alert retention, or imported
+// when already older than it).
 type Durations struct {
 	Count      int64    `json:"count"`
 	AvgSeconds *float64 `json:"avg_seconds"`
 	P50Seconds *int64   `json:"p50_seconds"`
 	P90Seconds *int64   `json:"p90_seconds"`
-	// Records is how many of the week's alert records hold this time.
+	// Records is how many of the period's alerts' facts hold this time.
 	Records int64 `json:"records"`
 }
 
@@ -137,9 +138,10 @@ type Summary struct {
 	// period, ranked like TopResponders, from the daily aggregates (exact
 	// while they live). Reports list them all as the volunteer load.
 	Acknowledgers []Responder `json:"-"`
-	// Alerts holds the facts of every alert of the period whose record
-	// still exists, for response targets and volunteer load; fewer than
-	// TotalAlerts when some have passed the alert retention.
+	// Alerts holds the facts of every alert of the period that still has
+	// them, for response targets and volunteer load; fewer than
+	// TotalAlerts when some have passed the alert retention. Their order
+	// within a day is not fixed.
 	Alerts []AlertFacts `json:"-"`
 	// Unreadable names the keys of the week that hold another type of
 	// value than ours (left by the earlier Ash-Bot) and what fixes them;
@@ -161,9 +163,9 @@ func (s *Store) Weekly(ctx context.Context, end time.Time) (*Summary, error) {
 
 // Period builds the summary of the whole UTC days from..last, both
 // included: a week, a calendar month or a quarter (see report.Period). It
-// reads the daily aggregates in one round trip and the indexed alert
-// records, for exact percentiles and for the facts of each alert, in a few
-// more (see facts).
+// reads the daily aggregates in one round trip and the facts of each
+// indexed alert, for exact percentiles, targets and load, in a few more
+// (see dayFacts).
 func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, error) {
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
 	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, time.UTC)
@@ -185,7 +187,7 @@ func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, err
 	var ack, ash, first, res, sess Sum
 	var hours [24]int64
 	responders := map[string]int64{}
-	var ids []string
+	ids := make([][]string, n) // the indexed alerts of each day
 	for i, cmd := range cmds {
 		day := start.AddDate(0, 0, i)
 		d := &Daily{Date: day.Format(time.DateOnly), BySeverity: map[string]int64{}}
@@ -231,7 +233,7 @@ func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, err
 		for id, n := range d.Responders {
 			responders[id] += n
 		}
-		ids = append(ids, d.alertIDs...)
+		ids[i] = d.alertIDs
 		if d.TotalAlerts > 0 && (sum.PeakDay == nil || d.TotalAlerts > sum.PeakDay.Alerts) {
 			sum.PeakDay = &PeakDay{Date: d.Date, Weekday: day.Weekday().String(), Alerts: d.TotalAlerts}
 		}
@@ -259,7 +261,7 @@ func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, err
 		sum.TopResponders = sum.TopResponders[:TopResponders]
 	}
 
-	facts, unreadable, err := s.facts(ctx, ids)
+	facts, unreadable, err := s.dayFacts(ctx, start, ids)
 	sum.Unreadable = append(sum.Unreadable, unreadable...)
 	if err != nil {
 		return nil, fmt.Errorf("load days %s..%s: %w", sum.StartDate, sum.EndDate, err)

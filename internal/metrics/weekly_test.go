@@ -131,9 +131,11 @@ func TestWeeklySummary(t *testing.T) {
 func TestWeeklyWithoutAlertRecordsKeepsCountsAndAverages(t *testing.T) {
 	f := weekFixture(t)
 	ctx := context.Background()
-	// As if the alert records had passed retention while aggregates live.
-	for _, id := range []string{"a3", "a6"} {
+	// As if the alert records (and their days' facts, which share their
+	// retention) had passed it while aggregates live.
+	for id, day := range map[string]string{"a3": "2026-01-03T00:00:00Z", "a6": "2026-01-07T00:00:00Z"} {
 		f.rdb.Del(ctx, alertKey(id))
+		f.rdb.HDel(ctx, factsKey(ts(day)), id)
 	}
 	s, err := f.store.Weekly(ctx, ts("2026-01-07T00:00:00Z"))
 	if err != nil {

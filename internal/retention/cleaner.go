@@ -474,6 +474,16 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 				}
 			}
 		}
+	case kindFacts:
+		// One hash per day of alerts: it lives the alert retention from the
+		// day's end, like the day's a:* index fields, which say which
+		// alerts a report reads it for.
+		day, err := time.Parse(time.DateOnly, strings.TrimPrefix(it.key, prefixFacts))
+		if err != nil {
+			break
+		}
+		dayEnd := day.Add(24 * time.Hour)
+		return deadlineAction(now, dayEnd.Add(ret), now.Add(24*time.Hour+ret), pttl), false, nil
 	case kindDaily:
 		day, err := time.Parse(time.DateOnly, strings.TrimPrefix(it.key, prefixDaily))
 		if err != nil {
@@ -512,7 +522,7 @@ func (c *Cleaner) decide(it *item, now time.Time) (act action, skip bool, err er
 // type is legitimate.
 func (k kind) wantType() string {
 	switch k {
-	case kindAlert, kindDaily:
+	case kindAlert, kindDaily, kindFacts:
 		return "hash"
 	case kindLookup, kindOptOut:
 		return "string"

@@ -181,6 +181,8 @@ func sameSnapshot(t *testing.T, before, after map[string]string) {
 
 func dayKey(t time.Time) string { return "ash:metrics:daily:" + t.UTC().Format(time.DateOnly) }
 
+func factsKey(t time.Time) string { return "ash:metrics:facts:" + t.UTC().Format(time.DateOnly) }
+
 func TestExpiryPerCategory(t *testing.T) {
 	f := newFixture(t)
 	// Expired by age, each with a TTL that would have kept it longer (as
@@ -247,6 +249,10 @@ func TestTTLRepair(t *testing.T) {
 		{"daily", func(k string) { f.hset(k, 0, "total_alerts", 2) }, dayKey(today.Add(-10 * day)), today.Add(-9*day + 365*day)},
 		{"daily today", func(k string) { f.hset(k, 0, "total_alerts", 2) }, dayKey(today), today.Add(day + 365*day)},
 		{"daily bad date", func(k string) { f.hset(k, 0, "total_alerts", 2) }, "ash:metrics:daily:latest", f.now.Add(365 * day)},
+		{"facts", func(k string) { f.hset(k, 0, "a1", "x") }, factsKey(today.Add(-10 * day)), today.Add(-9*day + 90*day)},
+		{"facts today", func(k string) { f.hset(k, 0, "a1", "x") }, factsKey(today), today.Add(day + 90*day)},
+		{"facts TTL too long", func(k string) { f.hset(k, 300*day, "a1", "x") }, factsKey(today.Add(-20 * day)), today.Add(-19*day + 90*day)},
+		{"facts bad date", func(k string) { f.hset(k, 0, "a1", "x") }, "ash:metrics:facts:latest", f.now.Add(90 * day)},
 		{"history", func(k string) { f.zadd(k, 0, f.ms(3*day), f.ms(2*day)) }, "ash:history:c1", f.now.Add(5 * day)},
 		{"optout", func(k string) { f.set(k, f.ms(day), 0) }, "ash:optout:u1", f.now.Add(29 * day)},
 		{"optout unparsable", func(k string) { f.set(k, "yes", 0) }, "ash:optout:u2", f.now.Add(30 * day)},
@@ -267,6 +273,7 @@ func TestTTLRepair(t *testing.T) {
 	// Keys past their retention and without TTL are removed, not repaired.
 	f.hset("ash:metrics:alert:gone", 0, "t0", f.ms(100*day))
 	f.set("ash:optout:gone", f.ms(40*day), 0)
+	f.hset(factsKey(today.Add(-91*day)), 0, "a1", "x")
 
 	rep := f.run(f.cleaner(), false)
 	for _, c := range cases {
@@ -276,9 +283,9 @@ func TestTTLRepair(t *testing.T) {
 		})
 	}
 	f.t = t
-	f.wantGone("ash:metrics:alert:gone", "ash:optout:gone")
-	if rep.Totals.TTLRepaired != int64(len(cases)) || rep.Totals.Removed != 2 {
-		t.Errorf("totals %+v, want %d repaired and 2 removed", rep.Totals, len(cases))
+	f.wantGone("ash:metrics:alert:gone", "ash:optout:gone", factsKey(today.Add(-91*day)))
+	if rep.Totals.TTLRepaired != int64(len(cases)) || rep.Totals.Removed != 3 {
+		t.Errorf("totals %+v, want %d repaired and 3 removed", rep.Totals, len(cases))
 	}
 
 	// A second pass finds nothing left to do.
@@ -578,6 +585,7 @@ func TestClassify(t *testing.T) {
 		"ash:metrics:alert:1":          AlertMetrics,
 		"ash:metrics:alert_lookup:1":   AlertMetrics,
 		"ash:metrics:daily:2026-01-01": Aggregates,
+		"ash:metrics:facts:2026-01-01": AlertMetrics,
 		"ash:history:1":                MessageHistory,
 		"ash:optout:1":                 OptOuts,
 		"ash:session:1":                SessionData,
@@ -605,7 +613,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) = %q, %v; want %q", key, got, ok, want)
 		}
 	}
-	if len(Policies(testRetentions)) != 11 {
+	if len(Policies(testRetentions)) != 12 {
 		t.Error("a key pattern has no policy")
 	}
 	if err := (Retentions{}).Validate(); err == nil {

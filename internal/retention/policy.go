@@ -128,6 +128,7 @@ const (
 	kindAlert
 	kindLookup
 	kindDaily
+	kindFacts
 	kindHistory
 	kindOptOut
 	kindSession
@@ -143,6 +144,7 @@ const (
 	prefixAlert      = "ash:metrics:alert:"
 	prefixLookup     = "ash:metrics:alert_lookup:"
 	prefixDaily      = "ash:metrics:daily:"
+	prefixFacts      = "ash:metrics:facts:"
 	prefixHistory    = "ash:history:"
 	prefixOptOut     = "ash:optout:"
 	prefixSession    = "ash:session:"
@@ -174,6 +176,8 @@ var managed = []struct {
 		"unknown: a key without TTL gets the full retention from now"},
 	{prefixDaily, kindDaily, Aggregates,
 		"the date in the key (kept for the retention after the day ends); its a:* index fields go once the day is past the alert-metrics retention"},
+	{prefixFacts, kindFacts, AlertMetrics,
+		"the date in the key (each alert's facts for reports, kept for the retention after the day ends)"},
 	{prefixHistory, kindHistory, MessageHistory,
 		"member scores (message time in unix seconds, the earlier bot's layout; a score above 1e11 is read as ms): older members are removed, the key expires the retention after its newest member"},
 	{prefixChat, kindChat, MessageHistory,
