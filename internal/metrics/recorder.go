@@ -256,25 +256,28 @@ func parseAlertReply(res []any) (alertState, error) {
 		return st, fmt.Errorf("unexpected script reply %v", res)
 	}
 	st.t0 = time.UnixMilli(t0).UTC()
+	// offset marks the kind at res[i] as stored and keeps its offset in
+	// into; kinds whose time the day does not need pass nil.
 	offset := func(i, bit int, into *int64) {
 		if v, ok := replyInt(res[i]); ok {
 			st.stored |= bit
-			*into = v
+			if into != nil {
+				*into = v
+			}
 		}
 	}
-	var opt, s0, s1 int64
+	var s0, s1 int64
 	offset(3, bitAck, &st.ack)
 	offset(5, bitAsh, &st.ash)
-	offset(7, bitOptOut, &opt)
+	offset(7, bitOptOut, nil)
 	offset(8, bitFirst, &st.first)
 	offset(9, bitResolved, &st.resolved)
 	offset(11, bitSessStart, &s0)
 	offset(12, bitSessEnd, &s1)
-	var fu, fa, e1, e2 int64 // only whether they are stored counts
-	offset(15, bitFollowup, &fu)
-	offset(16, bitAnswered, &fa)
-	offset(17, bitEscTeam, &e1)
-	offset(18, bitEscLeads, &e2)
+	offset(15, bitFollowup, nil)
+	offset(16, bitAnswered, nil)
+	offset(17, bitEscTeam, nil)
+	offset(18, bitEscLeads, nil)
 	st.session, st.sessionEnd = s1-s0, s1
 	st.ackBy, _ = res[4].(string)
 	st.ashBy, _ = res[6].(string)

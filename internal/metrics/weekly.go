@@ -224,12 +224,11 @@ func (s *Store) Period(ctx context.Context, from, last time.Time) (*Summary, err
 		sum.Ash.UserOptedOut += d.OptedOut
 		sum.Ash.FollowupsSent += d.FollowupsSent
 		sum.Ash.FollowupsAnswered += d.FollowupsAnswered
-		if d.Escalated != nil {
-			esc := severitiesOf(d.Escalated)
-			sum.Escalations.BySeverity.add(esc)
-			sum.Escalations.Alerts += esc.total()
-			sum.Escalations.ToLeads += severitiesOf(d.EscalatedLeads).total()
-		}
+		// A day without an aggregate has nil maps: zero escalations.
+		esc := severitiesOf(d.Escalated)
+		sum.Escalations.BySeverity.add(esc)
+		sum.Escalations.Alerts += esc.total()
+		sum.Escalations.ToLeads += severitiesOf(d.EscalatedLeads).total()
 		for id, n := range d.Responders {
 			responders[id] += n
 		}
