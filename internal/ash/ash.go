@@ -320,11 +320,7 @@ func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, err
 	}
 	msg, err := m.opts.DM.CreateMessage(ch.ID(), discord.MessageCreate{
 		Content: welcome,
-		Embeds: []discord.Embed{{
-			Title:       "If you need help right now",
-			Description: m.opts.ResourcesText,
-			Color:       0x8B5CF6,
-		}},
+		Embeds:  []discord.Embed{ResourcesEmbed(m.opts.ResourcesText)},
 		Components: []discord.LayoutComponent{discord.NewActionRow(
 			discord.NewSecondaryButton("I'd rather not", ButtonID(ActionOptOut, req.AlertID, id)),
 			discord.NewSecondaryButton("End chat", ButtonID(ActionEnd, req.AlertID, id)),
@@ -349,6 +345,12 @@ func (m *Manager) Contact(ctx context.Context, req ContactRequest) (Session, err
 	log.Info("Ash reached out", "session_id", id, "auto", s.Auto())
 	m.opts.Team.AshUpdate(ctx, req.AlertID, Update{Kind: Engaged, SessionID: id, By: req.By, At: at})
 	return s, nil
+}
+
+// ResourcesEmbed is the crisis resources as Ash shows them under a
+// message that opens a conversation: the welcome, a follow-up check-in.
+func ResourcesEmbed(text string) discord.Embed {
+	return discord.Embed{Title: "If you need help right now", Description: text, Color: 0x8B5CF6}
 }
 
 // deadline is when a chat started at started and last active at updated

@@ -154,11 +154,7 @@ func (c *Checkins) send(ctx context.Context, ci checkin) (*discord.Message, erro
 	}
 	msg, err := c.opts.DM.CreateMessage(ch.ID(), discord.MessageCreate{
 		Content: CheckinText,
-		Embeds: []discord.Embed{{
-			Title:       "If you need help right now",
-			Description: c.opts.ResourcesText,
-			Color:       0x8B5CF6,
-		}},
+		Embeds:  []discord.Embed{ash.ResourcesEmbed(c.opts.ResourcesText)},
 		Components: []discord.LayoutComponent{discord.NewActionRow(
 			discord.NewSecondaryButton(OptOutLabel, ash.ButtonID(ash.ActionOptOut, ci.AlertID, ci.SessionID)),
 		)},
